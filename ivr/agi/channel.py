@@ -1,0 +1,117 @@
+"""An AGI session as a few typed commands, each with a time-out.
+
+Only this module writes to the AGI socket; flows call these methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from .protocol import (
+    AgiCommandError,
+    AgiError,
+    AgiHangup,
+    AgiResult,
+    digits_from,
+    parse_reply,
+    quote,
+)
+
+log = logging.getLogger(__name__)
+
+# A command that plays audio can run as long as its prompt; this caps a stuck Asterisk.
+COMMAND_TIMEOUT = 120.0
+
+
+class AgiChannel:
+    """One call's AGI session over a stream pair."""
+
+    def __init__(
+        self,
+        headers: dict[str, str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        command_timeout: float = COMMAND_TIMEOUT,
+    ) -> None:
+        self.headers = headers
+        self._reader = reader
+        self._writer = writer
+        self._timeout = command_timeout
+        self.hung_up = False
+
+    @property
+    def caller_number(self) -> str:
+        number = self.headers.get("agi_callerid", "")
+        return "" if number == "unknown" else number
+
+    @property
+    def unique_id(self) -> str:
+        return self.headers.get("agi_uniqueid", "")
+
+    @property
+    def script(self) -> str:
+        return self.headers.get("agi_network_script", "")
+
+    async def command(self, text: str) -> AgiResult:
+        """Send one command line and return its parsed ``200`` reply."""
+        if self.hung_up:
+            raise AgiHangup("caller already hung up")
+        log.debug("%s > %s", self.unique_id, text)
+        self._writer.write(text.encode() + b"\n")
+        await self._writer.drain()
+        try:
+            return await asyncio.wait_for(self._read_reply(), self._timeout)
+        except AgiHangup:
+            self.hung_up = True
+            raise
+        except TimeoutError as exc:
+            raise AgiError(f"no reply to {text!r} within {self._timeout:.0f} s") from exc
+
+    async def _read_reply(self) -> AgiResult:
+        while True:
+            raw = await self._reader.readline()
+            if not raw:
+                raise AgiHangup("AGI session closed by Asterisk")
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            log.debug("%s < %s", self.unique_id, line)
+            if line.startswith("100 "):
+                continue
+            if line.startswith("520-"):
+                await self._drain_usage()
+                raise AgiCommandError(line)
+            return parse_reply(line)
+
+    async def _drain_usage(self) -> None:
+        while True:
+            raw = await self._reader.readline()
+            if not raw or raw.startswith(b"520 "):
+                return
+
+    async def answer(self) -> None:
+        await self.command("ANSWER")
+
+    async def stream_file(self, prompt: Path | str, escape_digits: str = "") -> str:
+        """Play a prompt (path without extension); the key that interrupted it, if any."""
+        result = await self.command(f"STREAM FILE {prompt} {quote(escape_digits)}")
+        return chr(int(result.value)) if result.value not in ("", "0") else ""
+
+    async def get_data(self, prompt: Path | str, timeout_ms: int, max_digits: int) -> str:
+        """Play a prompt and collect up to max_digits keys; '' when none came in time."""
+        result = await self.command(f"GET DATA {prompt} {timeout_ms} {max_digits}")
+        return digits_from(result)
+
+    async def set_variable(self, name: str, value: str) -> None:
+        await self.command(f"SET VARIABLE {name} {quote(value)}")
+
+    async def get_variable(self, name: str) -> str:
+        result = await self.command(f"GET VARIABLE {name}")
+        return result.data if result.value == "1" else ""
+
+    async def verbose(self, message: str, level: int = 1) -> None:
+        await self.command(f"VERBOSE {quote(message)} {level}")
+
+
+__all__ = ["AgiChannel", "AgiCommandError", "AgiError", "AgiHangup"]

@@ -1,0 +1,83 @@
+"""The AGI wire protocol: reply lines in, typed results and errors out (pure code).
+
+Replies Asterisk sends to a command (one line each, after an optional ``100 Trying...``)::
+
+    200 result=0
+    200 result=49                   GET DATA / WAIT FOR DIGIT: the key's ASCII code or digits
+    200 result=123 (timeout)        GET DATA: digits typed before the time-out
+    200 result= (timeout)           GET DATA: nothing typed
+    200 result=-1                   the application failed or the caller hung up
+    510 Invalid or unknown command
+    511 Command Not Permitted on a dead channel or intercept routine
+    520-Invalid command syntax.  Proper usage follows:
+    HANGUP                          sent once when the caller hangs up
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_RESULT = re.compile(r"^200 result=(?P<value>\S*)(?:\s+\((?P<data>[^)]*)\))?(?P<rest>.*)$")
+
+
+class AgiError(Exception):
+    """Asterisk refused a command or the session broke."""
+
+
+class AgiHangup(AgiError):
+    """The caller hung up; the flow must stop."""
+
+
+class AgiCommandError(AgiError):
+    """Asterisk answered a command with an error code (510, 511, 520)."""
+
+
+@dataclass(frozen=True)
+class AgiResult:
+    """A ``200 result=...`` reply: the value and the optional note in parentheses."""
+
+    value: str
+    data: str = ""
+
+    @property
+    def timed_out(self) -> bool:
+        return self.data == "timeout"
+
+
+def parse_reply(line: str) -> AgiResult:
+    """One reply line to an :class:`AgiResult`, or raise the matching error."""
+    line = line.rstrip("\r\n")
+    if line.startswith("HANGUP"):
+        raise AgiHangup("caller hung up")
+    match = _RESULT.match(line)
+    if match is None:
+        raise AgiCommandError(line or "empty reply (session closed)")
+    value, data = match.group("value"), match.group("data") or ""
+    if value == "-1":
+        raise AgiHangup(f"command failed or caller hung up: {line}")
+    if data == "hangup":
+        raise AgiHangup(line)
+    return AgiResult(value=value, data=data)
+
+
+def parse_headers(lines: list[str]) -> dict[str, str]:
+    """The ``agi_name: value`` lines Asterisk sends first, as a dict."""
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, sep, value = line.partition(": ")
+        if sep and name.startswith("agi_"):
+            headers[name] = value
+    return headers
+
+
+def quote(argument: str) -> str:
+    """An AGI command argument, double-quoted so spaces and empty strings survive."""
+    cleaned = argument.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return f'"{cleaned}"'
+
+
+def digits_from(result: AgiResult) -> str:
+    """The keys a GET DATA returned ('' on time-out with nothing typed)."""
+    value = result.value
+    return value if value and set(value) <= set("0123456789*#") else ""

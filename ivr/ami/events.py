@@ -1,0 +1,128 @@
+"""Raw AMI messages become frozen dataclasses here; nothing else indexes AMI dicts.
+
+Examples of what Asterisk 22 sends (one ``Key: Value`` per line)::
+
+    Event: QueueCallerJoin      Queue: fire  Position: 1  Count: 1  CallerIDNum: 0812345
+                                Uniqueid: 1732350000.12  Channel: PJSIP/pstn-trunk-00000003
+    Event: QueueCallerLeave     Queue: fire  Position: 1  Count: 0  Uniqueid: ...
+    Event: QueueCallerAbandon   Queue: fire  Position: 1  OriginalPosition: 1  HoldTime: 7
+    Event: QueueMemberAdded     Queue: fire  Interface: PJSIP/op1  MemberName: op1  Status: 1
+                                Paused: 0  InCall: 0  PausedReason:
+    Event: QueueEntry           (QueueStatus reply) Queue  Position  CallerIDNum  Uniqueid  Wait
+    Event: QueueMember          (QueueStatus reply) Queue  Name  Location  Status  Paused  InCall
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Asterisk device states as QueueMember*/Status carries them.
+DEVICE_STATES = {
+    "0": "unknown", "1": "not_in_use", "2": "in_use", "3": "busy", "4": "invalid",
+    "5": "unavailable", "6": "ringing", "7": "ring_in_use", "8": "on_hold",
+}
+
+
+@dataclass(frozen=True)
+class CallerJoined:
+    queue: str
+    unique_id: str
+    caller_number: str
+    position: int
+    waited_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class CallerLeft:
+    queue: str
+    unique_id: str
+
+
+@dataclass(frozen=True)
+class CallerAbandoned:
+    queue: str
+    unique_id: str
+    hold_time_s: int
+
+
+@dataclass(frozen=True)
+class MemberUpdated:
+    queue: str
+    interface: str
+    name: str
+    state: str
+    paused: bool
+    paused_reason: str
+    in_call: bool
+
+
+@dataclass(frozen=True)
+class MemberRemoved:
+    queue: str
+    interface: str
+
+
+@dataclass(frozen=True)
+class QueueSeen:
+    """A queue named by a QueueStatus reply (QueueParams), even with nobody in it."""
+
+    queue: str
+
+
+QueueEvent = CallerJoined | CallerLeft | CallerAbandoned | MemberUpdated | MemberRemoved | QueueSeen
+
+
+def _int(raw: Mapping[str, Any], key: str, default: int = 0) -> int:
+    try:
+        return int(str(raw.get(key, default)))
+    except ValueError:
+        return default
+
+
+def _str(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    return "" if value is None else str(value)
+
+
+def _caller_number(raw: Mapping[str, Any]) -> str:
+    number = _str(raw, "CallerIDNum")
+    return "" if number in ("<unknown>", "unknown") else number
+
+
+def _member(raw: Mapping[str, Any], interface_key: str) -> MemberUpdated:
+    return MemberUpdated(
+        queue=_str(raw, "Queue"),
+        interface=_str(raw, interface_key),
+        name=_str(raw, "MemberName") or _str(raw, "Name"),
+        state=DEVICE_STATES.get(_str(raw, "Status"), "unknown"),
+        paused=_str(raw, "Paused") == "1",
+        paused_reason=_str(raw, "PausedReason"),
+        in_call=_str(raw, "InCall") == "1",
+    )
+
+
+def parse_event(raw: Mapping[str, Any]) -> QueueEvent | None:
+    """The typed event for an AMI message, or None for messages we do not follow."""
+    name = _str(raw, "Event")
+    if name == "QueueCallerJoin":
+        return CallerJoined(_str(raw, "Queue"), _str(raw, "Uniqueid"), _caller_number(raw),
+                            _int(raw, "Position"))
+    if name == "QueueEntry":
+        return CallerJoined(_str(raw, "Queue"), _str(raw, "Uniqueid"), _caller_number(raw),
+                            _int(raw, "Position"), float(_int(raw, "Wait")))
+    if name == "QueueCallerLeave":
+        return CallerLeft(_str(raw, "Queue"), _str(raw, "Uniqueid"))
+    if name == "QueueCallerAbandon":
+        return CallerAbandoned(_str(raw, "Queue"), _str(raw, "Uniqueid"), _int(raw, "HoldTime"))
+    if name in ("QueueMemberAdded", "QueueMemberStatus", "QueueMemberPause",
+                "QueueMemberPenalty", "QueueMemberRinginuse"):
+        return _member(raw, "Interface")
+    if name == "QueueMember":
+        return _member(raw, "Location")
+    if name == "QueueMemberRemoved":
+        return MemberRemoved(_str(raw, "Queue"), _str(raw, "Interface"))
+    if name == "QueueParams":
+        return QueueSeen(_str(raw, "Queue"))
+    return None

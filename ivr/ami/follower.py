@@ -1,0 +1,107 @@
+"""Follows Asterisk's queues over AMI and keeps the live board in redis.
+
+After every login (first connection, Asterisk restart, lost link) the board is rebuilt from
+a ``QueueStatus`` reply, then kept current by queue events. While the link is up a heartbeat
+says so (AMI up, Asterisk answering pings); when it drops the heartbeat is removed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from panoramisk import Manager
+
+from ..config import Settings
+from ..state import LiveState
+from .board import QueueBoard, rebuild
+from .events import QueueEvent, parse_event
+
+log = logging.getLogger(__name__)
+
+PING_EVERY_S = 1.0
+PING_TIMEOUT_S = 2.0
+
+
+class QueueFollower:
+    def __init__(self, settings: Settings, live: LiveState) -> None:
+        self.settings = settings
+        self.live = live
+        self.board = QueueBoard()
+        self.synced = False
+        self._lock = asyncio.Lock()
+        self.manager = Manager(
+            host=settings.ami_host, port=settings.ami_port,
+            username=settings.ami_user, secret=settings.ami_secret,
+            ping_delay=3600, reconnect_timeout=1,
+            on_login=self._on_login, on_disconnect=self._on_disconnect,
+            loop=asyncio.get_running_loop(),
+        )
+        self.manager.register_event("QueueCaller*", self._on_event)
+        self.manager.register_event("QueueMember*", self._on_event)
+
+    def start(self) -> None:
+        self.manager.connect()
+
+    def stop(self) -> None:
+        self.manager.close()
+
+    @property
+    def linked(self) -> bool:
+        protocol = self.manager.protocol
+        return bool(self.manager.authenticated and protocol is not None
+                    and protocol.transport is not None and not protocol.transport.is_closing())
+
+    def _on_login(self, manager: Manager) -> None:
+        log.info("AMI logged in to %s:%d", self.settings.ami_host, self.settings.ami_port)
+        asyncio.ensure_future(self.resync())
+
+    def _on_disconnect(self, manager: Manager, exc: Exception | None) -> None:
+        log.warning("AMI link lost (%s); reconnecting", exc or "closed")
+        self.synced = False
+        asyncio.ensure_future(self.live.flatline("ami"))
+
+    async def resync(self) -> None:
+        """Rebuild the board from QueueStatus (Asterisk's own view)."""
+        async with self._lock:
+            reply = await self.manager.send_action({"Action": "QueueStatus"}, as_list=True)
+            messages = reply if isinstance(reply, list) else [reply]
+            events = [e for e in (parse_event(m) for m in messages) if e is not None]
+            self.board = rebuild(events, time.time(), self.board)
+            self.synced = True
+            log.info("queue board resynchronised: %d queues, %d callers waiting",
+                     len(self.board.queues),
+                     sum(len(q.waiting) for q in self.board.queues.values()))
+            await self.live.save_board(self.board.to_dict(), "resync")
+
+    async def _on_event(self, manager: Manager, message: Any) -> None:
+        event = parse_event(message)
+        if event is None:
+            return
+        await self.apply(event)
+
+    async def apply(self, event: QueueEvent) -> None:
+        async with self._lock:
+            self.board.apply(event, time.time())
+            await self.live.save_board(self.board.to_dict(), type(event).__name__)
+
+    async def ping(self) -> bool:
+        """True when Asterisk answers an AMI Ping in time."""
+        if not self.linked:
+            return False
+        try:
+            reply = await asyncio.wait_for(
+                self.manager.send_action({"Action": "Ping"}), PING_TIMEOUT_S)
+        except (TimeoutError, ConnectionError, AttributeError):
+            return False
+        return bool(getattr(reply, "success", False))
+
+    async def keep_heartbeat(self) -> None:
+        while True:
+            if self.synced and await self.ping():
+                await self.live.beat("ami", {"asterisk": "up", "at": time.time()})
+            else:
+                await self.live.flatline("ami")
+            await asyncio.sleep(PING_EVERY_S)

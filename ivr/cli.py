@@ -1,0 +1,90 @@
+"""The `ivr` command: run the hotline, run one service, render config, control a running one."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from .config import ConfigError, Settings, load_settings
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cmd_run(settings: Settings) -> int:
+    from .runtime.asterisk import AsteriskNotFound, asterisk_root
+    from .runtime.stack import banner, build_services, ports_in_use
+    from .runtime.supervisor import Supervisor, say_stderr
+
+    busy = ports_in_use(settings, private_redis=not settings.redis_url)
+    if busy:
+        say_stderr("error: these ports are in use: " + ", ".join(busy)
+                   + ". Stop what holds them or choose others (see README, Settings).")
+        return 2
+    say_stderr(f"setting up (data in {settings.data_dir}) ...")
+    try:
+        root = asterisk_root(settings)
+    except AsteriskNotFound as exc:
+        say_stderr(f"error: {exc}")
+        return 1
+    settings = settings.with_ami_secret()
+    services = build_services(settings, root)
+    supervisor = Supervisor(services, settings.logs_dir, settings.run_dir / "supervisor.sock",
+                            restart=settings.restart_services, say=say_stderr)
+    return asyncio.run(supervisor.run(lambda: banner(settings)))
+
+
+def cmd_service(name: str, settings: Settings) -> int:
+    from . import services
+
+    runner = {"agi": services.run_agi, "ami": services.run_ami, "web": services.run_web}[name]
+    asyncio.run(runner(settings))
+    return 0
+
+
+def cmd_render(settings: Settings) -> int:
+    from .runtime.render import render_asterisk_config
+
+    path = render_asterisk_config(settings.with_ami_secret())
+    print(path)
+    return 0
+
+
+def cmd_ctl(settings: Settings, words: list[str]) -> int:
+    from .runtime.supervisor import send_control
+
+    reply = asyncio.run(send_control(settings.run_dir / "supervisor.sock", " ".join(words)))
+    print(reply)
+    return 1 if reply.startswith("error") else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="set up what is missing and run the whole hotline")
+    sub.add_parser("agi", help="run the FastAGI server only")
+    sub.add_parser("ami", help="run the AMI queue follower only")
+    sub.add_parser("web", help="run the web server only")
+    sub.add_parser("render", help="render Asterisk's config into the run folder")
+    ctl = sub.add_parser("ctl", help="control a running `ivr run`: status, stop NAME, start NAME")
+    ctl.add_argument("words", nargs="+")
+    args = parser.parse_args(argv)
+    _logging(args.verbose)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        return cmd_run(settings)
+    if args.command in ("agi", "ami", "web"):
+        return cmd_service(args.command, settings)
+    if args.command == "render":
+        return cmd_render(settings)
+    return cmd_ctl(settings, args.words)

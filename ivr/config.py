@@ -1,0 +1,154 @@
+"""One typed settings object, read once at start from the environment and an optional file.
+
+Every setting has an environment variable ``IVR_<NAME>`` (upper case) and may also be set in a
+TOML file named by ``IVR_CONFIG`` (keys in lower case, e.g. ``web_port = 8081``). The
+environment wins over the file; the file wins over the defaults below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA_DIR = "/var/lib/city-hotline"
+DEFAULT_CACHE_DIR = "/var/cache/city-hotline"
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    cache_dir: Path = Path(DEFAULT_CACHE_DIR)
+    # The Asterisk to run: "auto" (the host's if 20+, else the private root), "host", "private".
+    asterisk: str = "auto"
+    sip_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    # Calls from these addresses are the PSTN trunk (comma-separated, CIDR allowed).
+    trunk_match: str = "127.0.0.1"
+    emergency_number: str = "112"
+    hotline_number: str = "12345"
+    agi_host: str = "127.0.0.1"
+    agi_port: int = 4573
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_user: str = "hotline"
+    # Empty: generated on first run and kept in <data_dir>/secrets/ami_secret.
+    ami_secret: str = ""
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    # Empty: a private redis-server is started on redis_port by `ivr run`.
+    redis_url: str = ""
+    redis_port: int = 6390
+    # Empty: SQLite in <data_dir>/hotline.sqlite3.
+    database_url: str = ""
+    # Language of prompts when the caller has not chosen one (id or en).
+    default_language: str = "id"
+    # Seconds the 112 menu waits for a key.
+    emergency_digit_timeout: float = 5.0
+    # `ivr run` restarts a service that died (off in some tests).
+    restart_services: bool = True
+    rtp_port_start: int = 10000
+    rtp_port_end: int = 10999
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def effective_redis_url(self) -> str:
+        return self.redis_url or f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'hotline.sqlite3'}"
+
+    @property
+    def agi_url(self) -> str:
+        return f"agi://{self.agi_host}:{self.agi_port}"
+
+    def with_ami_secret(self) -> Settings:
+        """The settings with the AMI secret filled in: from config, else the data folder's."""
+        if self.ami_secret:
+            return self
+        return dataclasses.replace(self, ami_secret=read_or_create_secret(self.data_dir, "ami"))
+
+
+def read_or_create_secret(data_dir: Path, name: str) -> str:
+    """A random secret kept 0600 in <data_dir>/secrets/<name>_secret, made on first use."""
+    path = data_dir / "secrets" / f"{name}_secret"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value + "\n")
+    return value
+
+
+def _convert(name: str, raw: Any, kind: Any) -> Any:
+    try:
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (float, "float"):
+            return float(raw)
+        if kind in (bool, "bool"):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"expected yes/no, got {raw!r}")
+        if kind in (Path, "Path"):
+            return Path(str(raw)).expanduser().absolute()
+        return str(raw)
+    except ValueError as exc:
+        raise ConfigError(f"setting {name} (IVR_{name.upper()}): {exc}") from exc
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from defaults, then the IVR_CONFIG file, then IVR_* variables."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = env.get("IVR_CONFIG")
+    known = {f.name: f for f in fields(Settings) if f.name != "extra"}
+    extra: dict[str, Any] = {}
+    if config_file:
+        try:
+            with open(config_file, "rb") as fh:
+                from_file = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"IVR_CONFIG={config_file}: {exc}") from exc
+        for key, raw in from_file.items():
+            if key in known:
+                values[key] = _convert(key, raw, known[key].type)
+            else:
+                extra[key] = raw
+    for name, fld in known.items():
+        env_name = f"IVR_{name.upper()}"
+        if env_name in env:
+            values[name] = _convert(name, env[env_name], fld.type)
+    settings = Settings(**values, extra=extra)
+    if settings.asterisk not in ("auto", "host", "private"):
+        raise ConfigError("setting asterisk (IVR_ASTERISK): use auto, host or private")
+    return settings

@@ -1,0 +1,1 @@
+"""Call flows run by the FastAGI server, one coroutine per AGI route."""

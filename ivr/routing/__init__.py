@@ -1,0 +1,1 @@
+"""Pure routing decisions: which queue a call goes to."""

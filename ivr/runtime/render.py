@@ -1,0 +1,97 @@
+"""Render ``asterisk_conf/`` and ``dialplan/`` with our settings into the run folder.
+
+Templates use ``@@NAME@@`` placeholders (Asterisk's own ``${VAR}`` stays untouched). The
+checkout is only read; everything is written under the data folder.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..config import Settings
+
+PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
+
+
+class RenderError(ValueError):
+    """A template names a placeholder we have no value for."""
+
+
+def project_root() -> Path:
+    """The checkout this package was installed from (templates, dialplan, recordings)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def template_values(settings: Settings) -> dict[str, str]:
+    s = settings
+    return {
+        "DATA_DIR": str(s.data_dir),
+        "RUN_DIR": str(s.run_dir),
+        "LOGS_DIR": str(s.logs_dir),
+        "SIP_HOST": s.sip_host,
+        "SIP_PORT": str(s.sip_port),
+        "TRUNK_MATCH": s.trunk_match,
+        "EMERGENCY_NUMBER": s.emergency_number,
+        "HOTLINE_NUMBER": s.hotline_number,
+        "AGI_URL": s.agi_url,
+        "AMI_HOST": s.ami_host,
+        "AMI_PORT": str(s.ami_port),
+        "AMI_USER": s.ami_user,
+        "AMI_SECRET": s.ami_secret,
+        "AMI_PERMIT": "127.0.0.1/255.255.255.255" if s.ami_host.startswith("127.")
+        else "0.0.0.0/0.0.0.0",
+        "RTP_PORT_START": str(s.rtp_port_start),
+        "RTP_PORT_END": str(s.rtp_port_end),
+    }
+
+
+def render_text(template: str, values: Mapping[str, str], source: str = "template") -> str:
+    """Replace every ``@@NAME@@``; an unknown name is an error naming the file and line."""
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            line = template.count("\n", 0, match.start()) + 1
+            raise RenderError(f"{source}:{line}: unknown placeholder @@{name}@@")
+        return values[name]
+
+    return PLACEHOLDER.sub(substitute, template)
+
+
+def render_asterisk_config(settings: Settings, root: Path | None = None) -> Path:
+    """Write Asterisk's config for these settings; returns the asterisk.conf to start with."""
+    if not settings.ami_secret:
+        raise RenderError("render needs the AMI secret: use Settings.with_ami_secret()")
+    root = root or project_root()
+    etc = settings.run_dir / "etc" / "asterisk"
+    etc.mkdir(parents=True, exist_ok=True)
+    for folder in ("astdb", "asterisk"):
+        (settings.run_dir / folder).mkdir(parents=True, exist_ok=True)
+    for folder in (settings.logs_dir / "asterisk", settings.data_dir / "spool",
+                   settings.recordings_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    values = template_values(settings)
+    sources = sorted((root / "asterisk_conf").glob("*.conf")) + sorted(
+        (root / "dialplan").glob("*.conf"))
+    for source in sources:
+        text = render_text(source.read_text(), values, str(source.relative_to(root)))
+        target = etc / source.name
+        target.write_text(text)
+        target.chmod(0o600)
+    copy_prompts(root / "recordings", settings.data_dir / "sounds")
+    (settings.data_dir / "sounds" / "moh").mkdir(parents=True, exist_ok=True)
+    return etc / "asterisk.conf"
+
+
+def copy_prompts(source: Path, target: Path) -> None:
+    """Copy recordings/<lang>/*.wav into the data folder (only files that changed)."""
+    for wav in source.glob("*/*.wav"):
+        dest = target / wav.parent.name / wav.name
+        if dest.exists() and filecmp.cmp(wav, dest, shallow=False):
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(wav, dest)

@@ -1,0 +1,105 @@
+"""The whole local hotline as supervised services, in start order, with readiness probes."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from ..config import Settings
+from ..state import LiveState
+from .asterisk import asterisk_command
+from .render import render_asterisk_config
+from .supervisor import Service
+
+
+class PortInUse(RuntimeError):
+    pass
+
+
+async def tcp_open(host: str, port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 1.0)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
+
+
+def ports_in_use(settings: Settings, private_redis: bool) -> list[str]:
+    """The ports we need that something else holds already, with what each is for."""
+    wanted = [("AMI", settings.ami_host, settings.ami_port, socket.SOCK_STREAM),
+              ("FastAGI", settings.agi_host, settings.agi_port, socket.SOCK_STREAM),
+              ("web", settings.web_host, settings.web_port, socket.SOCK_STREAM),
+              ("SIP", settings.sip_host, settings.sip_port, socket.SOCK_DGRAM)]
+    if private_redis:
+        wanted.append(("redis", "127.0.0.1", settings.redis_port, socket.SOCK_STREAM))
+    busy = []
+    for what, host, port, kind in wanted:
+        with socket.socket(socket.AF_INET, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                busy.append(f"{what} {host}:{port}")
+    return busy
+
+
+def python_service(name: str, settings: Settings) -> list[str]:
+    return [sys.executable, "-m", "ivr", name]
+
+
+def build_services(settings: Settings, root: Path) -> list[Service]:
+    settings = settings.with_ami_secret()
+    asterisk_conf = render_asterisk_config(settings)
+    services: list[Service] = []
+    if not settings.redis_url:
+        redis_dir = settings.data_dir / "redis"
+        redis_dir.mkdir(parents=True, exist_ok=True)
+        redis_server = shutil.which("redis-server") or "/usr/bin/redis-server"
+        services.append(Service(
+            "redis", [redis_server, "--port", str(settings.redis_port), "--bind", "127.0.0.1",
+                      "--dir", str(redis_dir), "--save", "", "--appendonly", "no"],
+            ready=lambda: tcp_open("127.0.0.1", settings.redis_port)))
+    services.append(Service(
+        "asterisk", asterisk_command(root, asterisk_conf, settings.data_dir),
+        ready=lambda: tcp_open(settings.ami_host, settings.ami_port), ready_timeout_s=60))
+    services.append(Service(
+        "fastagi", python_service("agi", settings),
+        ready=lambda: tcp_open(settings.agi_host, settings.agi_port)))
+
+    async def ami_linked() -> bool:
+        redis = Redis.from_url(settings.effective_redis_url, socket_timeout=1)
+        try:
+            return await LiveState(redis).heartbeat("ami") is not None
+        finally:
+            await redis.aclose()
+
+    services.append(Service("ami", python_service("ami", settings), ready=ami_linked))
+    services.append(Service(
+        "web", python_service("web", settings),
+        ready=lambda: tcp_open(settings.web_host, settings.web_port)))
+    return services
+
+
+def banner(settings: Settings) -> str:
+    s = settings
+    return "\n".join([
+        "",
+        "City hotline is up:",
+        f"  SIP (UDP)  {s.sip_host}:{s.sip_port}   dial {s.emergency_number} or "
+        f"{s.hotline_number}; calls from {s.trunk_match} are the PSTN trunk",
+        f"  FastAGI    {s.agi_host}:{s.agi_port}",
+        f"  AMI        {s.ami_host}:{s.ami_port}   user {s.ami_user}, secret in "
+        f"{s.data_dir / 'secrets' / 'ami_secret'}",
+        f"  Web        http://{s.web_host}:{s.web_port}/healthz   "
+        f"http://{s.web_host}:{s.web_port}/api/v1/queues",
+        f"  Redis      {s.effective_redis_url}",
+        f"  Database   {s.effective_database_url}",
+        f"  Data       {s.data_dir}   (logs in {s.logs_dir})",
+        "Ctrl-C stops everything.",
+    ])

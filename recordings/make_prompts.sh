@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Makes the prompt files from prompts.tsv with espeak-ng and sox (8 kHz mono 16-bit WAV,
+# what Asterisk plays without transcoding). Run it after editing a text; commit the .wav files.
+#   recordings/make_prompts.sh            all prompts
+#   recordings/make_prompts.sh NAME       one prompt, every language
+set -euo pipefail
+cd "$(dirname "$0")"
+only="${1:-}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+grep -v '^#' prompts.tsv | while IFS=$'\t' read -r name lang voice text; do
+    [ -n "$name" ] || continue
+    [ -z "$only" ] || [ "$only" = "$name" ] || continue
+    mkdir -p "$lang"
+    espeak-ng -v "$voice" -s 150 -w "$tmp/raw.wav" "$text"
+    sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 "$lang/$name.wav" norm -3
+    echo "$lang/$name.wav"
+done
