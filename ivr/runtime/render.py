@@ -69,9 +69,8 @@ def render_asterisk_config(settings: Settings, root: Path | None = None) -> Path
     root = root or project_root()
     etc = settings.run_dir / "etc" / "asterisk"
     etc.mkdir(parents=True, exist_ok=True)
-    for folder in ("astdb", "asterisk"):
-        (settings.run_dir / folder).mkdir(parents=True, exist_ok=True)
-    for folder in (settings.logs_dir / "asterisk", settings.data_dir / "spool",
+    for folder in (settings.run_dir / "astdb", settings.run_dir / "asterisk",
+                   settings.logs_dir / "asterisk", settings.data_dir / "spool",
                    settings.recordings_dir):
         folder.mkdir(parents=True, exist_ok=True)
     values = template_values(settings)

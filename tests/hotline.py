@@ -1,0 +1,175 @@
+"""A whole hotline (`ivr run`) started for tests on free ports in a private data folder.
+
+It is the same command a newcomer runs; the tests talk to it as callers (SIPp), as a
+supervisor (HTTP API) and as an admin (`ivr ctl`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+from sipp import Step, start_call
+
+_rtp_block = count()
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def free_tcp_and_udp_port() -> int:
+    while True:
+        port = free_port(socket.SOCK_DGRAM)
+        try:
+            with socket.socket() as tcp:
+                tcp.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+
+
+class Hotline:
+    def __init__(self, data_dir: Path, **overrides: str) -> None:
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        block = 20000 + 400 * (os.getpid() % 40) + 100 * (next(_rtp_block) % 4)
+        self.ports = {
+            "sip": free_tcp_and_udp_port(), "ami": free_port(), "agi": free_port(),
+            "web": free_port(), "redis": free_port(),
+        }
+        self.env = {
+            **os.environ,
+            "IVR_DATA_DIR": str(data_dir),
+            "IVR_SIP_PORT": str(self.ports["sip"]),
+            "IVR_AMI_PORT": str(self.ports["ami"]),
+            "IVR_AGI_PORT": str(self.ports["agi"]),
+            "IVR_WEB_PORT": str(self.ports["web"]),
+            "IVR_REDIS_PORT": str(self.ports["redis"]),
+            "IVR_RTP_PORT_START": str(block),
+            "IVR_RTP_PORT_END": str(block + 99),
+            **overrides,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.output = data_dir / "ivr-run.out"
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self, timeout_s: float = 180.0) -> None:
+        with open(self.output, "wb") as out:
+            self.process = subprocess.Popen([sys.executable, "-m", "ivr", "run"], env=self.env,
+                                            stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"`ivr run` exited:\n{self.output.read_text()}")
+            status, _ = self.healthz()
+            if status == 200:
+                return
+            time.sleep(0.3)
+        raise RuntimeError(f"hotline not healthy in {timeout_s} s:\n{self.output.read_text()}")
+
+    def stop(self) -> int:
+        """Ctrl-C, as a person would; returns the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=30)
+
+    def our_processes(self) -> list[str]:
+        """Processes still running that were started for this hotline (by its environment)."""
+        marker = f"IVR_DATA_DIR={self.data_dir}".encode()
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit() or int(proc.name) == os.getpid():
+                continue
+            try:
+                if marker in (proc / "environ").read_bytes().split(b"\0"):
+                    found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except OSError:
+                continue
+        return found
+
+    def mounts(self) -> list[str]:
+        text = Path("/proc/mounts").read_text()
+        return [line for line in text.splitlines() if str(self.data_dir) in line]
+
+    # -- what a supervisor or admin sees ------------------------------------------------------
+
+    def get(self, path: str) -> tuple[int, Any]:
+        url = f"http://127.0.0.1:{self.ports['web']}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as reply:
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return 0, None
+
+    def healthz(self) -> tuple[int, Any]:
+        return self.get("/healthz")
+
+    def waiting(self) -> dict[str, list[dict[str, Any]]]:
+        status, body = self.get("/api/v1/queues")
+        assert status == 200, body
+        return {q["name"]: q["waiting"] for q in body["queues"]}
+
+    def wait_for_caller(self, caller: str, timeout_s: float) -> tuple[str, dict[str, Any]]:
+        """The queue (and entry) where ``caller`` shows up waiting, within ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for queue, callers in self.waiting().items():
+                for entry in callers:
+                    if entry["caller_number"] == caller:
+                        return queue, entry
+            time.sleep(0.1)
+        raise AssertionError(f"caller {caller} not waiting in any queue after {timeout_s} s: "
+                             f"{self.waiting()}")
+
+    def wait_for_health(self, status: int, timeout_s: float) -> Any:
+        deadline = time.monotonic() + timeout_s
+        code, body = self.healthz()
+        while code != status and time.monotonic() < deadline:
+            time.sleep(0.2)
+            code, body = self.healthz()
+        assert code == status, f"/healthz is {code}, expected {status}: {body}"
+        return body
+
+    def ctl(self, *words: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "ivr", "ctl", *words], env=self.env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    # -- what a caller does -------------------------------------------------------------------
+
+    def call(self, number: str, caller: str, steps: list[Step], hold_ms: int,
+             workdir: Path) -> subprocess.Popen[bytes]:
+        return start_call(workdir, self.ports["sip"], number, caller, steps, hold_ms,
+                          local_port=free_tcp_and_udp_port(), media_port=_media_port())
+
+
+def _media_port() -> int:
+    """An even free UDP port with the next one free too (RTP and RTCP)."""
+    while True:
+        port = free_port(socket.SOCK_DGRAM)
+        if port % 2 == 0 and port < 65000:
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, \
+                        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
+                    a.bind(("127.0.0.1", port + 1))
+                    b.bind(("127.0.0.1", port + 2))
+                return port
+            except OSError:
+                continue
