@@ -32,9 +32,13 @@ install_host_packages() {
     missing=$(missing_packages | tr '\n' ' ')
     [ -z "${missing// /}" ] && return 0
     need_root
-    say "installing host packages: $missing"
-    apt-get update -qq >&2 || say "apt-get update failed; trying with the cached lists"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+    say "installing host packages: $missing(log: $CACHE_DIR/apt-host.log)"
+    mkdir -p "$CACHE_DIR"
+    apt-get update -qq >"$CACHE_DIR/apt-host.log" 2>&1 \
+        || say "apt-get update failed; trying with the cached lists"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
+        >>"$CACHE_DIR/apt-host.log" 2>&1 \
+        || { say "installing $missing failed, see $CACHE_DIR/apt-host.log"; exit 1; }
 }
 
 host_asterisk_ok() {

@@ -56,16 +56,21 @@ class FastAgiServer(Application):
                       channel.unique_id, path, ", ".join(sorted(self._route)))
             return
         self.sessions += 1
-        try:
-            await route(channel)
-        except AgiHangup:
-            log.info("call %s (%s): caller hung up", channel.unique_id, path)
-        except AgiError as exc:
-            log.error("call %s (%s): AGI failed, dialplan fallback takes over: %s",
-                      channel.unique_id, path, exc)
-        except Exception:
-            log.exception("call %s (%s): route crashed, dialplan fallback takes over",
-                          channel.unique_id, path)
+        await run_flow(route, channel, path)
+
+
+async def run_flow(route: Route, channel: AgiChannel, path: str) -> None:
+    """Run one flow; its failure is logged with the call's id and left to the dialplan."""
+    try:
+        await route(channel)
+    except AgiHangup:
+        log.info("call %s (%s): caller hung up", channel.unique_id, path)
+    except AgiError as exc:
+        log.error("call %s (%s): AGI failed, dialplan fallback takes over: %s",
+                  channel.unique_id, path, exc)
+    except Exception:
+        log.exception("call %s (%s): route crashed, dialplan fallback takes over",
+                      channel.unique_id, path)
 
 
 def _as_coroutine_function(route: Route) -> Route:

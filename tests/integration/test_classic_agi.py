@@ -1,0 +1,40 @@
+"""The classic AGI launcher runs the 112 flow over stdin/stdout, as Asterisk would start it.
+
+The test plays Asterisk's side of the pipe: headers, then a reply per command.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "agi_scripts" / "hotline_agi.py"
+HEADERS = ("agi_network: no\nagi_request: hotline_agi.py\nagi_channel: PJSIP/pstn-trunk-1\n"
+           "agi_uniqueid: 1700000000.1\nagi_callerid: 0812999\nagi_extension: s\n\n")
+
+
+def run_classic(key_reply: str, tmp_path: Path) -> list[str]:
+    proc = subprocess.Popen([sys.executable, str(SCRIPT), "emergency"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, bufsize=1,
+                            env={"IVR_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert proc.stdin and proc.stdout
+    proc.stdin.write(HEADERS)
+    commands = []
+    for line in proc.stdout:
+        commands.append(line.strip())
+        reply = key_reply if line.startswith("GET DATA") else "200 result=1"
+        proc.stdin.write(reply + "\n")
+    assert proc.wait(timeout=20) == 0
+    return commands
+
+
+@pytest.mark.parametrize(("reply", "queue"), [("200 result=2", "fire"),
+                                              ("200 result= (timeout)", "emergency")])
+def test_classic_agi_sets_the_queue(tmp_path: Path, reply: str, queue: str):
+    commands = run_classic(reply, tmp_path)
+    assert commands[0].startswith(f"GET DATA {tmp_path}/sounds/id/emergency-menu 5000 1")
+    assert f'SET VARIABLE HOTLINE_QUEUE "{queue}"' in commands
