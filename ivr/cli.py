@@ -63,6 +63,48 @@ def cmd_ctl(settings: Settings, words: list[str]) -> int:
     return 1 if reply.startswith("error") else 0
 
 
+def cmd_flow(settings: Settings, verb: str, target: str | None) -> int:
+    """ivr flow check [FILE] | install FILE | rollback NUMBER | show [NUMBER] | versions NUMBER"""
+    from pathlib import Path
+
+    from .flows.loader import FlowError
+    from .flows.tree import menu_tree
+    from .services import flow_store
+
+    store = flow_store(settings)
+    try:
+        if verb == "check":
+            if target:
+                store.validate_text(Path(target).read_text(encoding="utf-8"), target)
+                print(f"{target}: ok")
+            else:
+                flows = store.load()
+                print("ok: " + ", ".join(f"{n} ({store.files()[n]})" for n in sorted(flows.flows)))
+        elif verb == "install":
+            if not target:
+                raise SystemExit("usage: ivr flow install FILE")
+            flow = store.install(Path(target).read_text(encoding="utf-8"), target)
+            print(f"flow {flow.number} installed; new calls use it now")
+        elif verb == "rollback":
+            if not target:
+                raise SystemExit("usage: ivr flow rollback NUMBER")
+            print(store.rollback(target))
+        elif verb == "versions":
+            for path in store.versions(target or ""):
+                print(path)
+        else:
+            in_use = store.load().flows
+            for number in [target] if target else sorted(in_use):
+                print(menu_tree(in_use[number]))
+    except FlowError as exc:
+        print(f"refused, the flow in use is unchanged:\n{exc}", file=sys.stderr)
+        return 1
+    except (OSError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ivr", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -74,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("render", help="render Asterisk's config into the run folder")
     ctl = sub.add_parser("ctl", help="control a running `ivr run`: status, stop NAME, start NAME")
     ctl.add_argument("words", nargs="+")
+    flow = sub.add_parser("flow", help="IVR flows: check [FILE], install FILE, rollback NUMBER, "
+                                       "show [NUMBER], versions NUMBER")
+    flow.add_argument("verb", choices=["check", "install", "rollback", "show", "versions"])
+    flow.add_argument("target", nargs="?")
     args = parser.parse_args(argv)
     _logging(args.verbose)
     try:
@@ -87,4 +133,6 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_service(args.command, settings)
     if args.command == "render":
         return cmd_render(settings)
+    if args.command == "flow":
+        return cmd_flow(settings, args.verb, args.target)
     return cmd_ctl(settings, args.words)

@@ -3,7 +3,22 @@
 The dialplan reads these after ``AGI()`` returns; a test checks the rendered dialplan uses them.
 """
 
-# The queue the caller must wait in; the dialplan falls back to `emergency` when it is unset.
+# The queue the caller must wait in; the dialplan falls back when it is unset.
 HOTLINE_QUEUE = "HOTLINE_QUEUE"
+# Asterisk's own queue priority variable: higher is answered first.
+QUEUE_PRIO = "QUEUE_PRIO"
+# What the dialplan does after the menu: queue, emergency (the 112 queue path that can
+# never end without a queue), hangup, or transfer.
+HOTLINE_NEXT = "HOTLINE_NEXT"
+# The number of this hotline a `transfer` action sends the call to.
+HOTLINE_TRANSFER = "HOTLINE_TRANSFER"
 # The emergency service the caller chose (police, fire, ambulance) or "unknown".
 HOTLINE_SERVICE = "HOTLINE_SERVICE"
+# The caller's language (id, en) and the ticket opened during the call, for operators.
+HOTLINE_LANGUAGE = "HOTLINE_LANGUAGE"
+HOTLINE_TICKET = "HOTLINE_TICKET"
+
+NEXT_QUEUE = "queue"
+NEXT_EMERGENCY = "emergency"
+NEXT_HANGUP = "hangup"
+NEXT_TRANSFER = "transfer"

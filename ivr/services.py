@@ -12,21 +12,49 @@ import signal
 from aiohttp import web
 from redis.asyncio import Redis
 
-from .agi.server import serve
+from .agi.server import Route, serve
 from .ami.follower import QueueFollower
 from .config import Settings
-from .flows.emergency import EmergencyFlow
+from .flows.engine import FlowEngine
+from .flows.ports import TicketDeskPort
 from .flows.prompts import Prompts
+from .flows.spoken import Speaker
+from .flows.store import FlowStore, queue_names
+from .runtime.render import project_root
 from .state import LiveState
 from .web.app import make_app
 
 log = logging.getLogger(__name__)
 
 
-def agi_routes(settings: Settings) -> dict[str, EmergencyFlow]:
-    """The AGI routes; their paths are the ``agi://host:port/PATH`` URLs in dialplan/."""
+# AGI route (the PATH in agi://host:port/PATH of dialplan/extensions.conf) -> flow file.
+FLOW_ROUTES = {"emergency": "112", "hotline": "12345"}
+
+
+def flow_store(settings: Settings) -> FlowStore:
+    root = project_root()
+    rendered = settings.run_dir / "etc" / "asterisk" / "queues.conf"
+    queues_conf = rendered if rendered.exists() else root / "asterisk_conf" / "queues.conf"
+    return FlowStore(builtin_dir=root / "dialplan" / "flows",
+                     override_dir=settings.data_dir / "flows",
+                     prompt_dirs=[settings.data_dir / "sounds", root / "recordings"],
+                     known_queues=queue_names(queues_conf.read_text()))
+
+
+def ticket_desk(settings: Settings) -> TicketDeskPort | None:
+    return None
+
+
+def agi_routes(settings: Settings, desk: TicketDeskPort | None = None) -> dict[str, Route]:
+    """The AGI routes, each running one flow of ``dialplan/flows`` (admin edits included)."""
+    store = flow_store(settings)
+    store.current()  # refuse to start on broken flows, with every problem listed
     prompts = Prompts(settings.data_dir / "sounds", settings.default_language)
-    return {"emergency": EmergencyFlow(prompts, settings.emergency_digit_timeout)}
+    speaker = Speaker(prompts, settings.data_dir / "sounds" / "tts")
+    engine = FlowEngine(store.current, prompts, speaker,
+                        desk if desk is not None else ticket_desk(settings),
+                        settings.recordings_dir)
+    return {path: engine.route(number) for path, number in FLOW_ROUTES.items()}
 
 
 async def _until_stopped() -> None:

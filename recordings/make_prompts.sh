@@ -11,8 +11,9 @@ trap 'rm -rf "$tmp"' EXIT
 grep -v '^#' prompts.tsv | while IFS=$'\t' read -r name lang voice text; do
     [ -n "$name" ] || continue
     [ -z "$only" ] || [ "$only" = "$name" ] || continue
-    mkdir -p "$lang"
-    espeak-ng -v "$voice" -s 150 -w "$tmp/raw.wav" "$text"
-    sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 "$lang/$name.wav" norm -3
+    mkdir -p "$(dirname "$lang/$name")"
+    espeak-ng -v "$voice" -s 165 -w "$tmp/raw.wav" "$text"
+    sox "$tmp/raw.wav" -r 8000 -c 1 -b 16 "$lang/$name.wav" \
+        silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse pad 0 0.15 norm -3
     echo "$lang/$name.wav"
 done

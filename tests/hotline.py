@@ -173,3 +173,9 @@ def _media_port() -> int:
                 return port
             except OSError:
                 continue
+
+
+def service_log(stack: Hotline, name: str) -> str:
+    """What one supervised service wrote (``<data_dir>/logs/<name>.log``)."""
+    path = stack.data_dir / "logs" / f"{name}.log"
+    return path.read_text(errors="replace") if path.exists() else ""

@@ -10,9 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-PCAP_DIR = Path("/usr/share/sip-tester")
-KEY_PCAP = {**{str(d): f"dtmf_2833_{d}.pcap" for d in range(10)},
-            "#": "dtmf_2833_pound.pcap", "*": "dtmf_2833_star.pcap"}
+from dtmf_pcap import write_dtmf_pcap
 
 _INVITE = """
   <send retrans="500">
@@ -78,19 +76,24 @@ _BYE = """
 
 @dataclass(frozen=True)
 class Step:
-    """Wait ``after_ms`` then press ``key`` ('' = just wait)."""
+    """Wait ``after_ms`` then press ``key`` ('' = just wait; several keys, 0.3 s apart)."""
 
     after_ms: int
     key: str = ""
 
 
-def caller_scenario(caller: str, steps: list[Step], hold_ms: int) -> str:
+def caller_scenario(caller: str, steps: list[Step], hold_ms: int, workdir: Path) -> str:
     """A call from ``caller`` that presses keys as ``steps`` say, holds, then hangs up."""
     body = [_INVITE.format(caller=caller)]
-    for step in steps:
+    for index, step in enumerate(steps):
         body.append(f'  <pause milliseconds="{step.after_ms}"/>')
-        if step.key:
-            pcap = PCAP_DIR / KEY_PCAP[step.key]
+        for n, key in enumerate(step.key):
+            # Each press needs fresh RTP numbers, or Asterisk takes it for the previous one.
+            pcap = write_dtmf_pcap(workdir / f"key-{caller}-{index}-{n}.pcap", key,
+                                   seq=1000 + 100 * (index * 20 + n),
+                                   timestamp=80_000 * (index * 20 + n + 1))
+            if n:
+                body.append('  <pause milliseconds="300"/>')
             body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
     body.append(f'  <pause milliseconds="{hold_ms}"/>')
     body.append(_BYE.format(caller=caller))
@@ -102,7 +105,7 @@ def start_call(workdir: Path, sip_port: int, number: str, caller: str, steps: li
                hold_ms: int, local_port: int, media_port: int) -> subprocess.Popen[bytes]:
     """Start one SIPp call in the background; wait() on it for the exit code (0 = success)."""
     scenario = workdir / f"call-{caller}-{number}.xml"
-    scenario.write_text(caller_scenario(caller, steps, hold_ms))
+    scenario.write_text(caller_scenario(caller, steps, hold_ms, workdir))
     log = open(workdir / f"sipp-{caller}.log", "wb")  # noqa: SIM115
     return subprocess.Popen(
         ["sipp", f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,

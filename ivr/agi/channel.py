@@ -103,6 +103,14 @@ class AgiChannel:
         result = await self.command(f"GET DATA {prompt} {timeout_ms} {max_digits}")
         return digits_from(result)
 
+    async def record_file(self, path: Path | str, max_seconds: int, silence_seconds: int,
+                          escape_digits: str = "#") -> str:
+        """Record the caller after a beep into ``path``.wav; ends on a key, silence or time."""
+        result = await self.command(
+            f"RECORD FILE {path} wav {quote(escape_digits)} {max_seconds * 1000} 0 BEEP "
+            f"s={silence_seconds}")
+        return chr(int(result.value)) if result.value.isdigit() and result.value != "0" else ""
+
     async def set_variable(self, name: str, value: str) -> None:
         await self.command(f"SET VARIABLE {name} {quote(value)}")
 

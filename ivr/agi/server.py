@@ -65,6 +65,10 @@ async def run_flow(route: Route, channel: AgiChannel, path: str) -> None:
         await route(channel)
     except AgiHangup:
         log.info("call %s (%s): caller hung up", channel.unique_id, path)
+    except asyncio.CancelledError:
+        # The server is stopping: the call goes back to the dialplan, whose fallback queues it.
+        log.warning("call %s (%s): server stopping, call handed back to the dialplan",
+                    channel.unique_id, path)
     except AgiError as exc:
         log.error("call %s (%s): AGI failed, dialplan fallback takes over: %s",
                   channel.unique_id, path, exc)

@@ -27,6 +27,8 @@ class WaitingCaller:
     unique_id: str
     caller_number: str
     joined_at: float
+    language: str = ""
+    ticket: str = ""
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Member:
     paused_reason: str
     in_call: bool
     since: float
+    penalty: int = 0
+    last_call: float = 0.0
 
 
 @dataclass
@@ -70,7 +74,8 @@ class QueueBoard:
         state = self.queue(event.queue)
         if isinstance(event, CallerJoined):
             self._remove_caller(state, event.unique_id)
-            caller = WaitingCaller(event.unique_id, event.caller_number, now - event.waited_s)
+            caller = WaitingCaller(event.unique_id, event.caller_number, now - event.waited_s,
+                                   event.language, event.ticket)
             index = min(max(event.position - 1, 0), len(state.waiting))
             state.waiting.insert(index, caller)
         elif isinstance(event, CallerLeft):
@@ -107,6 +112,8 @@ class QueueBoard:
             paused_reason=event.paused_reason,
             in_call=event.in_call,
             since=now if changed or old is None else old.since,
+            penalty=event.penalty,
+            last_call=event.last_call,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -130,7 +137,8 @@ def queues_view(snapshot: dict[str, Any], now: float) -> list[dict[str, Any]]:
     for name, queue in sorted(snapshot.get("queues", {}).items()):
         waiting = [
             {"caller_number": c["caller_number"], "position": position,
-             "waited_s": max(0, round(now - c["joined_at"])), "unique_id": c["unique_id"]}
+             "waited_s": max(0, round(now - c["joined_at"])), "unique_id": c["unique_id"],
+             "language": c.get("language", ""), "ticket": c.get("ticket", "")}
             for position, c in enumerate(queue["waiting"], start=1)
         ]
         members = [

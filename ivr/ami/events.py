@@ -32,6 +32,8 @@ class CallerJoined:
     caller_number: str
     position: int
     waited_s: float = 0.0
+    language: str = ""
+    ticket: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class MemberUpdated:
     paused: bool
     paused_reason: str
     in_call: bool
+    penalty: int = 0
+    last_call: float = 0.0  # epoch seconds the member's last queue call ended (0: none)
 
 
 @dataclass(frozen=True)
@@ -100,15 +104,29 @@ def _member(raw: Mapping[str, Any], interface_key: str) -> MemberUpdated:
         paused=_str(raw, "Paused") == "1",
         paused_reason=_str(raw, "PausedReason"),
         in_call=_str(raw, "InCall") == "1",
+        penalty=_int(raw, "Penalty"),
+        last_call=float(_int(raw, "LastCall")),
     )
+
+
+def channel_variables(raw: Mapping[str, Any]) -> dict[str, str]:
+    """``ChanVariable: NAME=value`` lines (manager.conf ``channelvars``) as a dict."""
+    lines = raw.get("ChanVariable") or []
+    if isinstance(lines, str):
+        lines = [lines]
+    pairs = (str(line).partition("=") for line in lines)
+    return {name: value for name, sep, value in pairs if sep}
 
 
 def parse_event(raw: Mapping[str, Any]) -> QueueEvent | None:
     """The typed event for an AMI message, or None for messages we do not follow."""
     name = _str(raw, "Event")
     if name == "QueueCallerJoin":
+        variables = channel_variables(raw)
         return CallerJoined(_str(raw, "Queue"), _str(raw, "Uniqueid"), _caller_number(raw),
-                            _int(raw, "Position"))
+                            _int(raw, "Position"),
+                            language=variables.get("HOTLINE_LANGUAGE", ""),
+                            ticket=variables.get("HOTLINE_TICKET", ""))
     if name == "QueueEntry":
         return CallerJoined(_str(raw, "Queue"), _str(raw, "Uniqueid"), _caller_number(raw),
                             _int(raw, "Position"), float(_int(raw, "Wait")))

@@ -36,5 +36,8 @@ def run_classic(key_reply: str, tmp_path: Path) -> list[str]:
                                               ("200 result= (timeout)", "emergency")])
 def test_classic_agi_sets_the_queue(tmp_path: Path, reply: str, queue: str):
     commands = run_classic(reply, tmp_path)
-    assert commands[0].startswith(f"GET DATA {tmp_path}/sounds/id/emergency-menu 5000 1")
+    assert commands[0] == 'SET VARIABLE HOTLINE_NEXT "emergency"'
+    assert commands[1] == f"GET DATA {tmp_path}/sounds/id/emergency-menu 5000 1"
     assert f'SET VARIABLE HOTLINE_QUEUE "{queue}"' in commands
+    # No key: the menu is offered a second time before `emergency`.
+    assert sum(c.startswith("GET DATA") for c in commands) == (1 if queue == "fire" else 2)

@@ -12,7 +12,8 @@ from sipp import Step
 pytestmark = pytest.mark.integration
 
 KEY_AFTER_MS = 1500
-PROMPT_S = 8  # the 112 prompt plays for about 7.6 s before the 5 s wait for a key
+# No key: the prompt (about 7.3 s) and 5 s of waiting, "no input", all of it once more.
+NO_KEY_TO_QUEUE_S = 2 * (7.3 + 5) + 2.2
 
 
 def test_pressing_2_waits_in_fire_with_the_callers_number(hotline: Hotline, calls_dir: Path):
@@ -24,8 +25,7 @@ def test_pressing_2_waits_in_fire_with_the_callers_number(hotline: Hotline, call
     assert call.wait(timeout=60) == 0, "the caller's call did not complete cleanly"
 
 
-@pytest.mark.parametrize(("key", "queue"), [("1", "police"), ("3", "ambulance"),
-                                            ("7", "emergency")])
+@pytest.mark.parametrize(("key", "queue"), [("1", "police"), ("3", "ambulance")])
 def test_each_key_leads_to_its_queue(hotline: Hotline, calls_dir: Path, key: str, queue: str):
     caller = f"08123450010{key}"
     call = hotline.call("112", caller, [Step(KEY_AFTER_MS, key)], 4000, calls_dir)
@@ -33,11 +33,23 @@ def test_each_key_leads_to_its_queue(hotline: Hotline, calls_dir: Path, key: str
     assert call.wait(timeout=60) == 0
 
 
-def test_no_key_waits_in_emergency(hotline: Hotline, calls_dir: Path):
-    call = hotline.call("112", "081234500002", [], (PROMPT_S + 5 + 4) * 1000, calls_dir)
-    queue, _ = hotline.wait_for_caller("081234500002", PROMPT_S + 5 + 3)
-    assert queue == "emergency"
+@pytest.mark.parametrize(("second_key", "queue"), [("2", "fire"), ("8", "emergency")])
+def test_a_wrong_key_gets_a_second_chance(hotline: Hotline, calls_dir: Path, second_key: str,
+                                         queue: str):
+    caller = f"08123450020{second_key}"
+    # 7 is wrong: "not a valid choice" (2.4 s), then the menu again, where the second key lands.
+    call = hotline.call("112", caller, [Step(KEY_AFTER_MS, "7"), Step(4000, second_key)], 4000,
+                        calls_dir)
+    assert hotline.wait_for_caller(caller, KEY_AFTER_MS / 1000 + 4 + 3)[0] == queue
     assert call.wait(timeout=60) == 0
+
+
+def test_no_key_waits_in_emergency(hotline: Hotline, calls_dir: Path):
+    hold_ms = int((NO_KEY_TO_QUEUE_S + 5) * 1000)
+    call = hotline.call("112", "081234500002", [], hold_ms, calls_dir)
+    queue, _ = hotline.wait_for_caller("081234500002", NO_KEY_TO_QUEUE_S + 4)
+    assert queue == "emergency"
+    assert call.wait(timeout=90) == 0
 
 
 def test_fastagi_down_the_call_still_waits_in_emergency(hotline: Hotline, calls_dir: Path):

@@ -1,0 +1,164 @@
+"""Where the flows in use come from, and how an admin changes them safely.
+
+Built-in flows are ``dialplan/flows/<number>.yaml`` in the checkout. An admin's edited flow
+is installed into ``<data_dir>/flows/<number>.yaml`` (validated first, the previous version
+kept in ``<data_dir>/flows/history/``) and wins over the built-in one. The FastAGI server
+asks :meth:`FlowStore.current` at the start of every call: a changed file is reloaded and
+checked; a broken one is refused (logged) and the previous flows stay in use. A call keeps
+the flow set it started with, so an edit never changes a call already in the menu.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .loader import FlowError, load_flow_file, parse_flow
+from .model import Flow, FlowIssue, FlowSet
+from .validate import check_flows
+
+log = logging.getLogger(__name__)
+
+SECTION = re.compile(r"^\[([A-Za-z0-9_-]+)\]\s*(\(([^)]*)\))?", re.M)
+
+
+def queue_names(queues_conf: str) -> set[str]:
+    """The queues a queues.conf defines (not [general], not templates marked ``(!)``)."""
+    return {m.group(1) for m in SECTION.finditer(queues_conf)
+            if m.group(1) != "general" and m.group(3) != "!"}
+
+
+class FlowStore:
+    def __init__(self, builtin_dir: Path, override_dir: Path, prompt_dirs: list[Path],
+                 known_queues: set[str] | None = None) -> None:
+        self.builtin_dir = builtin_dir
+        self.override_dir = override_dir
+        self.history_dir = override_dir / "history"
+        self.prompt_dirs = prompt_dirs
+        self.known_queues = known_queues
+        self._signature: tuple[tuple[str, float, int], ...] | None = None
+        self._current: FlowSet | None = None
+
+    def prompt_exists(self, prompt: str, language: str) -> bool:
+        return any((d / language / f"{prompt}.wav").is_file() for d in self.prompt_dirs)
+
+    def files(self) -> dict[str, Path]:
+        """The file in use for each number: the admin's if installed, else the built-in."""
+        chosen = {p.stem: p for p in sorted(self.builtin_dir.glob("*.yaml"))}
+        if self.override_dir.is_dir():
+            chosen.update({p.stem: p for p in sorted(self.override_dir.glob("*.yaml"))})
+        return chosen
+
+    def _signature_now(self, files: dict[str, Path]) -> tuple[tuple[str, float, int], ...]:
+        stats = []
+        for path in files.values():
+            st = path.stat()
+            stats.append((str(path), st.st_mtime, st.st_size))
+        return tuple(sorted(stats))
+
+    def check(self, flows: dict[str, Flow]) -> list[FlowIssue]:
+        return [i for i in check_flows(flows, self.prompt_exists, self.known_queues)
+                if i.severity == "error"]
+
+    def load(self, files: dict[str, Path] | None = None) -> FlowSet:
+        """Load and check the flows in use; :class:`FlowError` if any is unusable."""
+        files = self.files() if files is None else files
+        flows: dict[str, Flow] = {}
+        issues: list[FlowIssue] = []
+        for number, path in files.items():
+            try:
+                flow = load_flow_file(path)
+            except FlowError as exc:
+                issues.extend(exc.issues)
+                continue
+            if flow.number != number:
+                issues.append(FlowIssue(str(path), "number",
+                                        f"says {flow.number!r} but the file is named {number}"))
+            flows[flow.number] = flow
+        issues.extend(self.check(flows))
+        if issues:
+            raise FlowError(issues)
+        return FlowSet(flows, version=str(time.time()))
+
+    def current(self) -> FlowSet:
+        """The flows for a new call; reloads changed files, keeps the old set if broken."""
+        files = self.files()
+        signature = self._signature_now(files)
+        if signature != self._signature or self._current is None:
+            self._signature = signature
+            try:
+                self._current = self.load(files)
+                log.info("flows loaded: %s", ", ".join(sorted(self._current.flows)))
+            except FlowError as exc:
+                if self._current is None:
+                    raise
+                log.error("edited flows refused, the previous ones stay in use:\n%s", exc)
+        assert self._current is not None
+        return self._current
+
+    # -- admin ---------------------------------------------------------------------------------
+
+    def validate_text(self, text: str, source: str) -> Flow:
+        """Check one flow as it would be used beside the others; FlowError if not usable."""
+        flow = parse_flow(text, source)
+        others = {n: f for n, f in self._loaded_others(flow.number).items()}
+        others[flow.number] = flow
+        issues = [i for i in self.check(others) if i.source == source]
+        if issues:
+            raise FlowError(issues)
+        return flow
+
+    def _loaded_others(self, number: str) -> dict[str, Flow]:
+        flows = {}
+        for other, path in self.files().items():
+            if other != number:
+                try:
+                    flows[other] = load_flow_file(path)
+                except FlowError:
+                    continue
+        return flows
+
+    def install(self, text: str, source: str = "<edit>") -> Flow:
+        """Validate and install a flow; the previous version goes to history."""
+        flow = self.validate_text(text, source)
+        self.override_dir.mkdir(parents=True, exist_ok=True)
+        self.history_dir.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 10**9:09d}"
+        (self.history_dir / f"{flow.number}-{stamp}.yaml").write_text(text, encoding="utf-8")
+        _atomic_write(self.override_dir / f"{flow.number}.yaml", text)
+        log.info("flow %s installed from %s", flow.number, source)
+        return flow
+
+    def versions(self, number: str) -> list[Path]:
+        return sorted(self.history_dir.glob(f"{number}-*.yaml")) if self.history_dir.is_dir() \
+            else []
+
+    def rollback(self, number: str) -> str:
+        """Back to the version before the one in use; the built-in one when none is left."""
+        versions = self.versions(number)
+        if not versions:
+            raise FlowError([FlowIssue(number, "rollback", "no installed version to roll back")])
+        versions[-1].unlink()
+        if len(versions) >= 2:
+            _atomic_write(self.override_dir / f"{number}.yaml",
+                          versions[-2].read_text(encoding="utf-8"))
+            return f"flow {number}: back to {versions[-2].name}"
+        (self.override_dir / f"{number}.yaml").unlink(missing_ok=True)
+        return f"flow {number}: back to the built-in flow"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+StoreFactory = Callable[[], FlowStore]

@@ -1,0 +1,191 @@
+"""The live queue board kept by queue events, with times passed in explicitly."""
+
+from typing import Any
+
+from ivr.ami.board import ABANDONED_KEPT, AbandonedCall, QueueBoard, queues_view, rebuild
+from ivr.ami.events import (
+    CallerAbandoned,
+    CallerJoined,
+    CallerLeft,
+    MemberRemoved,
+    MemberUpdated,
+    QueueEvent,
+    QueueSeen,
+)
+
+T0 = 1_732_350_000.0
+
+
+def waiting_ids(board: QueueBoard, queue: str) -> list[str]:
+    return [c.unique_id for c in board.queue(queue).waiting]
+
+
+def op(state: str = "not_in_use", paused: bool = False, in_call: bool = False,
+       name: str = "op1", reason: str = "") -> MemberUpdated:
+    return MemberUpdated("fire", "PJSIP/op1", name, state, paused, reason, in_call)
+
+
+def test_callers_take_the_position_asterisk_gives() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("fire", "a", "0811", 1), T0)
+    board.apply(CallerJoined("fire", "b", "0822", 2), T0 + 1)
+    board.apply(CallerJoined("fire", "c", "0833", 1), T0 + 2)  # a priority caller
+    board.apply(CallerJoined("fire", "d", "0844", 9), T0 + 3)  # beyond the end: appended
+    assert waiting_ids(board, "fire") == ["c", "a", "b", "d"]
+
+
+def test_a_second_join_moves_the_caller_instead_of_duplicating() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("fire", "a", "0811", 1), T0)
+    board.apply(CallerJoined("fire", "b", "0822", 2), T0)
+    board.apply(CallerJoined("fire", "b", "0822", 1), T0)
+    assert waiting_ids(board, "fire") == ["b", "a"]
+
+
+def test_leave_removes_only_that_caller() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("fire", "a", "0811", 1), T0)
+    board.apply(CallerJoined("fire", "b", "0822", 2), T0)
+    board.apply(CallerLeft("fire", "a"), T0 + 5)
+    board.apply(CallerLeft("fire", "unknown-id"), T0 + 5)
+    assert waiting_ids(board, "fire") == ["b"]
+    assert board.abandoned == []
+
+
+def test_abandon_records_the_caller_number() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("police", "a", "0811", 1), T0)
+    board.apply(CallerAbandoned("police", "a", 7), T0 + 7)
+    board.apply(CallerLeft("police", "a"), T0 + 7)
+    assert waiting_ids(board, "police") == []
+    assert board.abandoned == [AbandonedCall("police", "0811", T0 + 7, 7)]
+
+
+def test_abandon_of_an_unseen_caller_is_kept_without_number() -> None:
+    board = QueueBoard()
+    board.apply(CallerAbandoned("police", "ghost", 3), T0)
+    assert board.abandoned == [AbandonedCall("police", "", T0, 3)]
+
+
+def test_abandoned_list_is_capped_to_the_newest() -> None:
+    board = QueueBoard()
+    for i in range(ABANDONED_KEPT + 5):
+        board.apply(CallerAbandoned("fire", str(i), i), T0 + i)
+    assert len(board.abandoned) == ABANDONED_KEPT
+    assert board.abandoned[0].waited_s == 5
+    assert board.abandoned[-1].waited_s == ABANDONED_KEPT + 4
+
+
+def test_member_since_changes_only_when_the_state_does() -> None:
+    board = QueueBoard()
+    board.apply(op(), T0)
+    board.apply(op(reason=""), T0 + 10)  # same state again
+    assert board.queue("fire").members["PJSIP/op1"].since == T0
+    board.apply(op(state="in_use", in_call=True), T0 + 20)
+    member = board.queue("fire").members["PJSIP/op1"]
+    assert (member.state, member.in_call, member.since) == ("in_use", True, T0 + 20)
+    board.apply(op(state="in_use", in_call=True, paused=True, reason="break"), T0 + 30)
+    member = board.queue("fire").members["PJSIP/op1"]
+    assert (member.paused, member.paused_reason, member.since) == (True, "break", T0 + 30)
+
+
+def test_member_without_name_keeps_the_old_one_or_uses_the_interface() -> None:
+    board = QueueBoard()
+    board.apply(op(name=""), T0)
+    assert board.queue("fire").members["PJSIP/op1"].name == "PJSIP/op1"
+    board.apply(op(name="Sari"), T0)
+    board.apply(op(name="", state="busy"), T0)
+    assert board.queue("fire").members["PJSIP/op1"].name == "Sari"
+
+
+def test_member_removed() -> None:
+    board = QueueBoard()
+    board.apply(op(), T0)
+    board.apply(MemberRemoved("fire", "PJSIP/op1"), T0 + 1)
+    board.apply(MemberRemoved("fire", "PJSIP/never-there"), T0 + 1)
+    assert board.queue("fire").members == {}
+
+
+def test_queue_seen_makes_an_empty_queue() -> None:
+    board = QueueBoard()
+    board.apply(QueueSeen("ambulance"), T0)
+    assert board.to_dict()["queues"] == {"ambulance": {"name": "ambulance", "waiting": [],
+                                                       "members": {}}}
+
+
+def test_rebuild_starts_fresh_but_keeps_abandoned_calls() -> None:
+    previous = QueueBoard()
+    previous.apply(CallerJoined("fire", "stale", "0800", 1), T0)
+    previous.apply(op(), T0)
+    previous.apply(CallerAbandoned("police", "x", 4), T0)
+    status: list[QueueEvent] = [
+        QueueSeen("fire"), QueueSeen("police"),
+        CallerJoined("police", "p1", "0811", 1, waited_s=30.0),
+        MemberUpdated("police", "PJSIP/op2", "op2", "not_in_use", False, "", False),
+    ]
+    board = rebuild(status, T0 + 100, previous)
+    assert sorted(board.queues) == ["fire", "police"]
+    assert waiting_ids(board, "fire") == []
+    assert board.queue("fire").members == {}
+    assert board.queue("police").waiting[0].joined_at == T0 + 70
+    assert list(board.queue("police").members) == ["PJSIP/op2"]
+    assert board.abandoned == previous.abandoned
+    assert board.abandoned is not previous.abandoned
+
+
+def test_rebuild_without_previous_board() -> None:
+    assert rebuild([QueueSeen("fire")], T0).abandoned == []
+
+
+def test_queues_view_positions_and_seconds() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("police", "a", "0811", 1), T0)
+    board.apply(CallerJoined("police", "b", "0822", 2), T0 + 20)
+    board.apply(CallerJoined("fire", "c", "0833", 1, waited_s=5.0), T0 + 30)
+    board.apply(MemberUpdated("police", "PJSIP/op2", "op2", "busy", True, "lunch", True), T0)
+    board.apply(MemberUpdated("police", "PJSIP/op1", "op1", "not_in_use", False, "", False),
+                T0 + 50)
+    view = queues_view(board.to_dict(), now=T0 + 60.4)
+    assert [q["name"] for q in view] == ["fire", "police"]
+    fire, police = view
+    assert waits(fire) == [("c", "0833", 1, 35)]
+    assert waits(police) == [("a", "0811", 1, 60), ("b", "0822", 2, 40)]
+    assert police["members"] == [
+        {"interface": "PJSIP/op1", "name": "op1", "state": "not_in_use", "paused": False,
+         "paused_reason": "", "in_call": False, "in_state_s": 10},
+        {"interface": "PJSIP/op2", "name": "op2", "state": "busy", "paused": True,
+         "paused_reason": "lunch", "in_call": True, "in_state_s": 60},
+    ]
+
+
+def waits(queue: dict[str, Any]) -> list[tuple[str, str, int, int]]:
+    return [(c["unique_id"], c["caller_number"], c["position"], c["waited_s"])
+            for c in queue["waiting"]]
+
+
+def test_queues_view_shows_the_callers_language_and_ticket() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("hotline", "a", "0811", 1, language="en", ticket="T-42"), T0)
+    board.apply(CallerJoined("hotline", "b", "0822", 2), T0)
+    [hotline] = queues_view(board.to_dict(), now=T0)
+    assert [(c["language"], c["ticket"]) for c in hotline["waiting"]] == [("en", "T-42"),
+                                                                          ("", "")]
+
+
+def test_queues_view_reads_a_snapshot_stored_before_language_and_ticket() -> None:
+    snapshot = {"queues": {"fire": {"name": "fire", "members": {}, "waiting": [
+        {"unique_id": "a", "caller_number": "0811", "joined_at": T0}]}}}
+    [fire] = queues_view(snapshot, now=T0 + 3)
+    assert fire["waiting"] == [{"caller_number": "0811", "position": 1, "waited_s": 3,
+                                "unique_id": "a", "language": "", "ticket": ""}]
+
+
+def test_queues_view_never_shows_negative_waits() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("fire", "a", "0811", 1), T0 + 10)
+    [fire] = queues_view(board.to_dict(), now=T0)
+    assert fire["waiting"][0]["waited_s"] == 0
+
+
+def test_queues_view_of_an_empty_snapshot() -> None:
+    assert queues_view({}, now=T0) == []

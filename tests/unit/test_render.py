@@ -1,0 +1,167 @@
+"""Rendering the Asterisk config and dialplan from the checkout into the data folder."""
+
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from ivr import dialplan_vars
+from ivr.config import Settings, load_settings
+from ivr.dialplan_vars import HOTLINE_QUEUE, HOTLINE_SERVICE
+from ivr.runtime.render import (
+    RenderError,
+    copy_prompts,
+    project_root,
+    render_asterisk_config,
+    render_text,
+)
+
+AGI_PORT = 4599
+SECRET = "test-secret-Xy12"
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "text"),
+    [
+        ("port = @@AMI_PORT@@", {"AMI_PORT": "5038"}, "port = 5038"),
+        ("@@A@@:@@A@@ @@B_C@@", {"A": "1", "B_C": "2"}, "1:1 2"),
+        ("exten => s,1,Set(X=${EXTEN})", {}, "exten => s,1,Set(X=${EXTEN})"),
+        ("@@lower@@ stays", {}, "@@lower@@ stays"),
+    ],
+)
+def test_render_text(template: str, values: dict[str, str], text: str) -> None:
+    assert render_text(template, values) == text
+
+
+def test_render_text_unknown_placeholder_names_file_and_line() -> None:
+    template = "[general]\nport = @@AMI_PORT@@\nbindaddr = @@AMI_HOTS@@\n"
+    with pytest.raises(RenderError) as caught:
+        render_text(template, {"AMI_PORT": "5038"}, "asterisk_conf/manager.conf")
+    assert str(caught.value) == (
+        "asterisk_conf/manager.conf:3: unknown placeholder @@AMI_HOTS@@")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({
+        "IVR_DATA_DIR": str(tmp_path / "data"),
+        "IVR_AGI_PORT": str(AGI_PORT),
+        "IVR_AMI_HOST": "127.0.0.2",
+        "IVR_AMI_SECRET": SECRET,
+        "IVR_EMERGENCY_NUMBER": "110",
+    })
+
+
+@pytest.fixture
+def etc(settings: Settings) -> Path:
+    asterisk_conf = render_asterisk_config(settings, root=project_root())
+    assert asterisk_conf == settings.run_dir / "etc" / "asterisk" / "asterisk.conf"
+    return asterisk_conf.parent
+
+
+def test_render_needs_the_ami_secret(tmp_path: Path) -> None:
+    settings = load_settings({"IVR_DATA_DIR": str(tmp_path)})
+    with pytest.raises(RenderError, match="AMI secret"):
+        render_asterisk_config(settings, root=project_root())
+    assert not (tmp_path / "run").exists()
+
+
+def test_every_template_is_rendered_without_placeholders(etc: Path) -> None:
+    root = project_root()
+    expected = {p.name for p in (root / "asterisk_conf").glob("*.conf")}
+    expected |= {p.name for p in (root / "dialplan").glob("*.conf")}
+    rendered = {p.name: p for p in etc.glob("*.conf")}
+    assert {"asterisk.conf", "manager.conf", "extensions.conf"} <= expected
+    assert expected <= set(rendered)
+    for path in rendered.values():
+        assert "@@" not in path.read_text(), path.name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def context(dialplan: str, name: str) -> str:
+    """The lines of one ``[name]`` context of a rendered dialplan."""
+    match = re.search(rf"^\[{re.escape(name)}\]\n(.*?)(?=^\[|\Z)", dialplan, re.M | re.S)
+    assert match, f"no [{name}] context"
+    return match.group(1)
+
+
+def test_dialplan_sends_112_to_the_emergency_route(etc: Path, settings: Settings) -> None:
+    dialplan = (etc / "extensions.conf").read_text()
+    assert "exten => 110,1,Goto(emergency-112,s,1)" in context(dialplan, "from-pstn")
+    assert "exten => 12345,1,Goto(citizen-hotline,s,1)" in context(dialplan, "from-pstn")
+    # The AGI URL lives in a global; resolve it the way Asterisk does.
+    [agi_base] = re.findall(r"^HOTLINE_AGI = (\S+)$", context(dialplan, "globals"), re.M)
+    assert agi_base == settings.agi_url == f"agi://127.0.0.1:{AGI_PORT}"
+    [agi_call] = re.findall(r"AGI\(([^)]*)\)", context(dialplan, "emergency-112"))
+    assert agi_call.replace("${HOTLINE_AGI}", agi_base) == f"agi://127.0.0.1:{AGI_PORT}/emergency"
+    assert "Goto(emergency-queue,s,1)" in context(dialplan, "emergency-112")
+
+
+def test_dialplan_uses_the_shared_variable_names(etc: Path) -> None:
+    dialplan = (etc / "extensions.conf").read_text()
+    assert f"Set({HOTLINE_QUEUE}=)" in context(dialplan, "emergency-112")
+    assert f"${{{HOTLINE_SERVICE}}}" in context(dialplan, "emergency-112")
+    queue = context(dialplan, "emergency-queue")
+    assert f"Queue(${{{HOTLINE_QUEUE}}},r)" in queue
+    assert f"Set({HOTLINE_QUEUE}=emergency)" in queue
+
+
+def test_every_shared_variable_name_is_used_by_the_rendered_config(etc: Path) -> None:
+    rendered = (etc / "extensions.conf").read_text() + (etc / "manager.conf").read_text()
+    shared = {value for name, value in vars(dialplan_vars).items()
+              if name.isupper() and value == name}
+    assert HOTLINE_QUEUE in shared
+    assert {name for name in shared if name not in rendered} == set()
+    dialplan_names = set(re.findall(r"\bHOTLINE_[A-Z_]+", rendered)) - {"HOTLINE_AGI"}
+    assert dialplan_names <= shared
+
+
+def test_manager_binds_the_ami_host_with_the_secret(etc: Path) -> None:
+    manager = (etc / "manager.conf").read_text()
+    assert re.search(r"^bindaddr = 127\.0\.0\.2$", manager, flags=re.MULTILINE)
+    assert re.search(r"^port = 5038$", manager, flags=re.MULTILINE)
+    assert "[hotline]" in manager
+    assert f"secret = {SECRET}\n" in manager
+    assert "permit = 127.0.0.1/255.255.255.255" in manager
+
+
+def test_asterisk_conf_points_into_the_data_folder(etc: Path, settings: Settings) -> None:
+    text = (etc / "asterisk.conf").read_text()
+    assert f"astetcdir => {settings.run_dir}/etc/asterisk" in text
+    assert f"astlogdir => {settings.logs_dir}/asterisk" in text
+    for folder in (settings.run_dir / "astdb", settings.data_dir / "spool",
+                   settings.logs_dir / "asterisk", settings.data_dir / "sounds" / "moh"):
+        assert folder.is_dir(), folder
+
+
+def test_prompts_are_copied_per_language(etc: Path, settings: Settings) -> None:
+    recordings = project_root() / "recordings"
+    sources = sorted(recordings.glob("*/*.wav"))
+    assert sources, "the checkout has prompts"
+    for wav in sources:
+        copy = settings.data_dir / "sounds" / wav.parent.name / wav.name
+        assert copy.read_bytes() == wav.read_bytes()
+    assert (settings.data_dir / "sounds" / "id" / "emergency-menu.wav").is_file()
+
+
+def test_render_twice_gives_the_same_files(etc: Path, settings: Settings) -> None:
+    before = {p.name: p.read_text() for p in etc.glob("*.conf")}
+    render_asterisk_config(settings, root=project_root())
+    assert {p.name: p.read_text() for p in etc.glob("*.conf")} == before
+
+
+def test_copy_prompts_replaces_only_changed_files(tmp_path: Path) -> None:
+    source, target = tmp_path / "recordings", tmp_path / "sounds"
+    (source / "en").mkdir(parents=True)
+    (source / "en" / "menu.wav").write_bytes(b"new")
+    (source / "en" / "same.wav").write_bytes(b"same")
+    (target / "en").mkdir(parents=True)
+    (target / "en" / "menu.wav").write_bytes(b"old")
+    (target / "en" / "same.wav").write_bytes(b"same")
+    same_mtime = 1_000_000_000
+    os.utime(target / "en" / "same.wav", (same_mtime, same_mtime))
+    copy_prompts(source, target)
+    assert (target / "en" / "menu.wav").read_bytes() == b"new"
+    assert (target / "en" / "same.wav").stat().st_mtime == same_mtime
