@@ -54,6 +54,9 @@ class Settings:
     default_language: str = "id"
     # Seconds the 112 menu waits for a key.
     emergency_digit_timeout: float = 5.0
+    # Seconds an emergency caller waits before every logged-in operator, paused or not,
+    # is offered the call (the roster engine's surge).
+    emergency_surge_after: float = 10.0
     # `ivr run` restarts a service that died (off in some tests).
     restart_services: bool = True
     rtp_port_start: int = 10000
@@ -122,7 +125,7 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
         if kind in (Path, "Path"):
             return Path(str(raw)).expanduser().absolute()
         return str(raw)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         raise ConfigError(f"setting {name} (IVR_{name.upper()}): {exc}") from exc
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_RESULT = re.compile(r"^200 result=(?P<value>\S*)(?:\s+\((?P<data>[^)]*)\))?(?P<rest>.*)$")
+# The note runs to the LAST ')' on the line: a variable's value may itself hold parentheses.
+_RESULT = re.compile(r"^200 result=(?P<value>\S*)(?:\s+\((?P<data>.*)\))?(?P<rest>[^)]*)$")
 
 
 class AgiError(Exception):

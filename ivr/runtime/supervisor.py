@@ -123,7 +123,12 @@ class Supervisor:
 
     async def stop_service(self, service: Service) -> None:
         process = service.process
-        if process is None or process.returncode is not None:
+        if process is None:
+            return
+        if process.returncode is not None:
+            # It is gone, but what it started in its group may not be.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -171,7 +176,10 @@ class Supervisor:
         service.held = False
         if not service.running:
             await self.spawn(service)
-            await self.wait_ready(service)
+            try:
+                await self.wait_ready(service)
+            except ServiceFailed as exc:
+                return f"error: {exc}"
             self.say(f"  {service.name} started by ivr ctl")
         return f"ok: {service.name} running"
 

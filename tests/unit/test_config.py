@@ -122,8 +122,6 @@ def test_with_ami_secret_fills_in_only_when_empty(tmp_path: Path) -> None:
     assert given.with_ami_secret().ami_secret == "s3cret"
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="bug: _convert catches only ValueError, a TOML list escapes as TypeError")
 def test_wrong_toml_type_is_a_config_error(tmp_path: Path) -> None:
     config = tmp_path / "hotline.toml"
     config.write_text("web_port = [8081]\n")

@@ -111,7 +111,6 @@ def test_quote(argument: str, quoted: str) -> None:
     assert quote(argument) == quoted
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the (data) of a reply stops at the first ')'")
 def test_parse_reply_keeps_parentheses_inside_the_data() -> None:
     # GET VARIABLE CALLERID(all) answers "200 result=1 (%s)" with the raw value.
     reply = parse_reply('200 result=1 ("Budi (home)" <0812345>)')

@@ -196,8 +196,6 @@ async def test_control_over_the_unix_socket(supervisor: Supervisor, tmp_path: Pa
     assert (await send_control(tmp_path / "missing.sock", "status")).startswith("error: ")
 
 
-@pytest.mark.xfail(strict=True, raises=ServiceFailed,
-                   reason="bug: control() lets ServiceFailed escape; `ivr ctl` gets no reply")
 async def test_ctl_start_of_a_broken_service_replies_with_an_error(tmp_path: Path) -> None:
     broken = Service("broken", [sys.executable, "-c", "raise SystemExit(3)"], never_ready, 5.0)
     sup = Supervisor([broken], tmp_path / "logs", tmp_path / "control.sock", say=lambda _: None)
@@ -207,8 +205,6 @@ async def test_ctl_start_of_a_broken_service_replies_with_an_error(tmp_path: Pat
         await sup.stop_all()
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="bug: stop_service skips killpg when the service itself already exited")
 async def test_stop_all_ends_what_an_exited_service_left_in_its_group(tmp_path: Path) -> None:
     marker, go = tmp_path / "grandchild.pid", tmp_path / "go"
     code = (
