@@ -179,3 +179,48 @@ def service_log(stack: Hotline, name: str) -> str:
     """What one supervised service wrote (``<data_dir>/logs/<name>.log``)."""
     path = stack.data_dir / "logs" / f"{name}.log"
     return path.read_text(errors="replace") if path.exists() else ""
+
+
+# -- operators and queue members (the roster tests) ---------------------------------------------
+
+def queue_members(stack: Hotline) -> dict[str, dict[str, dict[str, Any]]]:
+    """Queue → member name → member (state, paused, in_call, ...) as /api/v1/queues shows."""
+    status, body = stack.get("/api/v1/queues")
+    assert status == 200, body
+    return {q["name"]: {m["name"]: m for m in q["members"]} for q in body["queues"]}
+
+
+def wait_for_members(stack: Hotline, queue: str, names: set[str], timeout_s: float
+                     ) -> dict[str, dict[str, Any]]:
+    """Wait until ``queue`` holds exactly the members ``names``; returns them."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        members = queue_members(stack).get(queue, {})
+        if set(members) == names:
+            return members
+        if time.monotonic() > deadline:
+            raise AssertionError(f"queue {queue} holds {sorted(members)}, expected "
+                                 f"{sorted(names)} after {timeout_s} s")
+        time.sleep(0.2)
+
+
+def run_ivr(stack: Hotline, *words: str) -> str:
+    """Run an ``ivr`` command against this hotline's data folder and redis (asserts success)."""
+    done = subprocess.run([sys.executable, "-m", "ivr", *words], env=stack.env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def admin_ivr(stack: Hotline, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run an `ivr` command (as an admin would) against this hotline's data folder."""
+    return subprocess.run([sys.executable, "-m", "ivr", *args], env=stack.env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def call_id_of(stack: Hotline, caller: str) -> str:
+    """The Asterisk unique id of ``caller``'s most recent call, from the FastAGI log."""
+    for line in reversed(service_log(stack, "fastagi").splitlines()):
+        if f" from {caller}: flow " in line:
+            return line.split("call ", 1)[1].split(" ", 1)[0]
+    raise AssertionError(f"no call from {caller} in the FastAGI log")

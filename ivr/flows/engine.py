@@ -102,6 +102,8 @@ class FlowEngine:
         flows = self.current_flows()
         flow = flows.flows[number]
         call = Call(channel, flows, flow, flow.default_language)
+        log.info("call %s from %s: flow %s", channel.unique_id,
+                 channel.caller_number or "unknown", number)
         if flow.emergency:
             await self._commit_emergency(call)
         action: Action = GoToMenu(flow.start)
