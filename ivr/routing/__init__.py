@@ -1,1 +1,0 @@
-"""Pure routing decisions: which queue a call goes to."""
