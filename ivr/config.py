@@ -52,8 +52,6 @@ class Settings:
     database_url: str = ""
     # Language of prompts when the caller has not chosen one (id or en).
     default_language: str = "id"
-    # Seconds the 112 menu waits for a key.
-    emergency_digit_timeout: float = 5.0
     # Seconds an emergency caller waits before every logged-in operator, paused or not,
     # is offered the call (the roster engine's surge).
     emergency_surge_after: float = 10.0
@@ -61,6 +59,17 @@ class Settings:
     restart_services: bool = True
     rtp_port_start: int = 10000
     rtp_port_end: int = 10999
+    # Tickets: the city's time zone and office hours (deadlines of office-hours agencies).
+    ticket_timezone: str = "Asia/Jakarta"
+    office_hours: str = "08:00-16:00"
+    # Digits put in front of every ticket number made on this host (hosts sharing a database).
+    ticket_number_prefix: str = ""
+    # Tickets due within this many hours are flagged "due soon" and escalated.
+    ticket_due_soon_hours: float = 2.0
+    # Open311 GeoReport v2: API keys allowed to POST (comma-separated; the api_keys table too).
+    open311_api_keys: str = ""
+    open311_jurisdiction: str = "city-hotline"
+    open311_contact: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -26,7 +26,7 @@ def test_defaults_without_environment() -> None:
     [
         ("IVR_WEB_PORT", "8081", "web_port", 8081),
         ("IVR_AGI_PORT", " 4600 ", "agi_port", 4600),
-        ("IVR_EMERGENCY_DIGIT_TIMEOUT", "2.5", "emergency_digit_timeout", 2.5),
+        ("IVR_EMERGENCY_SURGE_AFTER", "2.5", "emergency_surge_after", 2.5),
         ("IVR_RESTART_SERVICES", "no", "restart_services", False),
         ("IVR_RESTART_SERVICES", "Off", "restart_services", False),
         ("IVR_RESTART_SERVICES", "1", "restart_services", True),
@@ -53,14 +53,14 @@ def test_settings_from_file(tmp_path: Path) -> None:
     config = tmp_path / "hotline.toml"
     config.write_text(
         'web_port = 8082\nemergency_number = "110"\nrestart_services = false\n'
-        f'data_dir = "{tmp_path}"\nemergency_digit_timeout = 3\nsite_name = "Kota"\n'
+        f'data_dir = "{tmp_path}"\nemergency_surge_after = 3\nsite_name = "Kota"\n'
     )
     settings = load_settings({"IVR_CONFIG": str(config)})
     assert settings.web_port == 8082
     assert settings.emergency_number == "110"
     assert settings.restart_services is False
     assert settings.data_dir == tmp_path
-    assert settings.emergency_digit_timeout == 3.0
+    assert settings.emergency_surge_after == 3.0
     assert settings.extra == {"site_name": "Kota"}
 
 
@@ -76,7 +76,7 @@ def test_environment_wins_over_file(tmp_path: Path) -> None:
     [
         ({"IVR_WEB_PORT": "eighty"}, "web_port (IVR_WEB_PORT)"),
         ({"IVR_AMI_PORT": "5038.5"}, "ami_port (IVR_AMI_PORT)"),
-        ({"IVR_EMERGENCY_DIGIT_TIMEOUT": "soon"}, "emergency_digit_timeout"),
+        ({"IVR_EMERGENCY_SURGE_AFTER": "soon"}, "emergency_surge_after"),
         ({"IVR_RESTART_SERVICES": "maybe"}, "restart_services (IVR_RESTART_SERVICES)"),
         ({"IVR_ASTERISK": "docker"}, "asterisk (IVR_ASTERISK)"),
         ({"IVR_ASTERISK": ""}, "asterisk (IVR_ASTERISK)"),
