@@ -70,6 +70,14 @@ class Settings:
     open311_api_keys: str = ""
     open311_jurisdiction: str = "city-hotline"
     open311_contact: str = ""
+    # Speech (ivr/speech): vosk model folders per language, "ko=/path,id=/path"; empty: no speech.
+    speech_models: str = ""
+    # Recognitions running at once; one more is answered "busy" and the menu takes keys.
+    speech_workers: int = 2
+    # A spoken menu choice counts only when each of its words is at least this sure (0..1).
+    speech_min_confidence: float = 0.8
+    # Emergency words per language, "ko=불이 났어요|화재*;en=fire|help"; empty: built-in lists.
+    speech_emergency_words: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

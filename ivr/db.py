@@ -6,6 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 
+# A server that does not answer must not hold a caller: tickets go to the local spool instead.
+CONNECT_TIMEOUT_S = 3
+
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy time-out so readers never block."""
@@ -21,7 +24,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]  # psycopg 3 is our driver
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def ping(engine: Engine) -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -41,8 +44,16 @@ def flow_store(settings: Settings) -> FlowStore:
                      known_queues=queue_names(queues_conf.read_text()))
 
 
-def ticket_desk(settings: Settings) -> TicketDeskPort | None:
-    return None
+def ticket_desk(settings: Settings) -> TicketDeskPort:
+    from .tickets.desk import build_ticket_desk
+
+    return build_ticket_desk(settings)
+
+
+def local_clock(settings: Settings) -> Callable[[datetime], datetime]:
+    """UTC times from the database as the city's local time (what callers are told)."""
+    zone = ZoneInfo(settings.ticket_timezone)
+    return lambda moment: moment.astimezone(zone)
 
 
 def agi_routes(settings: Settings, desk: TicketDeskPort | None = None) -> dict[str, Route]:
@@ -53,7 +64,7 @@ def agi_routes(settings: Settings, desk: TicketDeskPort | None = None) -> dict[s
     speaker = Speaker(prompts, settings.data_dir / "sounds" / "tts")
     engine = FlowEngine(store.current, prompts, speaker,
                         desk if desk is not None else ticket_desk(settings),
-                        settings.recordings_dir)
+                        settings.recordings_dir, local_time=local_clock(settings))
     return {path: engine.route(number) for path, number in FLOW_ROUTES.items()}
 
 

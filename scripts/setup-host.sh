@@ -8,8 +8,7 @@ set -euo pipefail
 
 CACHE_DIR="${IVR_CACHE_DIR:-/var/cache/city-hotline}"
 ROOT="$CACHE_DIR/asterisk-root"
-HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv)
-[ "${IVR_WITH_POSTGRES:-0}" = 1 ] && HOST_PACKAGES+=(postgresql)
+HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

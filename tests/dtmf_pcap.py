@@ -49,3 +49,22 @@ def write_dtmf_pcap(path: Path, key: str, seq: int, timestamp: int) -> Path:
                                micros % 1_000_000, len(frame), len(frame)) + frame)
     path.write_bytes(b"".join(out))
     return path
+
+
+def write_audio_pcap(path: Path, wav: Path, seq: int, timestamp: int) -> Path:
+    """A pcap of ``wav`` as G.711 mu-law RTP (payload 0, 20 ms packets), made with sox."""
+    import subprocess
+
+    ulaw = subprocess.run(["sox", str(wav), "-r", "8000", "-c", "1", "-t", "ul", "-"],
+                          check=True, capture_output=True).stdout
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for i, start in enumerate(range(0, len(ulaw), STEP)):
+        chunk = ulaw[start:start + STEP].ljust(STEP, b"\xff")
+        header = struct.pack("!BBHII", 0x80, 0x80 if i == 0 else 0, (seq + i) & 0xFFFF,
+                             (timestamp + i * STEP) & 0xFFFFFFFF, SSRC + 1)
+        frame = _udp_frame(header + chunk)
+        micros = i * 20_000
+        out.append(struct.pack("<IIII", 1_700_000_000 + micros // 1_000_000,
+                               micros % 1_000_000, len(frame), len(frame)) + frame)
+    path.write_bytes(b"".join(out))
+    return path

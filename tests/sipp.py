@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from dtmf_pcap import write_dtmf_pcap
+from dtmf_pcap import write_audio_pcap, write_dtmf_pcap
 
 _INVITE = """
   <send retrans="500">
@@ -80,6 +80,8 @@ class Step:
 
     after_ms: int
     key: str = ""
+    # Speech to play (a WAV file, sent as mu-law RTP) after the wait, before the keys.
+    audio: Path | None = None
 
 
 def caller_scenario(caller: str, steps: list[Step], hold_ms: int, workdir: Path) -> str:
@@ -87,6 +89,10 @@ def caller_scenario(caller: str, steps: list[Step], hold_ms: int, workdir: Path)
     body = [_INVITE.format(caller=caller)]
     for index, step in enumerate(steps):
         body.append(f'  <pause milliseconds="{step.after_ms}"/>')
+        if step.audio is not None:
+            pcap = write_audio_pcap(workdir / f"audio-{caller}-{index}.pcap", step.audio,
+                                    seq=30000 + 1000 * index, timestamp=8_000_000 * (index + 1))
+            body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
         for n, key in enumerate(step.key):
             # Each press needs fresh RTP numbers, or Asterisk takes it for the previous one.
             pcap = write_dtmf_pcap(workdir / f"key-{caller}-{index}-{n}.pcap", key,

@@ -199,7 +199,7 @@ class FlowEngine:
             await channel.record_file(base, action.max_seconds, action.silence_seconds)
         except AgiHangup:
             hung_up = True  # what was said until the hang-up still becomes a ticket
-        wav = base.with_suffix(".wav")
+        wav = base.parent / f"{base.name}.wav"  # unique ids hold a dot: no with_suffix
         number = await self._open_ticket(call, action.category,
                                          str(wav) if wav.exists() else None)
         if hung_up:
@@ -207,6 +207,7 @@ class FlowEngine:
         if number is None:
             await channel.stream_file(self.prompt(call, "ticket-failed"))
             return JoinQueue(call.flow.fallback_queue)
+        log.info("call %s: ticket %s opened (%s)", channel.unique_id, number, action.category)
         await channel.set_variable(HOTLINE_TICKET, number)
         for intro in ("ticket-created", "ticket-repeat"):
             await channel.stream_file(self.prompt(call, intro))
@@ -232,6 +233,8 @@ class FlowEngine:
                                             STATUS_DIGIT_TIMEOUT_MS, STATUS_MAX_DIGITS)
             view = await self.desk.status_by_number(digits) if digits and self.desk else None
             if view is not None:
+                log.info("call %s: ticket %s is %s (%s), read out", channel.unique_id,
+                         view.number, view.status, view.agency)
                 await channel.stream_file(self.prompt(call, "status-intro"))
                 await channel.stream_file(self.prompt(call, f"status-{view.status}"))
                 await channel.stream_file(self.prompt(call, "status-agency"))

@@ -64,7 +64,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in result:
+        # 1 and "1" are the same key to an admin (and to the menu).
+        if key in result or (isinstance(key, int | str)
+                             and str(key) in {str(k) for k in result}):
             raise yaml.MarkedYAMLError(
                 problem=f"{key!r} is used twice in this mapping",
                 problem_mark=key_node.start_mark)
@@ -121,6 +123,10 @@ class _Reader:
                          f"(allowed: {', '.join(sorted(MENU_FIELDS))})", raw, extra)
         keys: dict[str, Action] = {}
         raw_keys = raw.get("keys") or {}
+        if not isinstance(raw_keys, dict):
+            self.problem(f"{where}.keys", "keys must be a mapping such as "
+                         "\"1\": {queue: hotline}", raw, "keys")
+            raw_keys = {}
         for key, raw_action in raw_keys.items():
             key_text = str(key)
             if len(key_text) != 1 or key_text not in "0123456789*#":
@@ -140,11 +146,15 @@ class _Reader:
         no_input = self.action(raw["no_input"], f"{where}.no_input", raw, "no_input") \
             if "no_input" in raw else None
         timeout, retries = raw.get("timeout", 5), raw.get("retries", 2)
-        if not isinstance(timeout, int | float) or not 0 < timeout <= 30:
+        bad = False
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) \
+                or not 0 < timeout <= 30:
             self.problem(f"{where}.timeout", "seconds between 0 and 30", raw, "timeout")
-        if not isinstance(retries, int) or not 0 <= retries <= 5:
+            bad = True
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 5:
             self.problem(f"{where}.retries", "a whole number from 0 to 5", raw, "retries")
-        if otherwise is None or "prompt" not in raw:
+            bad = True
+        if bad or otherwise is None or "prompt" not in raw:
             return None
         return Menu(name=name, prompt=str(raw["prompt"]), timeout_s=float(timeout),
                     retries=int(retries), keys=keys, otherwise=otherwise, no_input=no_input,
@@ -171,6 +181,8 @@ def _build_action(kind: str, raw: dict[str, Any]) -> Action:
     if kind == "transfer":
         return Transfer(str(value))
     if kind == "hangup":
+        if isinstance(value, bool) and not value:
+            raise ValueError("use {hangup: PROMPT} or {hangup: true}")
         return HangUp("" if value in (None, True) else str(value))
     return Play(str(value), str(raw["next"]))
 
@@ -202,9 +214,11 @@ def parse_flow(text: str, source: str) -> Flow:
         menu = reader.menu(str(name), raw_menu, raw_menus)
         if menu is not None:
             menus[str(name)] = menu
+    languages = tuple(str(x) for x in raw.get("languages", ("id", "en")) or ())
+    if not languages:
+        reader.problem("languages", "name at least one language (id, en)", raw, "languages")
     if reader.issues:
         raise FlowError(reader.issues)
-    languages = tuple(str(x) for x in raw.get("languages", ("id", "en")))
     return Flow(number=str(raw["number"]), name=str(raw.get("name", raw["number"])),
                 start=str(raw["start"]), menus=menus, fallback_queue=str(raw["fallback_queue"]),
                 languages=languages,

@@ -30,7 +30,8 @@ SECTION = re.compile(r"^\[([A-Za-z0-9_-]+)\]\s*(\(([^)]*)\))?", re.M)
 def queue_names(queues_conf: str) -> set[str]:
     """The queues a queues.conf defines (not [general], not templates marked ``(!)``)."""
     return {m.group(1) for m in SECTION.finditer(queues_conf)
-            if m.group(1) != "general" and m.group(3) != "!"}
+            if m.group(1) != "general"
+            and "!" not in [part.strip() for part in (m.group(3) or "").split(",")]}
 
 
 class FlowStore:
@@ -94,7 +95,7 @@ class FlowStore:
             try:
                 self._current = self.load(files)
                 log.info("flows loaded: %s", ", ".join(sorted(self._current.flows)))
-            except FlowError as exc:
+            except Exception as exc:  # any unusable edit keeps the flows in use
                 if self._current is None:
                     raise
                 log.error("edited flows refused, the previous ones stay in use:\n%s", exc)

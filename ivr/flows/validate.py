@@ -130,7 +130,7 @@ def check_flow(flow: Flow, flows: dict[str, Flow], prompt_exists: PromptExists |
     for name in sorted(set(flow.menus) - menus_that_end(flow)):
         problem(f"menus.{name}", "dead end: no path from here ends the menu "
                 "(in a queue, a hang-up, a transfer or another flow)")
-    if flow.emergency and flow.fallback_queue not in (known_queues or {flow.fallback_queue}):
+    if known_queues is not None and flow.fallback_queue not in known_queues:
         problem("fallback_queue", f"unknown queue {flow.fallback_queue!r}")
     return issues
 

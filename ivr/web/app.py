@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -13,11 +15,14 @@ from ..ami.board import queues_view
 from ..config import Settings
 from ..db import make_engine
 from ..state import LiveState
+from ..tickets.desk import TicketDesk, build_ticket_desk
+from ..tickets.open311 import add_open311_routes, open311_config
 from .health import check_all
 
 SETTINGS = web.AppKey("settings", Settings)
 LIVE = web.AppKey("live", LiveState)
 ENGINE = web.AppKey("engine", Engine)
+TICKETS = web.AppKey("tickets", TicketDesk)
 
 
 async def queues(request: web.Request) -> web.Response:
@@ -44,10 +49,24 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[ENGINE].dispose()
 
 
+async def _tickets(app: web.Application) -> AsyncIterator[None]:
+    """The ticket desk on the app's engine; migrates, then flushes the spool in the background."""
+    desk = build_ticket_desk(app[SETTINGS], app[ENGINE])
+    await desk.prepare()
+    app[TICKETS] = desk
+    flusher = asyncio.create_task(desk.keep_flushing())
+    yield
+    flusher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await flusher
+
+
 def make_app(settings: Settings) -> web.Application:
     app = web.Application()
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(_tickets)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/v1/queues", queues)
+    add_open311_routes(app, TICKETS, open311_config(settings))
     return app

@@ -1,0 +1,50 @@
+"""Alembic environment of the tickets schema; run by ``ivr.tickets.migrate.migrate``.
+
+The tickets package keeps its own version table so other packages may migrate the same
+database independently.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from ivr.db import make_engine
+from ivr.tickets.migrate import VERSION_TABLE
+from ivr.tickets.models import Base
+
+config = context.config
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=Base.metadata,
+                      version_table=VERSION_TABLE, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    try:
+        with engine.begin() as conn:
+            _run(conn)
+    finally:
+        engine.dispose()
+
+
+def run_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"),
+                      target_metadata=Base.metadata, version_table=VERSION_TABLE,
+                      literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

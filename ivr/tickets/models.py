@@ -1,0 +1,154 @@
+"""SQLAlchemy 2 models: agencies, categories, tickets with their history, 112 incidents.
+
+Times are stored as naive UTC (SQLite keeps no zone) and read back as aware UTC datetimes.
+Schema changes go through Alembic (``migrations/``); these models and the migrations must agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+DESCRIPTION_MAX = 4000
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored naive in UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_id: Mapped[str] = mapped_column(String(200))
+    office_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    supervisor: Mapped[str] = mapped_column(String(200), default="")
+
+    def name_in(self, language: str) -> str:
+        return self.name_id if language == "id" else self.name_en
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    tier: Mapped[str] = mapped_column(String(20))
+    group: Mapped[str] = mapped_column("group_name", String(100), default="")
+    keywords: Mapped[str] = mapped_column(String(400), default="")
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    # Open311 clients may look a request up by this token before they know the number.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))  # phone, web, api
+    # The call's unique id or the API client's reference: the same source never makes two.
+    source_ref: Mapped[str | None] = mapped_column(String(100), unique=True)
+    caller_number: Mapped[str] = mapped_column(String(64), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    recording_path: Mapped[str | None] = mapped_column(String(500))
+    media_url: Mapped[str | None] = mapped_column(String(500))
+    # Open311 attribute answers, as a JSON object of strings.
+    attributes_json: Mapped[str] = mapped_column(Text, default="{}")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(400), default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    status_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    category: Mapped[Category] = relationship(lazy="joined")
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    history: Mapped[list[StatusChange]] = relationship(
+        back_populates="ticket", order_by="StatusChange.id", cascade="all, delete-orphan")
+
+
+class StatusChange(Base):
+    """One line of a ticket's history: who changed what, when, and why."""
+
+    __tablename__ = "ticket_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    ticket: Mapped[Ticket] = relationship(back_populates="history")
+
+
+class Incident(Base):
+    """Every 112 call, even with no description: who called, which service, what happened."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unique_id: Mapped[str] = mapped_column(String(100), unique=True)
+    caller_number: Mapped[str] = mapped_column(String(64), default="")
+    service: Mapped[str] = mapped_column(String(40))
+    queue: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answered_by: Mapped[str] = mapped_column(String(200), default="")
+    waited_seconds: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(40), default="queued")
+
+
+class Holiday(Base):
+    """A public holiday (no work) or a make-up working day on a weekend (``workday``)."""
+
+    __tablename__ = "holidays"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    workday: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiKey(Base):
+    """An Open311 client; only the key's SHA-256 is kept."""
+
+    __tablename__ = "api_keys"
+    key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

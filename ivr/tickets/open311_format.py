@@ -1,0 +1,175 @@
+"""Open311 GeoReport v2 at the edge, pure: parse what clients send, shape what we answer.
+
+XML is built with ElementTree, so every value from a caller is escaped; JSON is json.dumps.
+Dates are W3C (ISO 8601 with an offset) in the city's time zone.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .catalog import AttributeSpec
+from .errors import InvalidRequest
+from .models import DESCRIPTION_MAX
+from .records import CategoryRecord, TicketQuery, TicketRecord
+from .status import open311_status, statuses_for_open311
+
+FORMATS = {"json": "application/json", "xml": "text/xml"}
+SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+FIELD_LIMITS = {"email": 200, "first_name": 100, "last_name": 100, "phone": 64,
+                "address_string": 400, "address_id": 100, "device_id": 100,
+                "account_id": 100, "media_url": 500}
+# Children of these XML elements are named as follows; anything else is <item>.
+_SINGULAR = {"errors": "error", "services": "service", "service_requests": "request",
+             "attributes": "attribute", "values": "value", "endpoints": "endpoint",
+             "formats": "format"}
+
+
+def render(fmt: str, root: str, body: Any) -> tuple[str, str]:
+    """(text, content type) of ``body`` in ``fmt``; ``root`` names the XML root element."""
+    if fmt == "json":
+        return json.dumps(body, ensure_ascii=False), FORMATS["json"]
+    element = _element(root, body)
+    text = ET.tostring(element, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text, FORMATS["xml"]
+
+
+def _element(tag: str, value: Any) -> ET.Element:
+    element = ET.Element(tag)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            element.append(_element(key, child))
+    elif isinstance(value, list):
+        for child in value:
+            element.append(_element(_SINGULAR.get(tag, "item"), child))
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = str(value)
+    return element
+
+
+def errors_body(code: int, description: str) -> list[dict[str, Any]]:
+    return [{"code": code, "description": description}]
+
+
+def w3c(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment else None
+
+
+def parse_w3c(name: str, text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(f"{name} must be a W3C date and time, e.g. "
+                             f"2024-05-01T10:00:00+07:00") from None
+    if moment.tzinfo is None:
+        raise InvalidRequest(f"{name} needs a time zone (Z or an offset like +07:00)")
+    return moment.astimezone(UTC)
+
+
+def service_view(category: CategoryRecord, has_attributes: bool) -> dict[str, Any]:
+    return {"service_code": category.code, "service_name": category.name,
+            "description": category.description, "metadata": has_attributes,
+            "type": "realtime", "keywords": category.keywords, "group": category.group}
+
+
+def definition_view(code: str, attributes: tuple[AttributeSpec, ...]) -> dict[str, Any]:
+    return {"service_code": code, "attributes": [
+        {"variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
+         "datatype_description": "", "order": a.order, "description": a.description,
+         "values": [{"key": key, "name": name} for key, name in a.values]}
+        for a in attributes]}
+
+
+def request_view(ticket: TicketRecord, zone: ZoneInfo) -> dict[str, Any]:
+    """A ticket as an Open311 request; our richer status goes in status_notes."""
+    notes = str(ticket.status) + (f": {ticket.status_note}" if ticket.status_note else "")
+    return {"service_request_id": ticket.number, "status": open311_status(ticket.status),
+            "status_notes": notes, "service_name": ticket.category_name,
+            "service_code": ticket.category, "description": ticket.description,
+            "agency_responsible": ticket.agency_name_en, "service_notice": "",
+            "requested_datetime": w3c(ticket.created_at, zone),
+            "updated_datetime": w3c(ticket.updated_at, zone),
+            "expected_datetime": w3c(ticket.due_at, zone), "address": ticket.address,
+            "address_id": "", "zipcode": "", "lat": ticket.latitude, "long": ticket.longitude,
+            "media_url": ticket.media_url or ""}
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def parse_query(params: Mapping[str, str], now: datetime) -> TicketQuery:
+    """GET requests filters; with no id and no dates, the last 90 days (spec default)."""
+    numbers = _split(params.get("service_request_id"))
+    start = parse_w3c("start_date", params["start_date"]) if params.get("start_date") else None
+    end = parse_w3c("end_date", params["end_date"]) if params.get("end_date") else None
+    if start and end and start > end:
+        raise InvalidRequest("start_date must be before end_date")
+    if not numbers and start is None and end is None:
+        start = now - DEFAULT_WINDOW
+    statuses: frozenset = frozenset()
+    for value in _split(params.get("status")):
+        statuses |= statuses_for_open311(value)
+    return TicketQuery(numbers=numbers, categories=_split(params.get("service_code")),
+                       statuses=statuses, start=start, end=end, limit=MAX_RESULTS)
+
+
+def check_limits(form: Mapping[str, str]) -> None:
+    """Reject input beyond the spec's and our limits, with a message naming the field."""
+    description = form.get("description", "")
+    if len(description) > DESCRIPTION_MAX:
+        raise InvalidRequest(f"description is longer than {DESCRIPTION_MAX} characters "
+                             f"({len(description)})")
+    for name, limit in FIELD_LIMITS.items():
+        if len(form.get(name, "")) > limit:
+            raise InvalidRequest(f"{name} is longer than {limit} characters")
+    media = form.get("media_url", "")
+    if media and not media.startswith(("http://", "https://")):
+        raise InvalidRequest("media_url must be an http or https URL")
+
+
+def parse_location(form: Mapping[str, str]) -> tuple[float | None, float | None, str]:
+    """(lat, long, address); the spec needs lat and long, or address_string or address_id."""
+    address = form.get("address_string", "").strip() or form.get("address_id", "").strip()
+    lat_text, long_text = form.get("lat", "").strip(), form.get("long", "").strip()
+    if not (lat_text and long_text) and not address:
+        raise InvalidRequest("a location is required: lat and long, address_string or "
+                             "address_id")
+    if not (lat_text and long_text):
+        return None, None, address
+    try:
+        lat, long = float(lat_text), float(long_text)
+    except ValueError:
+        raise InvalidRequest("lat and long must be decimal degrees") from None
+    if not (-90 <= lat <= 90 and -180 <= long <= 180):
+        raise InvalidRequest("lat must be within -90..90 and long within -180..180")
+    return lat, long, address
+
+
+def parse_attributes(form: Mapping[str, str],
+                     specs: tuple[AttributeSpec, ...]) -> dict[str, str]:
+    """The answers to a service's attributes (``attribute[code]=value``), checked."""
+    given = {key[len("attribute["):-1]: value for key, value in form.items()
+             if key.startswith("attribute[") and key.endswith("]")}
+    answers = {}
+    for spec in specs:
+        value = given.get(spec.code, "").strip()
+        if not value:
+            if spec.required:
+                raise InvalidRequest(f"attribute[{spec.code}] is required")
+            continue
+        keys = {key for key, _ in spec.values}
+        if keys and not set(value.split(",")) <= keys:
+            raise InvalidRequest(f"attribute[{spec.code}] must be one of "
+                                 f"{', '.join(sorted(keys))}")
+        answers[spec.code] = value[:400]
+    return answers

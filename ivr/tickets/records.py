@@ -1,0 +1,102 @@
+"""Plain frozen records that cross the layers (no ORM object leaves ``storage``/``service``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .status import Status
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket to create; ``number`` and ``token`` are given by the desk, never the database."""
+
+    number: str
+    token: str
+    channel: str  # phone, web, api
+    category: str
+    received_at: datetime
+    source_ref: str | None = None
+    caller_number: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    language: str = "id"
+    description: str = ""
+    recording_path: str | None = None
+    media_url: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    from_status: str | None
+    to_status: str
+    note: str
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    number: str
+    token: str
+    channel: str
+    status: Status
+    status_note: str
+    category: str
+    category_name: str
+    agency: str
+    agency_name_en: str
+    agency_name_id: str
+    language: str
+    caller_number: str
+    description: str
+    recording_path: str | None
+    media_url: str | None
+    latitude: float | None
+    longitude: float | None
+    address: str
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    escalated_at: datetime | None
+    history: tuple[HistoryEntry, ...] = ()
+
+    def agency_name(self, language: str) -> str:
+        return self.agency_name_id if language == "id" else self.agency_name_en
+
+
+@dataclass(frozen=True)
+class IncidentReport:
+    unique_id: str
+    caller_number: str
+    service: str
+    queue: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Filters of a ticket search; empty tuples mean "any"."""
+
+    numbers: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    statuses: frozenset[Status] = frozenset()
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 1000
+
+
+@dataclass(frozen=True)
+class CategoryRecord:
+    code: str
+    name: str
+    description: str
+    group: str
+    keywords: str
+    agency: str
+    tier: str

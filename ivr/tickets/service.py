@@ -1,0 +1,170 @@
+"""The ticket service: the rules (categories, deadlines, status machine, escalation).
+
+Synchronous SQLAlchemy; the async ``desk`` runs it in worker threads. Every method opens and
+commits its own session, so a call is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import storage
+from .deadlines import Tier, WorkingCalendar, due_at
+from .errors import InvalidRequest, InvalidTransition, NoSuchTicket, UnknownCategory
+from .escalation import EscalationReport, build_report
+from .models import DESCRIPTION_MAX, Ticket
+from .numbers import counter_of
+from .records import CategoryRecord, IncidentReport, NewTicket, TicketQuery, TicketRecord
+from .status import Status, check_transition
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "system"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TicketService:
+    def __init__(self, engine: Engine, calendar: WorkingCalendar,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.base_calendar = calendar
+        self.clock = clock
+
+    def calendar(self, session: Session) -> WorkingCalendar:
+        holidays, workdays = storage.calendar_days(session)
+        return replace(self.base_calendar, holidays=holidays, extra_workdays=workdays)
+
+    def open_ticket(self, new: NewTicket, actor: str) -> TicketRecord:
+        """Create the ticket; the same number or source again returns the existing one."""
+        if len(new.description) > DESCRIPTION_MAX:
+            raise InvalidRequest(f"description is longer than {DESCRIPTION_MAX} characters",
+                                 length=len(new.description))
+        try:
+            return self._insert(new, actor)
+        except IntegrityError:  # a concurrent insert of the same number or call won the race
+            existing = self._existing(new)
+            if existing is None:
+                raise
+            return existing
+
+    def _insert(self, new: NewTicket, actor: str) -> TicketRecord:
+        with self.sessions.begin() as session:
+            found = storage.ticket_by_number(session, new.number) or (
+                storage.ticket_by_source(session, new.source_ref) if new.source_ref else None)
+            if found is not None:
+                return storage.to_record(found)
+            cat = storage.category(session, new.category)
+            if cat is None:
+                raise UnknownCategory(f"no category {new.category!r}", category=new.category)
+            due = due_at(new.received_at, Tier(cat.tier), cat.agency.office_hours,
+                         self.calendar(session))
+            ticket = storage.insert_ticket(session, new, cat, due, actor)
+            return storage.to_record(ticket)
+
+    def _existing(self, new: NewTicket) -> TicketRecord | None:
+        with self.sessions.begin() as session:
+            found = storage.ticket_by_number(session, new.number) or (
+                storage.ticket_by_source(session, new.source_ref) if new.source_ref else None)
+            return storage.to_record(found) if found is not None else None
+
+    def get(self, number: str, with_history: bool = False) -> TicketRecord | None:
+        with self.sessions.begin() as session:
+            ticket = storage.ticket_by_number(session, number)
+            return storage.to_record(ticket, with_history) if ticket else None
+
+    def by_token(self, token: str) -> TicketRecord | None:
+        with self.sessions.begin() as session:
+            ticket = storage.ticket_by_token(session, token)
+            return storage.to_record(ticket) if ticket else None
+
+    def find(self, query: TicketQuery) -> list[TicketRecord]:
+        with self.sessions.begin() as session:
+            return [storage.to_record(t) for t in storage.find_tickets(session, query)]
+
+    def change_status(self, number: str, target: Status, actor: str, note: str = "",
+                      agency: str | None = None) -> TicketRecord:
+        """Move a ticket along the status machine, with a history line (who, when, note)."""
+        with self.sessions.begin() as session:
+            ticket = self._ticket(session, number)
+            check_transition(Status(ticket.status), target)
+            if agency is not None and agency != ticket.agency_code:
+                if target is not Status.ASSIGNED:
+                    raise InvalidTransition("only an assignment changes the agency")
+                ticket.agency_code = agency
+            storage.add_change(session, ticket, self.clock(), actor, str(target), note)
+            session.flush()
+            session.refresh(ticket)
+            return storage.to_record(ticket, with_history=True)
+
+    def _ticket(self, session: Session, number: str) -> Ticket:
+        ticket = storage.ticket_by_number(session, number)
+        if ticket is None:
+            raise NoSuchTicket(f"no ticket {number}", number=number)
+        return ticket
+
+    def overdue(self, now: datetime | None = None) -> list[TicketRecord]:
+        moment = now or self.clock()
+        with self.sessions.begin() as session:
+            return [storage.to_record(t) for t in storage.unfinished_due_before(session, moment)
+                    if t.due_at < moment]
+
+    def due_soon(self, window: timedelta, now: datetime | None = None) -> list[TicketRecord]:
+        moment = now or self.clock()
+        with self.sessions.begin() as session:
+            rows = storage.unfinished_due_before(session, moment + window)
+            return [storage.to_record(t) for t in rows if t.due_at >= moment]
+
+    def escalation_report(self, window: timedelta,
+                          now: datetime | None = None) -> EscalationReport:
+        moment = now or self.clock()
+        with self.sessions.begin() as session:
+            rows = storage.unfinished_due_before(session, moment + window)
+            return build_report([storage.to_record(t) for t in rows], moment, window)
+
+    def escalate(self, window: timedelta, now: datetime | None = None) -> list[str]:
+        """Flag overdue and due-soon tickets to their agency's supervisor, once each.
+
+        Returns the numbers escalated now; each gets a history line naming the supervisor.
+        """
+        moment = now or self.clock()
+        escalated = []
+        with self.sessions.begin() as session:
+            for ticket in storage.unfinished_due_before(session, moment + window):
+                if ticket.escalated_at is not None:
+                    continue
+                state = "overdue" if ticket.due_at < moment else "due soon"
+                ticket.escalated_at = moment
+                storage.add_change(session, ticket, moment, SYSTEM_ACTOR, ticket.status,
+                                   f"{state}: escalated to {ticket.agency.supervisor}")
+                escalated.append(ticket.number)
+        return escalated
+
+    def record_incident(self, report: IncidentReport) -> bool:
+        with self.sessions.begin() as session:
+            return storage.insert_incident(session, report)
+
+    def categories(self) -> list[CategoryRecord]:
+        with self.sessions.begin() as session:
+            return storage.categories(session)
+
+    def api_client(self, key: str) -> str | None:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        with self.sessions.begin() as session:
+            return storage.api_key_client(session, digest)
+
+    def highest_counter(self, prefix: str) -> int | None:
+        with self.sessions.begin() as session:
+            number = storage.highest_number(session, prefix)
+        return counter_of(number, prefix) if number else None

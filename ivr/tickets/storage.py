@@ -1,0 +1,163 @@
+"""Storage: the SQLAlchemy queries behind the service; every function takes a Session."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES
+from .models import Agency, ApiKey, Category, Holiday, Incident, StatusChange, Ticket
+from .records import (
+    CategoryRecord,
+    HistoryEntry,
+    IncidentReport,
+    NewTicket,
+    TicketQuery,
+    TicketRecord,
+)
+from .status import FINISHED, Status
+
+
+def seed_catalog(session: Session) -> None:
+    """Insert the default agencies and categories that are missing; never overwrite edits."""
+    have_agencies = set(session.scalars(select(Agency.code)))
+    for agency in DEFAULT_AGENCIES:
+        if agency.code not in have_agencies:
+            session.add(Agency(code=agency.code, name_en=agency.name_en, name_id=agency.name_id,
+                               office_hours=agency.office_hours, supervisor=agency.supervisor))
+    session.flush()
+    have_categories = set(session.scalars(select(Category.code)))
+    for cat in DEFAULT_CATEGORIES:
+        if cat.code not in have_categories:
+            session.add(Category(code=cat.code, name=cat.name, description=cat.description,
+                                 agency_code=cat.agency, tier=str(cat.tier), group=cat.group,
+                                 keywords=cat.keywords))
+
+
+def category(session: Session, code: str) -> Category | None:
+    return session.get(Category, code)
+
+
+def categories(session: Session) -> list[CategoryRecord]:
+    rows = session.scalars(select(Category).order_by(Category.code))
+    return [CategoryRecord(c.code, c.name, c.description, c.group, c.keywords, c.agency_code,
+                           c.tier) for c in rows]
+
+
+def calendar_days(session: Session) -> tuple[frozenset[date], frozenset[date]]:
+    """(holidays, make-up working days) from the holiday table."""
+    rows = list(session.scalars(select(Holiday)))
+    return (frozenset(h.day for h in rows if not h.workday),
+            frozenset(h.day for h in rows if h.workday))
+
+
+def ticket_by_number(session: Session, number: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.number == number)).first()
+
+
+def ticket_by_source(session: Session, source_ref: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.source_ref == source_ref)).first()
+
+
+def ticket_by_token(session: Session, token: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.token == token)).first()
+
+
+def insert_ticket(session: Session, new: NewTicket, cat: Category, due_at: datetime,
+                  actor: str) -> Ticket:
+    ticket = Ticket(
+        number=new.number, token=new.token, channel=new.channel, source_ref=new.source_ref,
+        caller_number=new.caller_number, contact_name=new.contact_name,
+        contact_email=new.contact_email, language=new.language, category_code=cat.code,
+        agency_code=cat.agency_code, description=new.description,
+        recording_path=new.recording_path, media_url=new.media_url, latitude=new.latitude,
+        longitude=new.longitude, address=new.address,
+        attributes_json=json.dumps(new.attributes, ensure_ascii=False),
+        status=str(Status.RECEIVED), status_note="", created_at=new.received_at,
+        updated_at=new.received_at, due_at=due_at, escalated_at=None)
+    ticket.history.append(StatusChange(at=new.received_at, actor=actor, from_status=None,
+                                       to_status=str(Status.RECEIVED), note=""))
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def add_change(session: Session, ticket: Ticket, at: datetime, actor: str, to_status: str,
+               note: str) -> None:
+    ticket.history.append(StatusChange(at=at, actor=actor, from_status=ticket.status,
+                                       to_status=to_status, note=note))
+    ticket.status = to_status
+    ticket.status_note = note
+    ticket.updated_at = at
+
+
+def find_tickets(session: Session, query: TicketQuery) -> list[Ticket]:
+    stmt = select(Ticket)
+    if query.numbers:
+        stmt = stmt.where(Ticket.number.in_(query.numbers))
+    if query.categories:
+        stmt = stmt.where(Ticket.category_code.in_(query.categories))
+    if query.statuses:
+        stmt = stmt.where(Ticket.status.in_([str(s) for s in query.statuses]))
+    if query.start is not None:
+        stmt = stmt.where(Ticket.created_at >= query.start)
+    if query.end is not None:
+        stmt = stmt.where(Ticket.created_at <= query.end)
+    stmt = stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(query.limit)
+    return list(session.scalars(stmt).unique())
+
+
+def unfinished_due_before(session: Session, moment: datetime) -> list[Ticket]:
+    """Tickets the agencies still work on whose deadline is before ``moment``."""
+    stmt = (select(Ticket).where(Ticket.due_at <= moment)
+            .where(Ticket.status.not_in([str(s) for s in FINISHED]))
+            .order_by(Ticket.due_at))
+    return list(session.scalars(stmt).unique())
+
+
+def highest_number(session: Session, prefix: str) -> str | None:
+    """The highest ticket number with this prefix (longer numbers are higher)."""
+    stmt = (select(Ticket.number).where(Ticket.number.like(f"{prefix}%"))
+            .order_by(func.length(Ticket.number).desc(), Ticket.number.desc()).limit(1))
+    return session.scalars(stmt).first()
+
+
+def insert_incident(session: Session, report: IncidentReport) -> bool:
+    """Record a 112 call once per unique id; False if it was already there."""
+    exists = session.scalars(
+        select(Incident.id).where(Incident.unique_id == report.unique_id)).first()
+    if exists is not None:
+        return False
+    session.add(Incident(unique_id=report.unique_id, caller_number=report.caller_number,
+                         service=report.service, queue=report.queue,
+                         started_at=report.started_at, outcome="queued"))
+    session.flush()
+    return True
+
+
+def incident(session: Session, unique_id: str) -> Incident | None:
+    return session.scalars(select(Incident).where(Incident.unique_id == unique_id)).first()
+
+
+def api_key_client(session: Session, key_sha256: str) -> str | None:
+    row = session.get(ApiKey, key_sha256)
+    return row.client if row is not None and not row.revoked else None
+
+
+def to_record(ticket: Ticket, with_history: bool = False) -> TicketRecord:
+    history = tuple(HistoryEntry(h.at, h.actor, h.from_status, h.to_status, h.note)
+                    for h in ticket.history) if with_history else ()
+    return TicketRecord(
+        number=ticket.number, token=ticket.token, channel=ticket.channel,
+        status=Status(ticket.status), status_note=ticket.status_note,
+        category=ticket.category_code, category_name=ticket.category.name,
+        agency=ticket.agency_code, agency_name_en=ticket.agency.name_en,
+        agency_name_id=ticket.agency.name_id, language=ticket.language,
+        caller_number=ticket.caller_number, description=ticket.description,
+        recording_path=ticket.recording_path, media_url=ticket.media_url,
+        latitude=ticket.latitude, longitude=ticket.longitude, address=ticket.address,
+        created_at=ticket.created_at, updated_at=ticket.updated_at, due_at=ticket.due_at,
+        escalated_at=ticket.escalated_at, history=history)

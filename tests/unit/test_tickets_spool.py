@@ -1,0 +1,174 @@
+"""Nothing lost: numbers without the database, the spool, and the flush exactly once."""
+
+import shutil
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from tickets_pg import postgres_server
+
+from ivr.config import Settings
+from ivr.flows.ports import CallReport
+from ivr.tickets.allocator import NumberAllocator
+from ivr.tickets.desk import TicketDesk, build_ticket_desk
+from ivr.tickets.models import Incident, Ticket
+from ivr.tickets.numbers import FIRST_COUNTER, is_valid, ticket_number
+from ivr.tickets.records import IncidentReport, NewTicket
+from ivr.tickets.spool import Spool, decode, encode
+
+AT = datetime(2024, 5, 6, 3, 0, tzinfo=UTC)
+
+
+def test_spool_lines_round_trip():
+    ticket = NewTicket(number="10000004", token="t", channel="phone", category="roads",
+                       received_at=AT, description='"quoted" <b> ünïcode', latitude=1.5)
+    incident = IncidentReport("1715.1", "0812", "fire", "fire", AT)
+    assert decode(encode(ticket)) == ticket
+    assert decode(encode(incident)) == incident
+
+
+def test_drain_stops_at_the_first_failure_and_keeps_the_rest(tmp_path):
+    spool = Spool(tmp_path)
+    for uid in ("a", "b", "c"):
+        spool.append(IncidentReport(uid, "", "police", "police", AT))
+    written = []
+
+    def write(record):
+        if record.unique_id == "b":
+            raise ConnectionError("database went away")
+        written.append(record.unique_id)
+
+    with pytest.raises(ConnectionError):
+        spool.drain(write)
+    assert written == ["a"]
+    assert [r.unique_id for r in spool.records()] == ["b", "c"]
+    assert spool.drain(lambda record: None) == 2
+    assert spool.records() == []
+
+
+def test_unreadable_lines_are_set_aside(tmp_path):
+    spool = Spool(tmp_path)
+    spool.append(IncidentReport("a", "", "police", "police", AT))
+    with open(spool.path, "a") as out:
+        out.write('{"kind": "tick')  # a torn last line
+    assert spool.drain(lambda record: None) == 1
+    assert spool.rejected_path.read_text() == '{"kind": "tick\n'
+    assert spool.records() == []
+
+
+def test_allocator_numbers_are_unique_across_threads_and_restarts(tmp_path):
+    numbers: list[str] = []
+
+    def take():
+        allocator = NumberAllocator(tmp_path)
+        for _ in range(25):
+            numbers.append(allocator.next_number())
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(numbers)) == 100 and all(is_valid(n) for n in numbers)
+    again = NumberAllocator(tmp_path)
+    assert again.next_number() == ticket_number(FIRST_COUNTER + 100)
+    again.advance_to(5_000_000)
+    assert again.next_number() == ticket_number(5_000_001)
+    again.advance_to(10)  # never backwards
+    assert again.next_number() == ticket_number(5_000_002)
+
+
+def report(uid: str) -> CallReport:
+    return CallReport("0812000111", "id", "utilities", f"/rec/{uid}.wav", uid)
+
+
+def counts(desk: TicketDesk) -> tuple[int, int]:
+    with desk.service.sessions.begin() as session:
+        return (session.scalar(select(func.count()).select_from(Ticket)),
+                session.scalar(select(func.count()).select_from(Incident)))
+
+
+async def outage_then_recovery(desk: TicketDesk, stop, start) -> None:
+    assert await desk.prepare()
+    stored = await desk.open_from_call(report("before"))
+    stop()
+    try:
+        spooled = [await desk.open_from_call(report(f"down-{i}")) for i in range(3)]
+        await desk.record_emergency_call("112-call", "0812000222", "fire", "fire")
+        assert len(set(spooled + [stored])) == 4 and all(is_valid(n) for n in spooled)
+        view = await desk.status_by_number(spooled[0])  # heard from the spool
+        assert view is not None and (view.status, view.agency) == ("received", "utilities")
+        assert await desk.flush_spool() == 0  # still down: nothing written, nothing lost
+    finally:
+        start()
+    assert await desk.flush_spool() == 4
+    assert await desk.flush_spool() == 0
+    assert counts(desk) == (4, 1)
+    for number in spooled:
+        record = await desk.ticket(number)
+        assert record is not None and record.recording_path.startswith("/rec/down-")
+        assert record.history[0].actor == "spool:phone"
+
+
+async def test_sqlite_outage_loses_nothing(tmp_path):
+    db_dir = tmp_path / "db"
+    settings = Settings(data_dir=tmp_path / "data",
+                        database_url=f"sqlite:///{db_dir / 'hotline.sqlite3'}")
+    desk = build_ticket_desk(settings)
+    moved = tmp_path / "db-away"
+
+    def stop() -> None:  # the database folder disappears (a lost mount) ...
+        desk.service.engine.dispose()
+        shutil.move(db_dir, moved)
+
+    try:
+        await outage_then_recovery(desk, stop, lambda: shutil.move(moved, db_dir))
+    finally:
+        desk.close()
+
+
+async def test_postgres_outage_loses_nothing(tmp_path):
+    server = postgres_server()
+    settings = Settings(data_dir=tmp_path, database_url=server.new_database())
+    desk = build_ticket_desk(settings)
+    try:
+        await outage_then_recovery(desk, server.stop, server.start)
+    finally:
+        desk.close()
+
+
+async def test_a_replayed_spool_line_is_written_once(tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    desk = build_ticket_desk(settings)
+    assert await desk.prepare()
+    line = NewTicket(number=ticket_number(2_000_000), token="tok", channel="phone",
+                     category="roads", received_at=AT)
+    desk.spool.append(line)
+    assert await desk.flush_spool() == 1
+    desk.spool.append(line)  # as if the process died after the commit, before the rewrite
+    assert await desk.flush_spool() == 1
+    assert counts(desk) == (1, 0)
+    desk.close()
+
+
+async def test_status_by_number(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    desk = build_ticket_desk(settings)
+    number = await desk.open_from_call(CallReport("0812", "en", "roads", None, "c1"))
+    view = await desk.status_by_number(number)
+    assert view is not None
+    assert (view.number, view.status, view.agency, view.agency_name) == (
+        number, "received", "public_works", "Public Works Agency")
+    assert view.due_at.tzinfo is not None
+    wrong_check = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert await desk.status_by_number(wrong_check) is None
+    assert await desk.status_by_number(ticket_number(9_999_999)) is None
+    assert await desk.status_by_number("") is None
+    # The same call reported twice (a retried AGI request) is one ticket.
+    assert await desk.open_from_call(CallReport("0812", "en", "roads", None, "c1")) == number
+    # An unknown IVR category still makes a ticket, routed by the citizen service office.
+    other = await desk.open_from_call(CallReport("0812", "id", "karaoke", None, "c2"))
+    assert (await desk.status_by_number(other)).agency == "citizen_service"
+    desk.close()
