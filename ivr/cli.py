@@ -8,6 +8,7 @@ import logging
 import sys
 
 from .config import ConfigError, Settings, load_settings
+from .roster.cli import add_roster_commands, run_roster_command
 
 
 def _logging(verbose: bool) -> None:
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "show [NUMBER], versions NUMBER")
     flow.add_argument("verb", choices=["check", "install", "rollback", "show", "versions"])
     flow.add_argument("target", nargs="?")
+    add_roster_commands(sub)
     args = parser.parse_args(argv)
     _logging(args.verbose)
     try:
@@ -133,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_service(args.command, settings)
     if args.command == "render":
         return cmd_render(settings)
+    if args.command in ("roster", "operator"):
+        return run_roster_command(settings, args)
     if args.command == "flow":
         return cmd_flow(settings, args.verb, args.target)
     return cmd_ctl(settings, args.words)

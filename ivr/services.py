@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -107,3 +108,33 @@ async def run_web(settings: Settings) -> None:
         await _until_stopped()
     finally:
         await runner.cleanup()
+
+
+async def run_roster(settings: Settings) -> None:
+    """The roster engine: queue members follow the roster, pauses and emergency surges."""
+    from .roster.actions import AsteriskQueues
+    from .roster.engine import RosterEngine
+    from .roster.pauses import PauseDesk
+    from .roster.store import RosterStore, roster_path
+
+    settings = settings.with_ami_secret()
+    redis = Redis.from_url(settings.effective_redis_url, socket_timeout=2)
+    live = LiveState(redis)
+    queues = AsteriskQueues(settings)
+
+    async def beat() -> None:
+        await live.beat("roster", {"at": time.time()})
+
+    engine = RosterEngine(RosterStore(roster_path(settings.data_dir)), queues, PauseDesk(redis),
+                          surge_after_s=settings.emergency_surge_after, on_pass=beat)
+    queues.on_login, queues.on_event, queues.on_lost = (
+        engine.logged_in, engine.event, engine.link_lost)
+    queues.start()
+    passes = asyncio.create_task(engine.run())
+    try:
+        await _until_stopped()
+    finally:
+        passes.cancel()
+        queues.stop()
+        await live.flatline("roster")
+        await redis.aclose()

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..config import Settings
+from ..roster.asterisk_config import extra_config_files
 
 PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
 
@@ -81,6 +82,9 @@ def render_asterisk_config(settings: Settings, root: Path | None = None) -> Path
         target = etc / source.name
         target.write_text(text)
         target.chmod(0o600)
+    for name, text in extra_config_files(settings).items():
+        (etc / name).write_text(text)
+        (etc / name).chmod(0o600)
     copy_prompts(root / "recordings", settings.data_dir / "sounds")
     (settings.data_dir / "sounds" / "moh").mkdir(parents=True, exist_ok=True)
     return etc / "asterisk.conf"

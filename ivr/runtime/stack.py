@@ -80,6 +80,15 @@ def build_services(settings: Settings, root: Path) -> list[Service]:
             await redis.aclose()
 
     services.append(Service("ami", python_service("ami", settings), ready=ami_linked))
+
+    async def roster_applied() -> bool:
+        redis = Redis.from_url(settings.effective_redis_url, socket_timeout=1)
+        try:
+            return await LiveState(redis).heartbeat("roster") is not None
+        finally:
+            await redis.aclose()
+
+    services.append(Service("roster", python_service("roster", settings), ready=roster_applied))
     services.append(Service(
         "web", python_service("web", settings),
         ready=lambda: tcp_open(settings.web_host, settings.web_port)))

@@ -18,6 +18,7 @@ from ..state import LiveState
 from ..tickets.desk import TicketDesk, build_ticket_desk
 from ..tickets.open311 import add_open311_routes, open311_config
 from .health import check_all
+from .operators import add_operator_routes
 
 SETTINGS = web.AppKey("settings", Settings)
 LIVE = web.AppKey("live", LiveState)
@@ -69,4 +70,5 @@ def make_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/v1/queues", queues)
     add_open311_routes(app, TICKETS, open311_config(settings))
+    add_operator_routes(app)
     return app

@@ -1,0 +1,62 @@
+"""What an admin or supervisor asks of operators (pause, unpause, who is doing what).
+
+Used by the web API and the CLI alike; the roster engine does the AMI part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ..ami.board import Member
+from ..state import LiveState
+from .pauses import PauseDesk
+from .states import DEFAULT_WRAPUP_S, operator_states
+from .store import RosterStore
+
+
+class RosterDomainError(Exception):
+    """A request the roster refuses; ``error_id`` is stable for API clients."""
+
+    error_id = "roster-error"
+    status = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class UnknownOperator(RosterDomainError):
+    error_id = "no-such-operator"
+    status = 404
+
+
+class OperatorDesk:
+    def __init__(self, store: RosterStore, pauses: PauseDesk, live: LiveState,
+                 wrapup_s: float = DEFAULT_WRAPUP_S) -> None:
+        self.store = store
+        self.pauses = pauses
+        self.live = live
+        self.wrapup_s = wrapup_s
+
+    def _known(self, username: str) -> str:
+        if username not in self.store.load().operators:
+            raise UnknownOperator(f"no operator {username!r}", operator=username)
+        return username
+
+    async def pause(self, username: str, reason: str) -> None:
+        await self.pauses.pause(self._known(username), reason.strip() or "paused")
+
+    async def unpause(self, username: str) -> None:
+        await self.pauses.unpause(self._known(username))
+
+    async def states(self, now: float) -> list[dict[str, Any]]:
+        """Every operator's state from the live queue board, with the pause asked for."""
+        board = await self.live.load_board()
+        members = [(queue, Member(**{k: v for k, v in m.items() if k in Member.__annotations__}))
+                   for queue, body in board.get("queues", {}).items()
+                   for m in body.get("members", {}).values()]
+        asked = await self.pauses.all()
+        states = operator_states(self.store.load().operators, members, now, self.wrapup_s)
+        return [{**asdict(s), "queues": list(s.queues), "pause_requested": asked.get(s.username)}
+                for s in states]

@@ -1,0 +1,155 @@
+"""The roster engine: keeps Asterisk's queue members equal to the roster, second by second.
+
+Each pass (every ``TICK_S``, and at once after a queue event) it reads the roster (reloaded
+when the file changes), the clock and the pauses, works out the members every queue should
+have (``plan.wanted_members``) and applies the difference (``plan.membership_plan``). So a
+shift boundary takes effect within a second, an operator still on a call keeps it and leaves
+the queue when it ends, and after every AMI login (Asterisk restart, lost link) the queues are
+rebuilt from Asterisk's own ``QueueStatus``. The clock is injected: tests move it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from ..ami.board import QueueBoard, rebuild
+from ..ami.events import QueueEvent
+from .model import Roster, on_shift
+from .plan import (
+    ALL_QUEUES,
+    Key,
+    Membership,
+    QueueAction,
+    membership_plan,
+    surging_queues,
+    wanted_members,
+)
+from .states import ON_CALL, RINGING
+from .store import RosterStore
+
+log = logging.getLogger(__name__)
+
+TICK_S = 1.0
+DEFAULT_SURGE_AFTER_S = 10.0
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class QueuesPort(Protocol):
+    async def status(self) -> list[QueueEvent]: ...
+    async def apply(self, action: QueueAction) -> bool: ...
+
+
+class PausesPort(Protocol):
+    async def all(self) -> dict[str, str]: ...
+
+
+class RosterEngine:
+    def __init__(self, store: RosterStore, queues: QueuesPort, pauses: PausesPort,
+                 clock: Clock = utc_now, surge_after_s: float = DEFAULT_SURGE_AFTER_S,
+                 on_pass: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.store = store
+        self.queues = queues
+        self.pauses = pauses
+        self.clock = clock
+        self.surge_after_s = surge_after_s
+        self.on_pass = on_pass
+        self.board = QueueBoard()
+        self.linked = False
+        self._roster = Roster()
+        self._stamp: tuple[int, int] | None = None
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._surging: list[str] = []
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    async def logged_in(self) -> None:
+        """After every AMI login: forget what we knew, take Asterisk's view, re-apply."""
+        async with self._lock:
+            events = await self.queues.status()
+            self.board = rebuild(events, self.now())
+            self.linked = True
+        log.info("queues read from Asterisk; re-applying the roster from scratch")
+        await self.reconcile()
+
+    def link_lost(self) -> None:
+        self.linked = False
+
+    def event(self, event: QueueEvent) -> None:
+        log.debug("%s", event)
+        self.board.apply(event, self.now())
+        self._wake.set()
+
+    # -- the pass -----------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock().timestamp()
+
+    def roster(self) -> Roster:
+        stamp = self.store.stamp()
+        if stamp != self._stamp:
+            self._roster = self.store.load()
+            self._stamp = stamp
+            log.info("roster loaded: %d operators, %d assignments",
+                     len(self._roster.operators), len(self._roster.assignments))
+        return self._roster
+
+    def current_members(self) -> tuple[dict[Key, Membership], set[str]]:
+        """Members of our queues as Asterisk last told us, and the interfaces busy on a call."""
+        current: dict[Key, Membership] = {}
+        busy: set[str] = set()
+        for name, queue in self.board.queues.items():
+            for interface, m in queue.members.items():
+                if m.in_call or m.state in RINGING or m.state in ON_CALL:
+                    busy.add(interface)
+                if name in ALL_QUEUES:
+                    current[(name, interface)] = Membership(m.name, m.penalty, m.paused,
+                                                            m.paused_reason)
+        return current, busy
+
+    def oldest_waits(self, now: float) -> dict[str, float]:
+        return {name: max(now - c.joined_at for c in queue.waiting)
+                for name, queue in self.board.queues.items() if queue.waiting}
+
+    async def plan(self) -> list[QueueAction]:
+        roster = self.roster()
+        clock = self.clock()
+        surging = surging_queues(self.oldest_waits(clock.timestamp()), self.surge_after_s)
+        if surging != self._surging:
+            log.warning("emergency surge in %s (callers waiting %.0f s or more): every operator "
+                        "is offered the call, pauses lifted there", surging or "no queue",
+                        self.surge_after_s)
+            self._surging = surging
+        wanted = wanted_members(on_shift(roster, clock), roster.operators,
+                                await self.pauses.all(), surging)
+        current, busy = self.current_members()
+        return membership_plan(current, wanted, busy)
+
+    async def reconcile(self) -> None:
+        if not self.linked:
+            return
+        async with self._lock:
+            for action in await self.plan():
+                await self.queues.apply(action)
+        if self.on_pass is not None:
+            await self.on_pass()
+
+    async def run(self) -> None:
+        """Reconcile every TICK_S and after queue events, until cancelled."""
+        while True:
+            try:
+                await self.reconcile()
+            except Exception:  # one bad pass must not stop the engine; logged with its cause
+                log.exception("roster pass failed; trying again")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), TICK_S)

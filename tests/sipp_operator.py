@@ -1,0 +1,124 @@
+"""SIPp as an operator's phone: a UAS that rings, answers after N ms and holds until hung up.
+
+The operator's PJSIP aor gets a fixed ``contact`` (sip:USER@127.0.0.1:PORT) pointing at this
+SIPp, so no registration is needed. Every SIP message is traced to a file, which tells the
+tests which callers' calls the phone was offered (the caller's number is in the From header).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_REPLY_HEADERS = """      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpOp[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>"""
+
+_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="operator">
+  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+{headers}
+      Content-Length: 0
+    ]]>
+  </send>
+  <pause milliseconds="{answer_after_ms}"/>
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+{headers}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=operator 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0 101
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-16
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+</scenario>
+"""
+
+_FROM_USER = re.compile(r"^From:[^<]*<sip:([^@>;]+)@", re.MULTILINE | re.IGNORECASE)
+
+
+def operator_scenario(answer_after_ms: int) -> str:
+    return _SCENARIO.format(headers=_REPLY_HEADERS, answer_after_ms=answer_after_ms)
+
+
+@dataclass
+class OperatorPhone:
+    """One operator's phone, listening on ``port`` for the queue's calls."""
+
+    username: str
+    port: int
+    media_port: int
+    workdir: Path
+    answer_after_ms: int = 1000
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def contact(self) -> str:
+        return f"sip:{self.username}@127.0.0.1:{self.port}"
+
+    @property
+    def trace(self) -> Path:
+        return self.workdir / f"phone-{self.username}-messages.log"
+
+    def start(self, calls: int = 5) -> None:
+        """Answer up to ``calls`` calls, one at a time."""
+        scenario = self.workdir / f"phone-{self.username}.xml"
+        scenario.write_text(operator_scenario(self.answer_after_ms))
+        log = open(self.workdir / f"phone-{self.username}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(self.port),
+             "-mp", str(self.media_port), "-m", str(calls), "-l", "1", "-nostdin",
+             "-trace_msg", "-message_file", str(self.trace),
+             "-trace_err", "-error_file", str(self.workdir / f"phone-{self.username}-err.log")],
+            cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
+
+    def offered(self) -> list[str]:
+        """The callers' numbers of the INVITEs this phone received, in order."""
+        if not self.trace.exists():
+            return []
+        text = self.trace.read_text(errors="replace")
+        callers = []
+        for block in re.split(r"^-{10,}.*$", text, flags=re.MULTILINE):
+            if "received" in block and re.search(r"^INVITE sip:", block, re.MULTILINE):
+                found = _FROM_USER.search(block)
+                callers.append(found.group(1) if found else "")
+        return callers
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
