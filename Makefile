@@ -20,7 +20,7 @@ host:
 $(STAMP): pyproject.toml
 	@echo "[setup] Python environment in $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,speech]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 run: setup

@@ -45,6 +45,14 @@ class Settings:
     ami_secret: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # The first web admin; empty: "admin" with a password generated on first run, printed once
+    # to the web log and kept 0600 in <data_dir>/secrets/initial_admin_password.
+    admin_user: str = ""
+    admin_password: str = ""
+    # The wallboard's own service-level threshold in seconds (beside NENA's 15 s and 20 s).
+    service_level_seconds: int = 30
+    # Mark session cookies Secure (set when the web server is behind HTTPS).
+    web_secure_cookies: bool = False
     # Empty: a private redis-server is started on redis_port by `ivr run`.
     redis_url: str = ""
     redis_port: int = 6390

@@ -8,7 +8,7 @@ set -euo pipefail
 
 CACHE_DIR="${IVR_CACHE_DIR:-/var/cache/city-hotline}"
 ROOT="$CACHE_DIR/asterisk-root"
-HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql)
+HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql chromium chromium-driver)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -6,6 +6,7 @@ supervisor (HTTP API) and as an admin (`ivr ctl`).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -60,6 +61,9 @@ class Hotline:
             "IVR_REDIS_PORT": str(self.ports["redis"]),
             "IVR_RTP_PORT_START": str(block),
             "IVR_RTP_PORT_END": str(block + 99),
+            # The web API needs a login: tests read it as the first admin (HTTP Basic).
+            "IVR_ADMIN_USER": "admin",
+            "IVR_ADMIN_PASSWORD": "hotline-tests-admin",
             **overrides,
         }
         self.process: subprocess.Popen[bytes] | None = None
@@ -109,8 +113,11 @@ class Hotline:
 
     def get(self, path: str) -> tuple[int, Any]:
         url = f"http://127.0.0.1:{self.ports['web']}{path}"
+        login = f"{self.env['IVR_ADMIN_USER']}:{self.env['IVR_ADMIN_PASSWORD']}"
+        request = urllib.request.Request(url, headers={
+            "Authorization": "Basic " + base64.b64encode(login.encode()).decode()})
         try:
-            with urllib.request.urlopen(url, timeout=5) as reply:
+            with urllib.request.urlopen(request, timeout=5) as reply:
                 return reply.status, json.loads(reply.read())
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"null")

@@ -7,9 +7,14 @@ queue events. Times are epoch seconds passed in by the caller, so tests need no 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .events import (
+    AgentAnswered,
+    AgentDone,
+    AgentRinging,
     CallerAbandoned,
     CallerJoined,
     CallerLeft,
@@ -60,17 +65,59 @@ class AbandonedCall:
 
 
 @dataclass
+class QueueDay:
+    """Today's answered and abandoned calls of one queue, as seconds waited (for the stats)."""
+
+    answer_waits: list[int] = field(default_factory=list)
+    abandon_waits: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Offer:
+    """The queue call an operator's phone rings with, or is talking to (the console's)."""
+
+    queue: str
+    unique_id: str
+    caller_number: str
+    language: str
+    ticket: str
+    state: str  # ringing, connected
+    since: float
+    waited_s: int = 0
+
+
+def local_day(now: float, timezone: str) -> str:
+    """The calendar day (YYYY-MM-DD) of ``now`` in the city's time zone."""
+    return datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+@dataclass
 class QueueBoard:
     queues: dict[str, QueueState] = field(default_factory=dict)
     abandoned: list[AbandonedCall] = field(default_factory=list)
+    # Today's counters per queue (reset when the city's day changes) and each operator's offer.
+    day: str = ""
+    today: dict[str, QueueDay] = field(default_factory=dict)
+    offers: dict[str, Offer] = field(default_factory=dict)
+    timezone: str = "UTC"
 
     def queue(self, name: str) -> QueueState:
         if name not in self.queues:
             self.queues[name] = QueueState(name)
         return self.queues[name]
 
+    def day_of(self, queue: str, now: float) -> QueueDay:
+        day = local_day(now, self.timezone)
+        if day != self.day:
+            self.day, self.today = day, {}
+            self.abandoned = [a for a in self.abandoned if local_day(a.at, self.timezone) == day]
+        return self.today.setdefault(queue, QueueDay())
+
     def apply(self, event: QueueEvent, now: float) -> None:
         """Update the board with one event received at ``now``."""
+        if isinstance(event, AgentRinging | AgentAnswered | AgentDone):
+            self._apply_offer(event, now)
+            return
         state = self.queue(event.queue)
         if isinstance(event, CallerJoined):
             self._remove_caller(state, event.unique_id)
@@ -83,14 +130,42 @@ class QueueBoard:
         elif isinstance(event, CallerAbandoned):
             gone = self._remove_caller(state, event.unique_id)
             number = gone.caller_number if gone else ""
+            self.day_of(event.queue, now).abandon_waits.append(event.hold_time_s)
             self.abandoned.append(AbandonedCall(event.queue, number, now, event.hold_time_s))
             del self.abandoned[:-ABANDONED_KEPT]
+            self._drop_offers(event.unique_id)
         elif isinstance(event, MemberUpdated):
             self._update_member(state, event, now)
         elif isinstance(event, MemberRemoved):
             state.members.pop(event.interface, None)
         elif isinstance(event, QueueSeen):
             pass
+
+    def _apply_offer(self, event: AgentRinging | AgentAnswered | AgentDone, now: float) -> None:
+        if isinstance(event, AgentDone):
+            offer = self.offers.get(event.member)
+            if offer is not None and offer.unique_id == event.unique_id:
+                del self.offers[event.member]
+            return
+        waiting = next((c for c in self.queue(event.queue).waiting
+                        if c.unique_id == event.unique_id), None)
+        old = self.offers.get(event.member)
+        known = old if old is not None and old.unique_id == event.unique_id else None
+        language = event.language or (waiting.language if waiting else "") or (
+            known.language if known else "")
+        ticket = event.ticket or (waiting.ticket if waiting else "") or (
+            known.ticket if known else "")
+        waited = round(now - waiting.joined_at) if waiting else (known.waited_s if known else 0)
+        if isinstance(event, AgentAnswered):
+            self.day_of(event.queue, now).answer_waits.append(event.hold_time_s)
+            waited = event.hold_time_s
+        state = "connected" if isinstance(event, AgentAnswered) else "ringing"
+        self.offers[event.member] = Offer(event.queue, event.unique_id, event.caller_number,
+                                          language, ticket, state, now, waited)
+
+    def _drop_offers(self, unique_id: str) -> None:
+        for member in [m for m, o in self.offers.items() if o.unique_id == unique_id]:
+            del self.offers[member]
 
     @staticmethod
     def _remove_caller(state: QueueState, unique_id: str) -> WaitingCaller | None:
@@ -120,12 +195,32 @@ class QueueBoard:
         return {
             "queues": {name: asdict(q) for name, q in sorted(self.queues.items())},
             "abandoned": [asdict(a) for a in self.abandoned],
+            "day": self.day,
+            "today": {name: asdict(d) for name, d in sorted(self.today.items())},
+            "offers": {name: asdict(o) for name, o in sorted(self.offers.items())},
         }
 
 
+def today_from_snapshot(snapshot: dict[str, Any], timezone: str = "UTC") -> QueueBoard:
+    """A board holding only the day's counters of a stored board (after an AMI restart)."""
+    return QueueBoard(
+        abandoned=[AbandonedCall(**a) for a in snapshot.get("abandoned", [])],
+        day=str(snapshot.get("day", "")),
+        today={name: QueueDay(list(d.get("answer_waits", [])), list(d.get("abandon_waits", [])))
+               for name, d in snapshot.get("today", {}).items()},
+        timezone=timezone)
+
+
 def rebuild(events: list[QueueEvent], now: float, previous: QueueBoard | None = None) -> QueueBoard:
-    """A fresh board from a QueueStatus reply; today's abandoned calls are carried over."""
+    """A fresh board from a QueueStatus reply; today's counters and abandoned calls carry over.
+
+    Offers are not carried: a lost link may have hidden the end of any of them.
+    """
     board = QueueBoard(abandoned=list(previous.abandoned) if previous else [])
+    if previous is not None:
+        board.day, board.timezone = previous.day, previous.timezone
+        board.today = {name: QueueDay(list(d.answer_waits), list(d.abandon_waits))
+                       for name, d in previous.today.items()}
     for event in events:
         board.apply(event, now)
     return board

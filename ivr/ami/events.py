@@ -10,6 +10,10 @@ Examples of what Asterisk 22 sends (one ``Key: Value`` per line)::
                                 Paused: 0  InCall: 0  PausedReason:
     Event: QueueEntry           (QueueStatus reply) Queue  Position  CallerIDNum  Uniqueid  Wait
     Event: QueueMember          (QueueStatus reply) Queue  Name  Location  Status  Paused  InCall
+    Event: AgentCalled          Queue: fire  MemberName: ani  Interface: PJSIP/ani
+                                CallerIDNum: 0812345  Uniqueid: 1732350000.12 (the caller's)
+    Event: AgentConnect         (same) HoldTime: 9  RingTime: 3
+    Event: AgentComplete / AgentRingNoAnswer / AgentDump   (same) the offer is over
 """
 
 from __future__ import annotations
@@ -75,7 +79,43 @@ class QueueSeen:
     queue: str
 
 
-QueueEvent = CallerJoined | CallerLeft | CallerAbandoned | MemberUpdated | MemberRemoved | QueueSeen
+@dataclass(frozen=True)
+class AgentRinging:
+    """A queue call offered to an operator (AMI AgentCalled)."""
+
+    queue: str
+    unique_id: str
+    member: str
+    caller_number: str
+    language: str = ""
+    ticket: str = ""
+
+
+@dataclass(frozen=True)
+class AgentAnswered:
+    """An operator answered a queue call after the caller waited ``hold_time_s`` (AgentConnect)."""
+
+    queue: str
+    unique_id: str
+    member: str
+    caller_number: str
+    hold_time_s: int
+    language: str = ""
+    ticket: str = ""
+
+
+@dataclass(frozen=True)
+class AgentDone:
+    """The offer is over: call completed, not answered in time, or dumped."""
+
+    queue: str
+    unique_id: str
+    member: str
+
+
+QueueEvent = (CallerJoined | CallerLeft | CallerAbandoned | MemberUpdated | MemberRemoved
+              | QueueSeen | AgentRinging | AgentAnswered | AgentDone)
+AGENT_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "AgentDump")
 
 
 def _int(raw: Mapping[str, Any], key: str, default: int = 0) -> int:
@@ -143,4 +183,19 @@ def parse_event(raw: Mapping[str, Any]) -> QueueEvent | None:
         return MemberRemoved(_str(raw, "Queue"), _str(raw, "Interface"))
     if name == "QueueParams":
         return QueueSeen(_str(raw, "Queue"))
+    if name in AGENT_EVENTS:
+        return _agent(name, raw)
     return None
+
+
+def _agent(name: str, raw: Mapping[str, Any]) -> AgentRinging | AgentAnswered | AgentDone:
+    queue, unique_id = _str(raw, "Queue"), _str(raw, "Uniqueid")
+    member = _str(raw, "MemberName") or _str(raw, "Interface")
+    variables = channel_variables(raw)
+    language, ticket = variables.get("HOTLINE_LANGUAGE", ""), variables.get("HOTLINE_TICKET", "")
+    if name == "AgentCalled":
+        return AgentRinging(queue, unique_id, member, _caller_number(raw), language, ticket)
+    if name == "AgentConnect":
+        return AgentAnswered(queue, unique_id, member, _caller_number(raw),
+                             _int(raw, "HoldTime"), language, ticket)
+    return AgentDone(queue, unique_id, member)

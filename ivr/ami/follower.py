@@ -16,8 +16,8 @@ from panoramisk import Manager
 
 from ..config import Settings
 from ..state import LiveState
-from .board import QueueBoard, rebuild
-from .events import QueueEvent, parse_event
+from .board import QueueBoard, rebuild, today_from_snapshot
+from .events import AGENT_EVENTS, QueueEvent, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,9 @@ class QueueFollower:
     def __init__(self, settings: Settings, live: LiveState) -> None:
         self.settings = settings
         self.live = live
-        self.board = QueueBoard()
+        self.board = QueueBoard(timezone=settings.ticket_timezone)
         self.synced = False
+        self._restored = False
         self._lock = asyncio.Lock()
         self.manager = Manager(
             host=settings.ami_host, port=settings.ami_port,
@@ -41,6 +42,8 @@ class QueueFollower:
         )
         self.manager.register_event("QueueCaller*", self._on_event)
         self.manager.register_event("QueueMember*", self._on_event)
+        for name in AGENT_EVENTS:  # offers to operators, answered calls (wallboard, console)
+            self.manager.register_event(name, self._on_event)
 
     def start(self) -> None:
         self.manager.connect()
@@ -66,6 +69,10 @@ class QueueFollower:
     async def resync(self) -> None:
         """Rebuild the board from QueueStatus (Asterisk's own view)."""
         async with self._lock:
+            if not self._restored:  # an AMI client restart keeps today's counters
+                self._restored = True
+                stored = await self.live.load_board()
+                self.board = today_from_snapshot(stored, self.settings.ticket_timezone)
             reply = await self.manager.send_action({"Action": "QueueStatus"}, as_list=True)
             messages = reply if isinstance(reply, list) else [reply]
             events = [e for e in (parse_event(m) for m in messages) if e is not None]

@@ -105,8 +105,11 @@ def banner(settings: Settings) -> str:
         f"  FastAGI    {s.agi_host}:{s.agi_port}",
         f"  AMI        {s.ami_host}:{s.ami_port}   user {s.ami_user}, secret in "
         f"{s.data_dir / 'secrets' / 'ami_secret'}",
-        f"  Web        http://{s.web_host}:{s.web_port}/healthz   "
-        f"http://{s.web_host}:{s.web_port}/api/v1/queues",
+        f"  Web        http://{s.web_host}:{s.web_port}/   (log in; the first admin's password "
+        f"is in {s.data_dir / 'secrets' / 'initial_admin_password'} unless IVR_ADMIN_PASSWORD "
+        "is set)",
+        f"  Health     http://{s.web_host}:{s.web_port}/healthz   "
+        f"metrics: http://{s.web_host}:{s.web_port}/metrics",
         f"  Redis      {s.effective_redis_url}",
         f"  Database   {s.effective_database_url}",
         f"  Data       {s.data_dir}   (logs in {s.logs_dir})",

@@ -1,34 +1,46 @@
-"""The aiohttp application: factory, typed keys, routes."""
+"""The aiohttp application: factory, typed keys (``keys.py``), resources and routes.
+
+Access is one middleware (``auth.access_middleware``) checking the table in ``access.py``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from redis.asyncio import Redis
-from sqlalchemy import Engine
 
 from ..ami.board import queues_view
-from ..config import Settings
+from ..config import Settings, read_or_create_secret
 from ..db import make_engine
 from ..state import LiveState
-from ..tickets.desk import TicketDesk, build_ticket_desk
+from ..tickets.desk import build_ticket_desk
 from ..tickets.open311 import add_open311_routes, open311_config
+from .admin_api import add_admin_routes
+from .auth import Signer, access_middleware
 from .health import check_all
+from .keys import ENGINE, FEED, FLOWS, LIVE, LOOKUP, SETTINGS, SIGNER, SOURCE, TICKETS, USERS
+from .live import BoardFeed, BoardSource, RedisBoardSource
+from .live_api import add_live_routes
+from .metrics import metrics
+from .openapi import openapi
 from .operators import add_operator_routes
+from .pages import add_page_routes
+from .ticket_lookup import TicketLookup
+from .users import UserStore, ensure_first_admin
 
-SETTINGS = web.AppKey("settings", Settings)
-LIVE = web.AppKey("live", LiveState)
-ENGINE = web.AppKey("engine", Engine)
-TICKETS = web.AppKey("tickets", TicketDesk)
+__all__ = ["ENGINE", "LIVE", "SETTINGS", "TICKETS", "make_app"]
+
+log = logging.getLogger(__name__)
 
 
 async def queues(request: web.Request) -> web.Response:
     """GET /api/v1/queues: each queue, its waiting callers and its members."""
-    board = await request.app[LIVE].load_board()
+    board = await request.app[SOURCE].load_board()
     return web.json_response({"queues": queues_view(board, time.time())})
 
 
@@ -45,6 +57,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     redis = Redis.from_url(settings.effective_redis_url, socket_timeout=2)
     app[LIVE] = LiveState(redis)
     app[ENGINE] = make_engine(settings.effective_database_url)
+    if SOURCE not in app:
+        app[SOURCE] = RedisBoardSource(app[LIVE], settings.effective_redis_url)
     yield
     await redis.aclose()
     app[ENGINE].dispose()
@@ -55,6 +69,7 @@ async def _tickets(app: web.Application) -> AsyncIterator[None]:
     desk = build_ticket_desk(app[SETTINGS], app[ENGINE])
     await desk.prepare()
     app[TICKETS] = desk
+    app[LOOKUP] = TicketLookup(desk)
     flusher = asyncio.create_task(desk.keep_flushing())
     yield
     flusher.cancel()
@@ -62,13 +77,54 @@ async def _tickets(app: web.Application) -> AsyncIterator[None]:
         await flusher
 
 
-def make_app(settings: Settings) -> web.Application:
-    app = web.Application()
+async def _accounts(app: web.Application) -> AsyncIterator[None]:
+    """Web accounts (and the first admin), the session secret, the flow store."""
+    from ..services import flow_store  # services imports this module
+
+    settings = app[SETTINGS]
+    users = UserStore(app[ENGINE])
+    await asyncio.to_thread(users.create_schema)
+    await asyncio.to_thread(ensure_first_admin, users, settings.data_dir, settings.admin_user,
+                            settings.admin_password)
+    app[USERS] = users
+    app[SIGNER] = Signer(read_or_create_secret(settings.data_dir, "web_session"))
+    app[FLOWS] = flow_store(settings)
+    yield
+
+
+async def _feed(app: web.Application) -> AsyncIterator[None]:
+    feed = BoardFeed(app[SOURCE])
+    app[FEED] = feed
+    task = asyncio.create_task(feed.run())
+    yield
+    await feed.close()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _close_streams(app: web.Application) -> None:
+    """On shutdown, end the event streams first so the server need not wait for them."""
+    if FEED in app:
+        await app[FEED].close()
+
+
+def make_app(settings: Settings, board_source: BoardSource | None = None) -> web.Application:
+    """The web app; ``board_source`` replaces redis as the live board's source (tests)."""
+    app = web.Application(middlewares=[access_middleware(lambda r: r.app[USERS],
+                                                         lambda r: r.app[SIGNER])])
     app[SETTINGS] = settings
-    app.cleanup_ctx.append(_resources)
-    app.cleanup_ctx.append(_tickets)
+    if board_source is not None:
+        app[SOURCE] = board_source
+    app.cleanup_ctx.extend([_resources, _tickets, _accounts, _feed])
+    app.on_shutdown.append(_close_streams)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/api/openapi.json", openapi)
     app.router.add_get("/api/v1/queues", queues)
-    add_open311_routes(app, TICKETS, open311_config(settings))
+    add_page_routes(app)
+    add_live_routes(app)
+    add_admin_routes(app)
     add_operator_routes(app)
+    add_open311_routes(app, TICKETS, open311_config(settings))
     return app

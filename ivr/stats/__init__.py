@@ -1,0 +1,1 @@
+"""Call-centre statistics as pure functions: service level, speed of answer, abandon rate."""

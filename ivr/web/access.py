@@ -1,0 +1,70 @@
+"""Who may reach which route: one table, read top to bottom, first match wins (pure).
+
+``None`` means open to anonymous requests. Anything the table does not name needs an admin,
+so a route added without a rule is closed rather than open.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .users import Role
+
+ANY = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+READ = frozenset({"GET", "HEAD"})
+WRITE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+OPEN = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    methods: frozenset[str]
+    pattern: re.Pattern[str]
+    role: Role | None
+
+    def matches(self, method: str, path: str) -> bool:
+        return method in self.methods and self.pattern.fullmatch(path) is not None
+
+
+def rule(methods: Iterable[str], pattern: str, role: Role | None) -> Rule:
+    return Rule(frozenset(methods), re.compile(pattern), role)
+
+
+OPERATOR, SUPERVISOR, ADMIN = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN
+
+RULES: tuple[Rule, ...] = (
+    # Load balancers, Prometheus, the login form, static files, the API's description.
+    rule(READ, r"/healthz|/metrics|/api/openapi\.json|/static/.*", OPEN),
+    rule(READ | {"POST"}, r"/login", OPEN),
+    # Open311 GeoReport v2: reads are public; its POST checks its own API keys.
+    rule(READ | {"POST"}, r"/open311/.*", OPEN),
+    rule({"POST"}, r"/logout", OPERATOR),
+    rule(READ, r"/", OPERATOR),
+    # The live stream: each client gets only what its role may see (see live.py).
+    rule(READ, r"/api/v1/events", OPERATOR),
+    # Operators see the queues too: the console shows who waits behind the caller.
+    rule(READ, r"/api/v1/queues", OPERATOR),
+    rule(READ, r"/console|/api/v1/console", OPERATOR),
+    rule(READ, r"/api/v1/tickets(/[^/]+)?", OPERATOR),
+    rule({"POST"}, r"/api/v1/tickets/[^/]+/status", OPERATOR),
+    rule(READ, r"/wallboard|/api/v1/wallboard", SUPERVISOR),
+    rule(READ, r"/api/v1/operators|/api/v1/roster|/api/v1/roster\.csv", SUPERVISOR),
+    rule({"POST"}, r"/api/v1/operators/[^/]+/(pause|unpause)", SUPERVISOR),
+    rule(ANY, r"/admin(/.*)?|/api/v1/(flows|users|tokens|roster\.csv)(/.*)?", ADMIN),
+)
+
+
+def needed_role(method: str, path: str) -> Role | None:
+    """The least role that may call ``method path``; None when anyone may."""
+    method = "GET" if method == "HEAD" else method
+    for candidate in RULES:
+        if candidate.matches(method, path):
+            return candidate.role
+    return ADMIN
+
+
+def is_api(path: str) -> bool:
+    """JSON clients get 401/403 bodies; people get sent to the login page."""
+    return path.startswith("/api/")

@@ -1,0 +1,91 @@
+"""The live feed: the board as the AMI client last stored it, refreshed on each redis message.
+
+The AMI client PUBLISHes on ``ivr:events`` after every change; each web process listens once
+(not once per browser) and wakes its server-sent-event streams, so every web process shows
+the same figures within moments of the event in Asterisk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from ..state import BOARD_CHANNEL, LiveState
+
+log = logging.getLogger(__name__)
+
+
+class BoardSource(Protocol):
+    async def load_board(self) -> dict[str, Any]: ...
+
+    def changes(self) -> AsyncIterator[None]:
+        """Yields once subscribed, then once per change."""
+        ...
+
+
+class RedisBoardSource:
+    def __init__(self, live: LiveState, redis_url: str) -> None:
+        self.live = live
+        self.redis_url = redis_url
+
+    async def load_board(self) -> dict[str, Any]:
+        return await self.live.load_board()
+
+    async def changes(self) -> AsyncIterator[None]:
+        redis = Redis.from_url(self.redis_url, socket_timeout=5)
+        pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(BOARD_CHANNEL)
+            yield
+            while True:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    yield
+        finally:
+            await pubsub.aclose()
+            await redis.aclose()
+
+
+class BoardFeed:
+    """The latest board snapshot and a version number that grows with each change."""
+
+    def __init__(self, source: BoardSource) -> None:
+        self.source = source
+        self.snapshot: dict[str, Any] = {"queues": {}, "abandoned": []}
+        self.version = 0
+        self.closed = False
+        self._changed = asyncio.Condition()
+
+    async def run(self) -> None:
+        while not self.closed:
+            try:
+                async for _ in self.source.changes():
+                    await self._refresh()
+            except (RedisError, OSError) as exc:
+                log.warning("live feed: redis unavailable (%s); retrying", exc)
+            await asyncio.sleep(1.0)
+
+    async def _refresh(self) -> None:
+        self.snapshot = await self.source.load_board()
+        async with self._changed:
+            self.version += 1
+            self._changed.notify_all()
+
+    async def wait(self, seen: int, timeout_s: float) -> int:
+        """The version after ``seen`` (or ``seen`` again after ``timeout_s`` without change)."""
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait_for(
+                    lambda: self.version != seen or self.closed), timeout_s)
+            return self.version
+
+    async def close(self) -> None:
+        self.closed = True
+        async with self._changed:
+            self._changed.notify_all()

@@ -1,0 +1,138 @@
+"""The wallboard, the operator console and their server-sent-event stream.
+
+``GET /api/v1/events?want=board`` (supervisors) sends ``event: board`` with the wallboard's
+figures on every change; ``?want=console`` (anyone logged in) sends ``event: console`` when
+the call offered to this user (queue member name = user name) changes. A comment line every
+15 s keeps proxies from closing the stream.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from ..stats.queue_day import thresholds
+from ..tickets.errors import TicketError
+from .auth import current
+from .keys import FEED, LOOKUP, SETTINGS, TICKETS
+from .ticket_lookup import ticket_json
+from .users import Role
+from .wallboard import wallboard_view
+
+KEEPALIVE_S = 15.0
+
+
+def board_body(app: web.Application) -> dict[str, Any]:
+    levels = thresholds(app[SETTINGS].service_level_seconds)
+    return wallboard_view(app[FEED].snapshot, time.time(), levels)
+
+
+async def console_body(app: web.Application, username: str) -> dict[str, Any]:
+    offer = app[FEED].snapshot.get("offers", {}).get(username)
+    if not offer:
+        return {"operator": username, "call": None, "ticket": None, "earlier": []}
+    lookup = app[LOOKUP]
+    earlier = await lookup.by_caller(offer["caller_number"])
+    ticket = await app[TICKETS].ticket(offer["ticket"]) if offer.get("ticket") else None
+    return {"operator": username, "call": offer,
+            "ticket": ticket_json(ticket) if ticket else None,
+            "earlier": [ticket_json(t) for t in earlier]}
+
+
+async def wallboard(request: web.Request) -> web.Response:
+    """GET /api/v1/wallboard: per queue figures, abandoned callers, operators."""
+    return web.json_response(board_body(request.app))
+
+
+async def console(request: web.Request) -> web.Response:
+    """GET /api/v1/console: the call offered to me, its ticket, the caller's earlier tickets."""
+    return web.json_response(await console_body(request.app, current(request).user.username))
+
+
+def _sse(event: str, body: dict[str, Any]) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(body)}\n\n".encode()
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """GET /api/v1/events?want=board|console (text/event-stream)."""
+    identity = current(request)
+    want = request.query.get("want", "console")
+    if want not in ("board", "console"):
+        raise web.HTTPBadRequest(text="want is board or console")
+    if want == "board" and not identity.user.role.allows(Role.SUPERVISOR):
+        return web.json_response({"error": "forbidden", "message": "the board is for "
+                                  "supervisors"}, status=403)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                           "Cache-Control": "no-cache",
+                                           "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    with contextlib.suppress(ConnectionResetError):  # the browser left the page
+        await _stream(request, response, want, identity.user.username)
+    return response
+
+
+async def _stream(request: web.Request, response: web.StreamResponse, want: str,
+                  username: str) -> None:
+    feed, seen, last = request.app[FEED], -1, ""
+    while not feed.closed:
+        version = await feed.wait(seen, KEEPALIVE_S)
+        if version == seen:
+            await response.write(b": keepalive\n\n")
+            continue
+        seen = version
+        if want == "board":
+            await response.write(_sse("board", board_body(request.app)))
+            continue
+        body = await console_body(request.app, username)
+        text = json.dumps(body)
+        if text != last:
+            last = text
+            await response.write(_sse("console", body))
+
+
+async def find_tickets(request: web.Request) -> web.Response:
+    """GET /api/v1/tickets?caller=NUMBER: that caller's latest tickets."""
+    caller = request.query.get("caller", "")
+    if not caller:
+        raise web.HTTPBadRequest(text="give ?caller=NUMBER")
+    found = await request.app[LOOKUP].by_caller(caller)
+    return web.json_response({"tickets": [ticket_json(t) for t in found]})
+
+
+async def get_ticket(request: web.Request) -> web.Response:
+    """GET /api/v1/tickets/{number}: one ticket with its history."""
+    record = await request.app[TICKETS].ticket(request.match_info["number"])
+    if record is None:
+        return web.json_response({"error": "no-such-ticket", "message": "no such ticket"},
+                                 status=404)
+    return web.json_response(ticket_json(record))
+
+
+async def change_status(request: web.Request) -> web.Response:
+    """POST /api/v1/tickets/{number}/status  {"status": "in_progress", "note": "..."}"""
+    body = await request.json() if request.can_read_body else {}
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="send a JSON object")
+    actor = "web:" + current(request).user.username
+    try:
+        record = await request.app[LOOKUP].change_status(
+            request.match_info["number"], str(body.get("status", "")), actor,
+            str(body.get("note", ""))[:2000])
+    except TicketError as exc:
+        status = 404 if exc.error_id == "no-such-ticket" else 422
+        return web.json_response({"error": exc.error_id, "message": exc.message},
+                                 status=status)
+    return web.json_response(ticket_json(record))
+
+
+def add_live_routes(app: web.Application) -> None:
+    app.router.add_get("/api/v1/wallboard", wallboard)
+    app.router.add_get("/api/v1/console", console)
+    app.router.add_get("/api/v1/events", events)
+    app.router.add_get("/api/v1/tickets", find_tickets)
+    app.router.add_get("/api/v1/tickets/{number}", get_ticket)
+    app.router.add_post("/api/v1/tickets/{number}/status", change_status)

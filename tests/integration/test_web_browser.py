@@ -1,0 +1,106 @@
+"""Headless Chromium against a real hotline: log in, watch a real SIPp call on the wallboard,
+edit a flow (a bad edit refused, a rollback restoring the previous one).
+
+Chromium is the Debian package (``scripts/setup-host.sh`` installs ``chromium`` and
+``chromium-driver``), driven by Playwright's Python package with ``executable_path``:
+``playwright install`` cannot download browsers here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hotline import Hotline
+from sipp import Step
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+ADMIN_USER, ADMIN_PASSWORD = "chief", "browser-test-pass-1"
+WAIT_MS = 20_000  # generous: two cores shared with other test runs
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
+    hotline = Hotline(tmp_path_factory.mktemp("web"), IVR_ADMIN_USER=ADMIN_USER,
+                      IVR_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    hotline.start()
+    yield hotline
+    hotline.stop()
+
+
+@pytest.fixture
+def page(stack: Hotline, tmp_path: Path) -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("chromium is missing: run scripts/setup-host.sh (make test does)")
+    with playwright.sync_playwright() as driver:
+        context = driver.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_FLAGS)
+        context.set_default_timeout(WAIT_MS)
+        tab = context.new_page()
+        yield tab
+        context.close()
+
+
+def base(stack: Hotline) -> str:
+    return f"http://127.0.0.1:{stack.ports['web']}"
+
+
+def log_in(page, stack: Hotline, target: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(base(stack) + target)
+    assert "/login" in page.url  # sent to the login page first
+    page.fill("#username", ADMIN_USER)
+    page.fill("#password", ADMIN_PASSWORD)
+    page.click("#submit")
+    page.wait_for_url(re.compile(re.escape(target) + "$"))
+
+
+def test_the_wallboard_shows_a_real_call_waiting_then_gone(stack: Hotline, page,  # type: ignore[no-untyped-def]
+                                                          tmp_path: Path) -> None:
+    log_in(page, stack, "/wallboard")
+    page.wait_for_selector("#link.up")
+    caller = "081277700001"
+    call = stack.call("112", caller, [Step(1500, "2")], 8000, tmp_path)
+    row = page.locator(f'#waiting tr[data-caller="{caller}"]')
+    row.wait_for()  # pushed: no reload
+    assert "fire" in row.inner_text()
+    assert page.locator('#queues tr[data-queue="fire"] .waiting').inner_text() == "1"
+    call.wait(timeout=60)
+    row.wait_for(state="detached")
+    page.locator("#abandoned tr", has_text=caller).wait_for()
+    assert page.locator('#queues tr[data-queue="fire"] .abandoned').inner_text() == "1"
+
+
+def test_an_admin_edits_a_flow_a_bad_edit_is_refused_and_rollback_restores(  # type: ignore[no-untyped-def]
+        stack: Hotline, page) -> None:
+    log_in(page, stack, "/admin/flows")
+    page.select_option("#flow", "112")
+    page.wait_for_function("document.getElementById('text').value.includes('number')")
+    original = page.input_value("#text")
+
+    page.fill("#text", original.replace("queue: police", "queue: pizza"))
+    page.click("#save")
+    page.locator("#issues li", has_text="pizza").wait_for()
+    assert "not saved" in page.inner_text("#result")
+
+    edited = original.replace("name: Emergency 112", "name: Emergency 112 (night)")
+    page.fill("#text", edited)
+    page.click("#check")
+    page.locator("#tree", has_text="Emergency 112 (night)").wait_for()
+    page.click("#save")
+    page.locator("#result", has_text="Saved: the next call uses it").wait_for()
+    assert (stack.data_dir / "flows" / "112.yaml").read_text() == edited
+
+    page.click("#rollback")
+    page.locator("#result", has_text="back to").wait_for()
+    page.wait_for_function("!document.getElementById('text').value.includes('(night)')")
+    assert page.input_value("#text") == original
+    assert not (stack.data_dir / "flows" / "112.yaml").exists()

@@ -1,0 +1,81 @@
+"""The board's day counters (answered waits, abandoned waits) and operators' offers."""
+
+from ivr.ami.board import QueueBoard, rebuild, today_from_snapshot
+from ivr.ami.events import (
+    AgentAnswered,
+    AgentDone,
+    AgentRinging,
+    CallerAbandoned,
+    CallerJoined,
+    CallerLeft,
+    parse_event,
+)
+
+T0 = 1_732_350_000.0  # 2024-11-23 08:20 UTC
+
+
+def test_agent_events_are_parsed_with_the_member_and_hold_time() -> None:
+    raw = {"Event": "AgentConnect", "Queue": "fire", "Uniqueid": "1.5", "MemberName": "ani",
+           "Interface": "PJSIP/ani", "CallerIDNum": "0812", "HoldTime": "9",
+           "ChanVariable": ["HOTLINE_LANGUAGE=en", "HOTLINE_TICKET=123"]}
+    assert parse_event(raw) == AgentAnswered("fire", "1.5", "ani", "0812", 9, "en", "123")
+    assert parse_event({**raw, "Event": "AgentCalled"}) == AgentRinging(
+        "fire", "1.5", "ani", "0812", "en", "123")
+    for name in ("AgentComplete", "AgentRingNoAnswer", "AgentDump"):
+        assert parse_event({**raw, "Event": name}) == AgentDone("fire", "1.5", "ani")
+
+
+def test_ringing_then_answered_then_done() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("fire", "a", "0811", 1, language="en", ticket="42"), T0)
+    board.apply(AgentRinging("fire", "a", "ani", "0811"), T0 + 4)
+    offer = board.offers["ani"]
+    assert (offer.state, offer.language, offer.ticket, offer.waited_s) == (
+        "ringing", "en", "42", 4)
+    board.apply(AgentAnswered("fire", "a", "ani", "0811", 6), T0 + 6)
+    board.apply(CallerLeft("fire", "a"), T0 + 6)
+    assert board.offers["ani"].state == "connected"
+    assert board.offers["ani"].language == "en"  # kept after the caller left the queue
+    assert board.today["fire"].answer_waits == [6]
+    board.apply(AgentDone("fire", "a", "ani"), T0 + 60)
+    assert board.offers == {}
+
+
+def test_a_stale_done_does_not_end_a_newer_offer() -> None:
+    board = QueueBoard()
+    board.apply(AgentRinging("fire", "b", "ani", "0822"), T0)
+    board.apply(AgentDone("fire", "a", "ani"), T0 + 1)
+    assert board.offers["ani"].unique_id == "b"
+
+
+def test_abandon_counts_and_ends_the_offer() -> None:
+    board = QueueBoard()
+    board.apply(CallerJoined("police", "a", "0811", 1), T0)
+    board.apply(AgentRinging("police", "a", "budi", "0811"), T0 + 2)
+    board.apply(CallerAbandoned("police", "a", 7), T0 + 7)
+    assert board.today["police"].abandon_waits == [7]
+    assert board.offers == {}
+
+
+def test_counters_start_again_on_a_new_day_in_the_city_s_zone() -> None:
+    board = QueueBoard(timezone="Asia/Jakarta")  # UTC+7: T0 is 15:20 local
+    board.apply(AgentAnswered("fire", "a", "ani", "0811", 3), T0)
+    board.apply(CallerAbandoned("fire", "b", 5), T0)
+    assert board.day == "2024-11-23"
+    board.apply(AgentAnswered("fire", "c", "ani", "0833", 4), T0 + 9 * 3600)  # 00:20 local
+    assert board.day == "2024-11-24"
+    assert board.today["fire"].answer_waits == [4]
+    assert board.today["fire"].abandon_waits == []
+    assert board.abandoned == []
+
+
+def test_rebuild_and_restore_keep_today_but_not_offers() -> None:
+    board = QueueBoard()
+    board.apply(AgentAnswered("fire", "a", "ani", "0811", 3), T0)
+    board.apply(CallerAbandoned("fire", "b", 5), T0)
+    board.apply(AgentRinging("fire", "c", "ani", "0833"), T0)
+    again = rebuild([], T0 + 1, board)
+    assert again.today["fire"].answer_waits == [3] and again.offers == {}
+    restored = today_from_snapshot(board.to_dict())
+    assert restored.today["fire"].abandon_waits == [5]
+    assert restored.day == board.day and len(restored.abandoned) == 1
