@@ -86,6 +86,9 @@ class Settings:
     speech_min_confidence: float = 0.8
     # Emergency words per language, "ko=불이 났어요|화재*;en=fire|help"; empty: built-in lists.
     speech_emergency_words: str = ""
+    # The FastAGI server's event loop: "asyncio" (the standard one) or "uvloop" (the `bench`
+    # extra installs it; used only when installed, else the standard loop with a warning).
+    event_loop: str = "asyncio"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -179,4 +182,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(**values, extra=extra)
     if settings.asterisk not in ("auto", "host", "private"):
         raise ConfigError("setting asterisk (IVR_ASTERISK): use auto, host or private")
+    if settings.event_loop not in ("asyncio", "uvloop"):
+        raise ConfigError("setting event_loop (IVR_EVENT_LOOP): use asyncio or uvloop")
     return settings

@@ -9,8 +9,9 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -20,7 +21,7 @@ from .agi.server import Route, serve
 from .ami.follower import QueueFollower
 from .config import Settings
 from .flows.engine import FlowEngine
-from .flows.ports import TicketDeskPort
+from .flows.ports import SpeechPort, TicketDeskPort
 from .flows.prompts import Prompts
 from .flows.spoken import Speaker
 from .flows.store import FlowStore, queue_names
@@ -57,7 +58,8 @@ def local_clock(settings: Settings) -> Callable[[datetime], datetime]:
     return lambda moment: moment.astimezone(zone)
 
 
-def agi_routes(settings: Settings, desk: TicketDeskPort | None = None) -> dict[str, Route]:
+def agi_routes(settings: Settings, desk: TicketDeskPort | None = None,
+               speech: SpeechPort | None = None) -> dict[str, Route]:
     """The AGI routes, each running one flow of ``dialplan/flows`` (admin edits included)."""
     store = flow_store(settings)
     store.current()  # refuse to start on broken flows, with every problem listed
@@ -65,8 +67,26 @@ def agi_routes(settings: Settings, desk: TicketDeskPort | None = None) -> dict[s
     speaker = Speaker(prompts, settings.data_dir / "sounds" / "tts")
     engine = FlowEngine(store.current, prompts, speaker,
                         desk if desk is not None else ticket_desk(settings),
-                        settings.recordings_dir, local_time=local_clock(settings))
+                        settings.recordings_dir, local_time=local_clock(settings),
+                        speech=speech)
     return {path: engine.route(number) for path, number in FLOW_ROUTES.items()}
+
+
+async def load_speech(settings: Settings) -> SpeechPort | None:
+    """Speech recognition as configured (IVR_SPEECH_MODELS); None when none is configured."""
+    if not settings.speech_models:
+        return None
+    from .speech import SpeechModelError, build_speech
+
+    speech = build_speech(settings)
+    load = getattr(speech.recognizer, "load", None)
+    if load is not None:
+        try:
+            await load()
+        except SpeechModelError as exc:  # the other languages still work; keys always do
+            log.error("speech: %s", exc)
+    log.info("speech recognition for: %s", ", ".join(sorted(speech.languages())) or "none")
+    return speech
 
 
 async def _until_stopped() -> None:
@@ -77,8 +97,33 @@ async def _until_stopped() -> None:
     await stop.wait()
 
 
-async def run_agi(settings: Settings) -> None:
-    server = await serve(agi_routes(settings), settings.agi_host, settings.agi_port)
+def run_agi(settings: Settings) -> Coroutine[Any, Any, None]:
+    """The FastAGI service, run as ``asyncio.run(run_agi(settings))``.
+
+    With ``IVR_EVENT_LOOP=uvloop`` uvloop's policy is installed first, so the loop that
+    ``asyncio.run`` then makes is a uvloop one (bench/README.md has the figures).
+    """
+    if settings.event_loop == "uvloop":
+        use_uvloop()
+    return _serve_agi(settings)
+
+
+def use_uvloop() -> bool:
+    """Make new event loops uvloop's; False (and a warning) when uvloop is not installed."""
+    try:
+        import uvloop
+    except ImportError:
+        log.warning("IVR_EVENT_LOOP=uvloop but uvloop is not installed (pip install "
+                    "'.[bench]'); using the standard asyncio loop")
+        return False
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return True
+
+
+async def _serve_agi(settings: Settings) -> None:
+    routes = agi_routes(settings, speech=await load_speech(settings))
+    server = await serve(routes, settings.agi_host, settings.agi_port)
+    log.info("FastAGI event loop: %s", type(asyncio.get_running_loop()).__module__)
     async with server:
         await _until_stopped()
 

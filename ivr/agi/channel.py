@@ -104,12 +104,14 @@ class AgiChannel:
         return digits_from(result)
 
     async def record_file(self, path: Path | str, max_seconds: int, silence_seconds: int,
-                          escape_digits: str = "#") -> str:
-        """Record the caller after a beep into ``path``.wav; ends on a key, silence or time."""
+                          escape_digits: str = "#", beep: bool = True) -> str:
+        """Record the caller into ``path``.wav (after a beep); ends on a key, silence or time."""
         result = await self.command(
-            f"RECORD FILE {path} wav {quote(escape_digits)} {max_seconds * 1000} 0 BEEP "
-            f"s={silence_seconds}")
-        return chr(int(result.value)) if result.value.isdigit() and result.value != "0" else ""
+            f"RECORD FILE {path} wav {quote(escape_digits)} {max_seconds * 1000} 0"
+            f"{' BEEP' if beep else ''} s={silence_seconds}")
+        # "200 result=35 (dtmf) endpos=…" names the key; after silence or the time limit
+        # Asterisk puts other numbers in result, which are not keys.
+        return chr(int(result.value)) if result.data == "dtmf" and result.value.isdigit() else ""
 
     async def set_variable(self, name: str, value: str) -> None:
         await self.command(f"SET VARIABLE {name} {quote(value)}")

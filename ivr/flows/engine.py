@@ -7,6 +7,7 @@ sets channel variables (see ``dialplan_vars``) and the dialplan queues, hangs up
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -44,7 +45,7 @@ from .model import (
     TicketStatus,
     Transfer,
 )
-from .ports import CallReport, TicketDeskPort
+from .ports import CallReport, SpeechPort, TicketDeskPort
 from .prompts import Prompts
 from .spoken import Speaker, date_words
 
@@ -54,6 +55,9 @@ log = logging.getLogger(__name__)
 MAX_STEPS = 200
 STATUS_DIGIT_TIMEOUT_MS = 8000
 STATUS_MAX_DIGITS = 16
+ALL_KEYS = "0123456789*#"
+# A spoken answer ends after this much silence.
+ANSWER_SILENCE_S = 2
 
 
 @dataclass(frozen=True)
@@ -84,13 +88,16 @@ class Call:
 class FlowEngine:
     def __init__(self, current_flows: Callable[[], FlowSet], prompts: Prompts, speaker: Speaker,
                  desk: TicketDeskPort | None, recordings_dir: Path,
-                 local_time: Callable[[datetime], datetime] | None = None) -> None:
+                 local_time: Callable[[datetime], datetime] | None = None,
+                 speech: SpeechPort | None = None) -> None:
         self.current_flows = current_flows
         self.prompts = prompts
         self.speaker = speaker
         self.desk = desk
         self.recordings_dir = recordings_dir
         self.local_time = local_time
+        self.speech = speech
+        self._background: set[asyncio.Task[None]] = set()
 
     def route(self, number: str) -> Callable[[AgiChannel], Awaitable[None]]:
         async def run(channel: AgiChannel) -> None:
@@ -157,11 +164,19 @@ class FlowEngine:
             await call.channel.set_variable(HOTLINE_NEXT, NEXT_TRANSFER)
         return None
 
+    def listens(self, call: Call, menu: Menu) -> bool:
+        """Whether this menu takes spoken answers in the caller's language right now."""
+        return bool(menu.words.get(call.language) and self.speech is not None
+                    and call.language in self.speech.languages())
+
     async def menu(self, call: Call, menu: Menu) -> Action:
         attempt = 0
         while True:
-            key = await call.channel.get_data(self.prompt(call, menu.prompt),
-                                              int(menu.timeout_s * 1000), 1)
+            if self.listens(call, menu):
+                key = await self.spoken_or_pressed(call, menu, attempt)
+            else:
+                key = await call.channel.get_data(self.prompt(call, menu.prompt),
+                                                  int(menu.timeout_s * 1000), 1)
             decision = decide(menu, key, attempt)
             log.info("call %s: %s/%s key %r attempt %d -> %s", call.channel.unique_id,
                      call.flow.number, menu.name, key, attempt, decision)
@@ -169,6 +184,36 @@ class FlowEngine:
                 return decision
             await call.channel.stream_file(self.prompt(call, decision.prompt))
             attempt += 1
+
+    async def spoken_or_pressed(self, call: Call, menu: Menu, attempt: int) -> str:
+        """The prompt, then the caller may press a key or speak (recorded, then recognised).
+
+        Speech that cannot be used (busy, unsure, bad audio) counts as no answer, so the
+        caller hears the menu again and can always press a key.
+        """
+        channel = call.channel
+        key = await channel.stream_file(self.prompt(call, menu.prompt), ALL_KEYS)
+        if key:
+            return key
+        folder = self.recordings_dir / "answers"
+        folder.mkdir(parents=True, exist_ok=True)
+        base = folder / f"{channel.unique_id}-{menu.name}-{attempt}"
+        key = await channel.record_file(base, max(1, int(menu.timeout_s)), ANSWER_SILENCE_S,
+                                        ALL_KEYS, beep=False)
+        wav = base.parent / f"{base.name}.wav"
+        if key or not wav.exists():
+            wav.unlink(missing_ok=True)
+            return key
+        assert self.speech is not None
+        try:
+            choice = await self.speech.choose(str(wav), call.language,
+                                              menu.words[call.language])
+        finally:
+            wav.unlink(missing_ok=True)  # answers are not kept
+        heard = getattr(getattr(choice, "recognition", None), "text", "")
+        log.info("call %s: %s/%s heard %r -> %s", channel.unique_id, call.flow.number,
+                 menu.name, heard, choice.option)
+        return str(choice.option or "")
 
     async def finish_in_queue(self, call: Call, action: JoinQueue) -> None:
         channel = call.channel
@@ -200,8 +245,10 @@ class FlowEngine:
         except AgiHangup:
             hung_up = True  # what was said until the hang-up still becomes a ticket
         wav = base.parent / f"{base.name}.wav"  # unique ids hold a dot: no with_suffix
-        number = await self._open_ticket(call, action.category,
-                                         str(wav) if wav.exists() else None)
+        recording = str(wav) if wav.exists() else None
+        alarm = await self.emergency_words(call, recording) if not hung_up else ()
+        description = f"Emergency words heard: {', '.join(alarm)}" if alarm else ""
+        number = await self._open_ticket(call, action.category, recording, description)
         if hung_up:
             raise AgiHangup(f"caller hung up while recording (ticket {number} kept)")
         if number is None:
@@ -209,17 +256,55 @@ class FlowEngine:
             return JoinQueue(call.flow.fallback_queue)
         log.info("call %s: ticket %s opened (%s)", channel.unique_id, number, action.category)
         await channel.set_variable(HOTLINE_TICKET, number)
+        if recording:
+            self.transcribe_later(call, recording, number)
         for intro in ("ticket-created", "ticket-repeat"):
             await channel.stream_file(self.prompt(call, intro))
             await self.speaker.say_digits(channel, number, call.language)
+        emergency = next((f for f in call.flows.flows.values() if f.emergency), None)
+        if alarm and emergency is not None:
+            log.warning("call %s: emergency words %s in report %s: on to %s",
+                        channel.unique_id, alarm, number, emergency.number)
+            return SwitchFlow(emergency.number)
         return GoToMenu(action.next)
 
-    async def _open_ticket(self, call: Call, category: str, recording: str | None) -> str | None:
+    async def emergency_words(self, call: Call, recording: str | None) -> tuple[str, ...]:
+        """The emergency phrases heard in a report recording (none without speech)."""
+        if recording is None or self.speech is None \
+                or call.language not in self.speech.languages():
+            return ()
+        check = await self.speech.spot_emergency(recording, call.language)
+        return tuple(getattr(check, "words", ()) or ())
+
+    def transcribe_later(self, call: Call, recording: str, number: str) -> None:
+        """Transcribe after the call has moved on: text beside the recording and in the ticket."""
+        if self.speech is None or call.language not in self.speech.languages():
+            return
+        speech, desk, language = self.speech, self.desk, call.language
+
+        async def transcribe() -> None:
+            try:
+                result = await speech.transcribe(recording, language)
+                text = str(getattr(result, "text", "") or "")
+                Path(recording + ".txt").write_text(text + "\n", encoding="utf-8")
+                attach = getattr(desk, "attach_transcript", None)
+                if text and attach is not None:
+                    await attach(number, text)
+                log.info("ticket %s transcribed: %r", number, text)
+            except Exception:  # a transcript is a bonus; the recording stays the record
+                log.exception("ticket %s: transcription failed", number)
+
+        task = asyncio.create_task(transcribe())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _open_ticket(self, call: Call, category: str, recording: str | None,
+                           description: str = "") -> str | None:
         if self.desk is None:
             log.error("call %s: no ticket desk configured", call.channel.unique_id)
             return None
         report = CallReport(call.channel.caller_number, call.language, category, recording,
-                            call.channel.unique_id)
+                            call.channel.unique_id, description)
         try:
             return await self.desk.open_from_call(report)
         except Exception:  # the caller is put through to a person instead

@@ -36,7 +36,7 @@ ACTION_OPTIONS = {
     "play": {"next"},
 }
 MENU_FIELDS = {"prompt", "timeout", "retries", "keys", "otherwise", "no_input",
-               "invalid_prompt", "no_input_prompt"}
+               "invalid_prompt", "no_input_prompt", "words"}
 FLOW_FIELDS = {"number", "name", "start", "menus", "fallback_queue", "languages",
                "default_language", "emergency"}
 
@@ -154,12 +154,37 @@ class _Reader:
         if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 5:
             self.problem(f"{where}.retries", "a whole number from 0 to 5", raw, "retries")
             bad = True
-        if bad or otherwise is None or "prompt" not in raw:
+        words = self.words(raw.get("words"), where, raw, keys)
+        if bad or words is None or otherwise is None or "prompt" not in raw:
             return None
         return Menu(name=name, prompt=str(raw["prompt"]), timeout_s=float(timeout),
                     retries=int(retries), keys=keys, otherwise=otherwise, no_input=no_input,
                     invalid_prompt=str(raw.get("invalid_prompt", "invalid-choice")),
-                    no_input_prompt=str(raw.get("no_input_prompt", "no-input")))
+                    no_input_prompt=str(raw.get("no_input_prompt", "no-input")), words=words)
+
+    def words(self, raw: Any, where: str, parent: Any,
+              keys: dict[str, Action]) -> dict[str, dict[str, tuple[str, ...]]] | None:
+        """``words: {ko: {"2": [화재, 불이 났어요]}}``: phrases per language per key."""
+        if raw is None:
+            return {}
+        place = f"{where}.words"
+        if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+            self.problem(place, "words: {LANGUAGE: {KEY: [phrase, ...]}}", parent, "words")
+            return None
+        result: dict[str, dict[str, tuple[str, ...]]] = {}
+        for language, per_key in raw.items():
+            result[str(language)] = {}
+            for key, phrases in per_key.items():
+                if str(key) not in keys:
+                    self.problem(f"{place}.{language}.{key}", "no such key in this menu",
+                                 per_key, key)
+                    return None
+                if not isinstance(phrases, list) or not phrases or not all(
+                        isinstance(p, str) and p.strip() for p in phrases):
+                    self.problem(f"{place}.{language}.{key}", "a list of phrases", per_key, key)
+                    return None
+                result[str(language)][str(key)] = tuple(p.strip() for p in phrases)
+        return result
 
 
 def _build_action(kind: str, raw: dict[str, Any]) -> Action:

@@ -94,6 +94,8 @@ class Menu:
     no_input: Action | None = None
     invalid_prompt: str = "invalid-choice"
     no_input_prompt: str = "no-input"
+    # Spoken choices: language -> key -> phrases a caller may say instead of pressing the key.
+    words: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

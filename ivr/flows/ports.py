@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,8 @@ class CallReport:
     category: str
     recording_path: str | None
     unique_id: str
+    # What the flow knows beyond the recording (e.g. emergency words heard in it).
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,19 @@ class TicketStatusView:
     agency: str
     agency_name: str
     due_at: datetime
+
+
+class SpeechPort(Protocol):
+    """What the flows need from speech recognition (``ivr.speech.Speech`` provides it)."""
+
+    def languages(self) -> frozenset[str]: ...
+
+    async def choose(self, audio: str, language: str,
+                     options: dict[str, tuple[str, ...]]) -> Any: ...
+
+    async def spot_emergency(self, audio: str, language: str) -> Any: ...
+
+    async def transcribe(self, audio: str, language: str) -> Any: ...
 
 
 class TicketDeskPort(Protocol):

@@ -25,7 +25,7 @@ MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
            "September", "Oktober", "November", "Desember"),
 }
-VOICES = {"en": "en-us", "id": "id"}
+VOICES = {"en": "en-us", "id": "id", "ko": "ko"}
 
 
 def date_words(moment: datetime, language: str) -> str:

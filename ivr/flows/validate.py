@@ -26,7 +26,8 @@ from .model import (
     Transfer,
 )
 
-KNOWN_LANGUAGES = ("id", "en")
+# Languages are ISO 639 codes; each needs its prompt recordings (checked below).
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 REPORT_PROMPTS = ("ticket-created", "ticket-repeat", "ticket-failed",
                   *(f"digits/{d}" for d in range(10)))
@@ -107,13 +108,16 @@ def check_flow(flow: Flow, flows: dict[str, Flow], prompt_exists: PromptExists |
         issues.append(FlowIssue(flow.source, where, message))
 
     for language in flow.languages:
-        if language not in KNOWN_LANGUAGES:
-            problem("languages", f"unknown language {language!r} (known: id, en)")
+        if not LANGUAGE_CODE.match(language):
+            problem("languages", f"{language!r} is not a language code such as id or en")
     if flow.default_language not in flow.languages:
         problem("default_language", f"{flow.default_language!r} is not in languages")
     if flow.start not in flow.menus:
         problem("start", f"no menu named {flow.start!r}")
     for name, menu in flow.menus.items():
+        for language in menu.words:
+            if language not in flow.languages:
+                problem(f"menus.{name}.words.{language}", "not one of this flow's languages")
         for where, action in menu_actions(menu):
             place = f"menus.{name}.{where}"
             issues.extend(_check_action(flow, flows, action, place, known_queues))

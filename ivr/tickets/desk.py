@@ -90,8 +90,17 @@ class TicketDesk:
                         token=new_token(), channel="phone", category=category,
                         received_at=self.clock(), source_ref=report.unique_id or None,
                         caller_number=report.caller_number, language=report.language,
-                        recording_path=report.recording_path)
+                        recording_path=report.recording_path,
+                        description=report.description)
         return await self.submit(new, actor="ivr")
+
+    async def attach_transcript(self, number: str, transcript: str) -> bool:
+        """Add a recording's transcript to its ticket; False when the database is away."""
+        try:
+            await self._db(self.service.add_transcript, number, transcript)
+        except DB_DOWN:
+            return False
+        return True
 
     async def status_by_number(self, number: str) -> TicketStatusView | None:
         """Status, agency and due time; None for an unknown number or a wrong check digit."""

@@ -108,6 +108,13 @@ class TicketService:
             session.refresh(ticket)
             return storage.to_record(ticket, with_history=True)
 
+    def add_transcript(self, number: str, transcript: str) -> None:
+        """Append the speech-to-text of the caller's recording to the description."""
+        with self.sessions.begin() as session:
+            ticket = self._ticket(session, number)
+            text = f"[transcript] {transcript.strip()}"
+            ticket.description = f"{ticket.description}\n{text}".strip()[:4000]
+
     def _ticket(self, session: Session, number: str) -> Ticket:
         ticket = storage.ticket_by_number(session, number)
         if ticket is None:
