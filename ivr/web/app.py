@@ -10,6 +10,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -30,6 +31,7 @@ from .metrics import metrics
 from .openapi import openapi
 from .operators import add_operator_routes
 from .pages import add_page_routes
+from .reports_api import add_report_routes, keep_escalating
 from .ticket_lookup import TicketLookup
 from .users import UserStore, ensure_first_admin
 
@@ -70,11 +72,14 @@ async def _tickets(app: web.Application) -> AsyncIterator[None]:
     await desk.prepare()
     app[TICKETS] = desk
     app[LOOKUP] = TicketLookup(desk)
-    flusher = asyncio.create_task(desk.keep_flushing())
+    window = timedelta(hours=app[SETTINGS].ticket_due_soon_hours)
+    tasks = [asyncio.create_task(desk.keep_flushing()),
+             asyncio.create_task(keep_escalating(desk, window))]
     yield
-    flusher.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await flusher
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _accounts(app: web.Application) -> AsyncIterator[None]:
@@ -124,6 +129,7 @@ def make_app(settings: Settings, board_source: BoardSource | None = None) -> web
     app.router.add_get("/api/v1/queues", queues)
     add_page_routes(app)
     add_live_routes(app)
+    add_report_routes(app)
     add_admin_routes(app)
     add_operator_routes(app)
     add_open311_routes(app, TICKETS, open311_config(settings))

@@ -25,6 +25,9 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/tickets/{number}", "operator", "One ticket with its history"),
     ("post", "/api/v1/tickets/{number}/status", "operator",
      'Change a ticket\'s status with a note: {"status": "in_progress", "note": "..."}'),
+    ("get", "/api/v1/reports/escalations", "supervisor",
+     "Overdue and due-soon tickets per agency (?hours=H, default IVR_TICKET_DUE_SOON_HOURS); "
+     "the web service also escalates them to each agency's supervisor every minute"),
     ("get", "/api/v1/operators", "supervisor", "Operators' states, pause reasons, queues"),
     ("post", "/api/v1/operators/{username}/pause", "supervisor", 'Pause: {"reason": "..."}'),
     ("post", "/api/v1/operators/{username}/unpause", "supervisor", "Unpause"),

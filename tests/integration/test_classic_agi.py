@@ -41,3 +41,38 @@ def test_classic_agi_sets_the_queue(tmp_path: Path, reply: str, queue: str):
     assert f'SET VARIABLE HOTLINE_QUEUE "{queue}"' in commands
     # No key: the menu is offered a second time before `emergency`.
     assert sum(c.startswith("GET DATA") for c in commands) == (1 if queue == "fire" else 2)
+
+
+async def run_fastagi(key_reply: str, tmp_path: Path) -> list[str]:
+    """The same flow through our FastAGI server, with this test playing Asterisk over TCP."""
+    import asyncio
+
+    from ivr.agi.server import serve
+    from ivr.config import load_settings
+    from ivr.services import agi_routes
+
+    settings = load_settings({"IVR_DATA_DIR": str(tmp_path)})
+    server = await serve(agi_routes(settings), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    commands: list[str] = []
+    async with server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(HEADERS.replace("agi_network: no", "agi_network: yes").replace(
+            "agi_request: hotline_agi.py",
+            f"agi_request: agi://127.0.0.1:{port}/emergency\nagi_network_script: emergency"
+        ).encode())
+        while line := await reader.readline():
+            commands.append(line.decode().strip())
+            reply = key_reply if line.startswith(b"GET DATA") else "200 result=1"
+            writer.write((reply + "\n").encode())
+        writer.close()
+    return commands
+
+
+@pytest.mark.parametrize("reply", ["200 result=2", "200 result= (timeout)"])
+async def test_classic_and_fastagi_run_the_same_flow(tmp_path: Path, reply: str):
+    classic = run_classic(reply, tmp_path / "classic")
+    fast = await run_fastagi(reply, tmp_path / "fast")
+    normalise = [c.replace(str(tmp_path / "classic"), "DATA") for c in classic]
+    assert normalise == [c.replace(str(tmp_path / "fast"), "DATA") for c in fast]
+    assert any(c.startswith("SET VARIABLE HOTLINE_QUEUE") for c in fast)
