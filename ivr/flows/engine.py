@@ -220,6 +220,7 @@ class FlowEngine:
         if call.flow.emergency:
             service = action.queue if action.queue != call.flow.fallback_queue else "unknown"
             await channel.set_variable(HOTLINE_SERVICE, service)
+        await channel.set_variable(HOTLINE_LANGUAGE, call.language)  # for the operator
         await channel.set_variable(QUEUE_PRIO, str(action.priority))
         await channel.set_variable(HOTLINE_QUEUE, action.queue)
         await channel.set_variable(HOTLINE_NEXT,

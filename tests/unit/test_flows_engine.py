@@ -188,7 +188,8 @@ async def test_112_key_2_goes_to_fire_with_priority(store: FlowStore, tmp_path: 
     assert channel.calls[0] == ("set_variable", HOTLINE_NEXT, "emergency")
     assert channel.calls[1] == ("get_data", "id/emergency-menu", 5000, 1)
     assert channel.variables == [(HOTLINE_NEXT, "emergency"), (HOTLINE_SERVICE, "fire"),
-                                 (QUEUE_PRIO, "10"), (HOTLINE_QUEUE, "fire"),
+                                 (HOTLINE_LANGUAGE, "id"), (QUEUE_PRIO, "10"),
+                                 (HOTLINE_QUEUE, "fire"),
                                  (HOTLINE_NEXT, "emergency")]
     assert desk.emergency_calls == [(ASTERISK_ID, "0812345", "fire", "fire")]
 
@@ -197,7 +198,8 @@ async def test_112_no_key_twice_goes_to_emergency(store: FlowStore, tmp_path: Pa
     desk = FakeDesk()
     channel = await call(store, "112", FakeChannel(["", ""]), tmp_path, desk)
     assert channel.heard == ["id/emergency-menu", "id/no-input", "id/emergency-menu"]
-    assert channel.variables[1:] == [(HOTLINE_SERVICE, "unknown"), (QUEUE_PRIO, "10"),
+    assert channel.variables[1:] == [(HOTLINE_SERVICE, "unknown"), (HOTLINE_LANGUAGE, "id"),
+                                     (QUEUE_PRIO, "10"),
                                      (HOTLINE_QUEUE, "emergency"), (HOTLINE_NEXT, "emergency")]
     assert desk.emergency_calls == [(DOTLESS_ID, "0812345", "unknown", "emergency")]
 
@@ -223,8 +225,9 @@ async def test_112_incident_record_failing_still_queues(store: FlowStore,
 async def test_12345_english_then_operator(store: FlowStore, tmp_path: Path) -> None:
     channel = await call(store, "12345", FakeChannel(["2", "0"]), tmp_path, FakeDesk())
     assert channel.heard == ["id/choose-language", "en/main-menu", "en/connecting-operator"]
-    assert channel.variables == [(HOTLINE_LANGUAGE, "en"), (QUEUE_PRIO, "0"),
-                                 (HOTLINE_QUEUE, "hotline"), (HOTLINE_NEXT, "queue")]
+    assert channel.variables == [(HOTLINE_LANGUAGE, "en"), (HOTLINE_LANGUAGE, "en"),
+                                 (QUEUE_PRIO, "0"), (HOTLINE_QUEUE, "hotline"),
+                                 (HOTLINE_NEXT, "queue")]
 
 
 async def test_12345_key_9_commits_to_emergency_before_the_112_menu(
@@ -234,7 +237,8 @@ async def test_12345_key_9_commits_to_emergency_before_the_112_menu(
     committed = channel.index(("set_variable", HOTLINE_NEXT, "emergency"))
     assert channel.index(("get_data", "id/main-menu")) < committed
     assert committed < channel.index(("get_data", "id/emergency-menu"))
-    assert channel.variables[-4:] == [(HOTLINE_SERVICE, "ambulance"), (QUEUE_PRIO, "10"),
+    assert channel.variables[-5:] == [(HOTLINE_SERVICE, "ambulance"),
+                                      (HOTLINE_LANGUAGE, "id"), (QUEUE_PRIO, "10"),
                                       (HOTLINE_QUEUE, "ambulance"), (HOTLINE_NEXT, "emergency")]
     assert desk.emergency_calls == [(DOTLESS_ID, "0812345", "ambulance", "ambulance")]
 
@@ -279,8 +283,9 @@ async def test_report_when_the_desk_fails(store: FlowStore, tmp_path: Path) -> N
     channel = await call(store, "12345", FakeChannel(["1", "1", "2"]), tmp_path, desk)
     assert len(desk.reports) == 1
     assert channel.heard[-2:] == ["id/record-description", "id/ticket-failed"]
-    assert channel.variables == [(HOTLINE_LANGUAGE, "id"), (QUEUE_PRIO, "0"),
-                                 (HOTLINE_QUEUE, "hotline"), (HOTLINE_NEXT, "queue")]
+    assert channel.variables == [(HOTLINE_LANGUAGE, "id"), (HOTLINE_LANGUAGE, "id"),
+                                 (QUEUE_PRIO, "0"), (HOTLINE_QUEUE, "hotline"),
+                                 (HOTLINE_NEXT, "queue")]
 
 
 async def test_report_without_a_desk_goes_to_an_operator(store: FlowStore,
@@ -351,5 +356,5 @@ async def test_a_looping_flow_ends_in_its_fallback_queue(tmp_path: Path) -> None
     channel = FakeChannel([""] * MAX_STEPS)
     await engine.run(channel, "777")  # type: ignore[arg-type]
     assert sum(c[0] == "get_data" for c in channel.calls) == MAX_STEPS
-    assert channel.variables == [(QUEUE_PRIO, "0"), (HOTLINE_QUEUE, "hotline"),
-                                 (HOTLINE_NEXT, "queue")]
+    assert channel.variables == [(HOTLINE_LANGUAGE, "id"), (QUEUE_PRIO, "0"),
+                                 (HOTLINE_QUEUE, "hotline"), (HOTLINE_NEXT, "queue")]

@@ -1,0 +1,105 @@
+"""The operator console pops up on a real queue call: headless Chromium logged in as the
+operator whose SIPp phone the 112 call rings, from ringing to the end of the call."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hotline import Hotline, _media_port, free_tcp_and_udp_port, wait_for_members
+from sipp import Step
+from sipp_operator import OperatorPhone
+
+from ivr.roster.model import Assignment, Operator, Roster, Shift, Skills
+from ivr.roster.store import RosterStore, roster_path
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+OPERATOR, OPERATOR_PASSWORD = "ani", "operator-console-pass-1"
+SKILLS = Skills.parse("police fire ambulance lang:id")
+
+
+@pytest.fixture(scope="module")
+def phone_port() -> tuple[int, int]:
+    return free_tcp_and_udp_port(), _media_port()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory,
+          phone_port: tuple[int, int]) -> Iterator[Hotline]:
+    """A hotline where operator `ani` (phone: a SIPp process) is on shift now."""
+    data_dir = tmp_path_factory.mktemp("console")
+    store = RosterStore(roster_path(data_dir))
+    operator = Operator(OPERATOR, "sip-secret-ani", "Ani", SKILLS,
+                        f"sip:{OPERATOR}@127.0.0.1:{phone_port[0]}")
+    roster = Roster(operators={OPERATOR: operator})
+    now = datetime.now(UTC).astimezone(roster.tz).replace(microsecond=0)
+    begins, ends = now - timedelta(hours=1), now + timedelta(hours=2)
+    store.save(Roster(shifts={"now": Shift("now", begins.time(), ends.time())},
+                      operators=roster.operators,
+                      assignments=(Assignment(begins.date(), OPERATOR, "now", SKILLS),),
+                      timezone=roster.timezone))
+    hotline = Hotline(data_dir)
+    hotline.start()
+    add_web_user(hotline, OPERATOR, "operator", OPERATOR_PASSWORD)
+    wait_for_members(hotline, "fire", {OPERATOR}, 15)
+    yield hotline
+    hotline.stop()
+
+
+def add_web_user(stack: Hotline, username: str, role: str, password: str) -> None:
+    login = f"{stack.env['IVR_ADMIN_USER']}:{stack.env['IVR_ADMIN_PASSWORD']}"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{stack.ports['web']}/api/v1/users", method="POST",
+        data=json.dumps({"username": username, "role": role, "password": password}).encode(),
+        headers={"Authorization": "Basic " + base64.b64encode(login.encode()).decode(),
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status in (200, 201)
+
+
+def test_the_console_pops_up_with_the_caller_when_the_call_rings(
+        stack: Hotline, tmp_path: Path, phone_port: tuple[int, int]) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail("chromium is missing: run scripts/setup-host.sh (make test does)")
+    phone = OperatorPhone(OPERATOR, phone_port[0], phone_port[1], tmp_path,
+                          answer_after_ms=5000)
+    phone.start(calls=1)
+    try:
+        with playwright.sync_playwright() as driver:
+            context = driver.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
+                args=CHROMIUM_FLAGS)
+            context.set_default_timeout(30_000)
+            page = context.new_page()
+            page.goto(f"http://127.0.0.1:{stack.ports['web']}/console")
+            page.fill("#username", OPERATOR)
+            page.fill("#password", OPERATOR_PASSWORD)
+            page.click("#submit")
+            page.wait_for_url(re.compile(r"/console$"))
+            page.wait_for_selector("#link.up")
+            assert page.locator("#idle").is_visible()
+
+            caller = "081288800001"
+            call = stack.call("112", caller, [Step(1500, "2")], 12_000, tmp_path)
+            page.wait_for_selector("#call:not([hidden])")  # pushed: no reload
+            assert page.locator("#caller").inner_text() == caller
+            assert page.locator("#queue").inner_text() == "fire"
+            assert page.locator("#language").inner_text() == "id"
+            assert call.wait(timeout=60) == 0
+            page.wait_for_selector("#idle:not([hidden])")
+            context.close()
+        assert phone.offered() == [caller]
+    finally:
+        phone.stop()
