@@ -11,6 +11,7 @@ STAMP    = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 help:
 	@echo "make run    set up what is missing and run the whole hotline (Ctrl-C stops it)"
 	@echo "make test   set up what is missing and run lint, types, unit and integration tests"
+	@echo "make bench  the benchmarks of bench/README.md (about 10 minutes; not part of make test)"
 
 setup: host $(STAMP)
 
@@ -42,6 +43,22 @@ test: setup
 	$(BIN)/ruff check ivr tests agi_scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q tests
+
+# Benchmarks (bench/README.md): not part of `make test`; about 10 minutes. Each prints Markdown
+# tables and keeps its figures in bench/results/*.json. SPEECH=1 adds the vosk speech bench.
+BENCH_STAMP = $(VENV)/.bench-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+$(BENCH_STAMP): $(STAMP)
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,speech,bench]'
+	@rm -f $(VENV)/.bench-* && touch $@
+
+bench: setup $(BENCH_STAMP)
+	@mkdir -p bench/results
+	$(BIN)/python bench/fastagi_bench.py > bench/results/fastagi.md && cat bench/results/fastagi.md
+	$(BIN)/python bench/tickets_bench.py > bench/results/tickets.md && cat bench/results/tickets.md
+	$(BIN)/python bench/e2e_bench.py > bench/results/e2e.md && cat bench/results/e2e.md
+	@if [ -n "$(SPEECH)" ]; then $(BIN)/python bench/speech_bench.py > bench/results/speech.md \
+		&& cat bench/results/speech.md; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -20,11 +20,13 @@ from redis.asyncio import Redis
 from .agi.server import Route, serve
 from .ami.follower import QueueFollower
 from .config import Settings
+from .db import make_engine
 from .flows.engine import FlowEngine
 from .flows.ports import SpeechPort, TicketDeskPort
 from .flows.prompts import Prompts
 from .flows.spoken import Speaker
 from .flows.store import FlowStore, queue_names
+from .reports.store import CallRecorder, CallStore
 from .runtime.render import project_root
 from .state import LiveState
 from .web.app import make_app
@@ -132,6 +134,9 @@ async def run_ami(settings: Settings) -> None:
     settings = settings.with_ami_secret()
     redis = Redis.from_url(settings.effective_redis_url, socket_timeout=2)
     follower = QueueFollower(settings, LiveState(redis))
+    recorder = CallRecorder(CallStore(make_engine(settings.effective_database_url)))
+    await recorder.prepare()
+    follower.on_call_done = recorder.call_done
     follower.start()
     heartbeat = asyncio.create_task(follower.keep_heartbeat())
     try:
@@ -139,6 +144,8 @@ async def run_ami(settings: Settings) -> None:
     finally:
         heartbeat.cancel()
         follower.stop()
+        await recorder.drain()
+        recorder.store.engine.dispose()
         await LiveState(redis).flatline("ami")
         await redis.aclose()
 

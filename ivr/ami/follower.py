@@ -10,19 +10,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from panoramisk import Manager
 
 from ..config import Settings
 from ..state import LiveState
-from .board import QueueBoard, rebuild, today_from_snapshot
-from .events import AGENT_EVENTS, QueueEvent, parse_event
+from .board import QueueBoard, WaitingCaller, rebuild, today_from_snapshot
+from .events import (
+    AGENT_EVENTS,
+    AgentAnswered,
+    CallerAbandoned,
+    CallerJoined,
+    QueueEvent,
+    parse_event,
+)
 
 log = logging.getLogger(__name__)
 
 PING_EVERY_S = 1.0
 PING_TIMEOUT_S = 2.0
+JOINS_KEPT_S = 86400.0  # a join whose end was never seen is forgotten after a day
+
+# Told of each queue call that stopped waiting (answered or abandoned), with what its join
+# said (None when the join was not seen) and the time; the reports' call records.
+CallDone = Callable[[AgentAnswered | CallerAbandoned, WaitingCaller | None, float], None]
 
 
 class QueueFollower:
@@ -33,6 +46,8 @@ class QueueFollower:
         self.synced = False
         self._restored = False
         self._lock = asyncio.Lock()
+        self.on_call_done: CallDone | None = None
+        self._joins: dict[tuple[str, str], WaitingCaller] = {}
         self.manager = Manager(
             host=settings.ami_host, port=settings.ami_port,
             username=settings.ami_user, secret=settings.ami_secret,
@@ -91,8 +106,35 @@ class QueueFollower:
 
     async def apply(self, event: QueueEvent) -> None:
         async with self._lock:
-            self.board.apply(event, time.time())
+            now = time.time()
+            caller = self._caller_of(event)
+            self.board.apply(event, now)
+            self._remember_join(event, now)
             await self.live.save_board(self.board.to_dict(), type(event).__name__)
+        if self.on_call_done is not None and isinstance(event, AgentAnswered | CallerAbandoned):
+            try:
+                self.on_call_done(event, caller, now)
+            except Exception:  # a report sink must never stop the board
+                log.exception("call-done sink failed for %s", event.unique_id)
+
+    def _caller_of(self, event: QueueEvent) -> WaitingCaller | None:
+        """The join of the caller an answer or abandon ends (seen, or on the board)."""
+        if not isinstance(event, AgentAnswered | CallerAbandoned):
+            return None
+        known = self._joins.pop((event.queue, event.unique_id), None)
+        waiting = self.board.queues.get(event.queue)
+        on_board = next((c for c in waiting.waiting if c.unique_id == event.unique_id),
+                        None) if waiting else None
+        return known or on_board
+
+    def _remember_join(self, event: QueueEvent, now: float) -> None:
+        if not isinstance(event, CallerJoined):
+            return
+        for caller in self.board.queue(event.queue).waiting:
+            if caller.unique_id == event.unique_id:
+                self._joins[(event.queue, event.unique_id)] = caller
+        for key in [k for k, c in self._joins.items() if c.joined_at < now - JOINS_KEPT_S]:
+            del self._joins[key]
 
     async def ping(self) -> bool:
         """True when Asterisk answers an AMI Ping in time."""

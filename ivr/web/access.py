@@ -51,6 +51,7 @@ RULES: tuple[Rule, ...] = (
     rule({"POST"}, r"/api/v1/tickets/[^/]+/status", OPERATOR),
     rule(READ, r"/wallboard|/api/v1/wallboard", SUPERVISOR),
     rule(READ, r"/api/v1/reports/.*", SUPERVISOR),
+    rule(READ, r"/reports", SUPERVISOR),
     rule(READ, r"/api/v1/operators|/api/v1/roster|/api/v1/roster\.csv", SUPERVISOR),
     rule({"POST"}, r"/api/v1/operators/[^/]+/(pause|unpause)", SUPERVISOR),
     rule(ANY, r"/admin(/.*)?|/api/v1/(flows|users|tokens|roster\.csv)(/.*)?", ADMIN),

@@ -28,6 +28,13 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/reports/escalations", "supervisor",
      "Overdue and due-soon tickets per agency (?hours=H, default IVR_TICKET_DUE_SOON_HOURS); "
      "the web service also escalates them to each agency's supervisor every minute"),
+    ("get", "/api/v1/reports/calls", "supervisor",
+     "Calls offered, answered, abandoned, service level (15 s, 20 s, IVR_SERVICE_LEVEL_SECONDS) "
+     "and ASA: ?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|shift|queue (city days; default today); "
+     "&format=csv or Accept: text/csv for CSV"),
+    ("get", "/api/v1/reports/tickets", "supervisor",
+     "Tickets opened, resolved and overdue: ?from&to&by=day|category|agency; "
+     "&format=csv or Accept: text/csv for CSV"),
     ("get", "/api/v1/operators", "supervisor", "Operators' states, pause reasons, queues"),
     ("post", "/api/v1/operators/{username}/pause", "supervisor", 'Pause: {"reason": "..."}'),
     ("post", "/api/v1/operators/{username}/unpause", "supervisor", "Unpause"),

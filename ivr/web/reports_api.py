@@ -13,6 +13,7 @@ from aiohttp import web
 from ..tickets.desk import TicketDesk
 from ..tickets.escalation import EscalationReport
 from .keys import SETTINGS, TICKETS
+from .reports_pages import add_reports_routes
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +60,4 @@ async def keep_escalating(desk: TicketDesk, window: timedelta,
 
 def add_report_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/reports/escalations", escalations)
+    add_reports_routes(app)  # calls and tickets per day, shift, queue, category, agency

@@ -1,0 +1,393 @@
+"""End to end: SIPp places 112 calls into a whole hotline (``ivr run``) at rising call rates.
+
+Each call: INVITE → 200 OK → ACK, after ``--key-after-ms`` it presses 2 (RFC 4733, a pcap
+played by SIPp), waits ``--hold-ms`` in the `fire` queue, hangs up. No operator answers (the
+queues have no members); a caller who waits and hangs up is what the IVR, the queue and the
+live board see. One SIPp process per step drives ``rate × --step-seconds`` calls with ``-r``.
+
+Per step:
+  - SIPp: successful / failed calls; call setup (INVITE → 200 OK) p50/p99 from its ``rtd``
+    timer (``-trace_rtt``, every call);
+  - Asterisk, over our own AMI login: key press → queue = ``DTMFEnd`` (received) → ``
+    QueueCallerJoin`` of the same channel; calls that did not reach `fire` count as failed;
+  - live board: ``QueueCallerJoin`` seen on AMI → the caller present in the board that the AMI
+    service publishes (redis ``ivr:events`` message, then the board key); what
+    ``/api/v1/queues`` serves is that board key;
+  - concurrent calls (peak, from SIPp's stat file), CPU of Asterisk, of our services and of
+    SIPp from /proc, and the machine's load average before the step.
+It stops at the first step past the breaking point: failures > 0.1 %, setup p99 > 100 ms or
+the CPU of the hotline and SIPp > 85 % of the machine's cores (the whole machine's CPU is shown
+beside it: other test suites share it).
+
+    .venv/bin/python bench/e2e_bench.py --rates 2 5 10 20 --step-seconds 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from benchlib import (
+    ROOT,
+    children_of,
+    cmdline,
+    loadavg,
+    machine,
+    ms,
+    pct,
+    proc_cpu_seconds,
+    save,
+    table,
+    total_cpu_seconds,
+)
+
+sys.path.insert(0, str(ROOT / "tests"))
+from dtmf_pcap import write_dtmf_pcap  # noqa: E402
+from hotline import Hotline, free_tcp_and_udp_port  # noqa: E402
+
+SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="bench-112">
+  <send retrans="500" start_rtd="setup">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Bench" <sip:{prefix}[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: sip:{prefix}[call_number]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=bench 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0 101
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-16
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="setup"/>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Bench" <sip:{prefix}[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Contact: sip:{prefix}[call_number]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <pause milliseconds="{key_after_ms}"/>
+  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>
+  <pause milliseconds="{hold_ms}"/>
+  <send retrans="500">
+    <![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Bench" <sip:{prefix}[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Contact: sip:{prefix}[call_number]@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+
+GROUPS = ("asterisk", "fastagi", "ami", "web", "roster", "redis", "supervisor")
+
+
+def group_of(pid: int, supervisor: int) -> str | None:
+    if pid == supervisor:
+        return "supervisor"
+    line = cmdline(pid)
+    if "asterisk" in line:
+        return "asterisk"
+    if "redis-server" in line:
+        return "redis"
+    for name in ("agi", "ami", "web", "roster"):
+        if line.endswith(f"-m ivr {name}"):
+            return "fastagi" if name == "agi" else name
+    return None
+
+
+def cpu_by_group(supervisor: int) -> dict[str, float]:
+    cpu: dict[str, float] = defaultdict(float)
+    for pid in children_of(supervisor):
+        group = group_of(pid, supervisor)
+        if group:
+            cpu[group] += proc_cpu_seconds(pid)
+    return cpu
+
+
+class AmiWatch:
+    """Our own AMI login: DTMF and queue joins per channel, and the board's redis updates."""
+
+    def __init__(self, stack: Hotline) -> None:
+        self.stack = stack
+        self.dtmf: dict[str, float] = {}      # Uniqueid -> DTMFEnd received
+        self.joined: dict[str, tuple[float, str, str]] = {}  # caller -> (t, queue, uniqueid)
+        self.on_board: dict[str, float] = {}  # caller -> first board with them (seen here)
+        self.published: dict[str, float] = {}  # caller -> that board's "at" (AMI service)
+        self.joined_wall: dict[str, float] = {}  # caller -> QueueCallerJoin, time.time()
+        self.prefix = ""
+
+    async def start(self) -> None:
+        from panoramisk import Manager
+        from redis.asyncio import Redis
+
+        secret = (self.stack.data_dir / "secrets" / "ami_secret").read_text().strip()
+        self.manager = Manager(host="127.0.0.1", port=self.stack.ports["ami"],
+                               username="hotline", secret=secret, ping_delay=3600,
+                               loop=asyncio.get_running_loop())
+        self.manager.register_event("DTMFEnd", self._dtmf)
+        self.manager.register_event("QueueCallerJoin", self._join)
+        await self.manager.connect()
+        self.redis = Redis.from_url(f"redis://127.0.0.1:{self.stack.ports['redis']}/0")
+        self.pubsub = self.redis.pubsub()
+        await self.pubsub.subscribe("ivr:events")
+        self.task = asyncio.create_task(self._follow_board())
+
+    def _dtmf(self, manager: object, event: dict) -> None:
+        if event.get("Direction") == "Received" and event.get("Uniqueid"):
+            self.dtmf.setdefault(event["Uniqueid"], time.perf_counter())
+
+    def _join(self, manager: object, event: dict) -> None:
+        caller = event.get("CallerIDNum", "")
+        if caller not in self.joined:
+            self.joined[caller] = (time.perf_counter(), event.get("Queue", ""),
+                                   event.get("Uniqueid", ""))
+            self.joined_wall[caller] = time.time()
+
+    async def _follow_board(self) -> None:
+        async for message in self.pubsub.listen():
+            if message.get("type") != "message":
+                continue
+            body = await self.redis.get("ivr:queues")
+            now = time.perf_counter()
+            if not body or not self.prefix:
+                continue
+            board = json.loads(body)
+            stamp = json.loads(message["data"]).get("at", 0.0)
+            for queue in board.get("queues", {}).values():
+                for entry in queue.get("waiting", []) if isinstance(queue, dict) else []:
+                    number = entry.get("caller_number", "")
+                    if number.startswith(self.prefix) and number not in self.on_board:
+                        self.on_board[number] = now
+                        self.published[number] = stamp
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        await self.pubsub.aclose()
+        await self.redis.aclose()
+        self.manager.close()
+
+
+def rtt_values(folder: Path) -> list[float]:
+    """Every ``setup`` rtd (ms in the file) from SIPp's -trace_rtt file, in seconds."""
+    values = []
+    for path in folder.glob("*_rtt.csv"):
+        with open(path) as fh:
+            for row in csv.reader(fh, delimiter=";"):
+                if len(row) >= 3 and row[-1].strip() == "setup":
+                    values.append(float(row[-2]) / 1000)
+                elif len(row) >= 3 and row[2].strip() == "setup":
+                    values.append(float(row[1]) / 1000)
+    return values
+
+
+def sipp_stats(folder: Path) -> dict[str, str]:
+    rows = []
+    for path in folder.glob("*_.csv"):
+        with open(path) as fh:
+            rows = list(csv.DictReader(fh, delimiter=";"))
+    return rows[-1] if rows else {}
+
+
+def peak_concurrent(folder: Path) -> int:
+    peak = 0
+    for path in folder.glob("*_.csv"):
+        with open(path) as fh:
+            for row in csv.DictReader(fh, delimiter=";"):
+                try:
+                    peak = max(peak, int(row.get("CurrentCall", 0)))
+                except ValueError:
+                    continue
+    return peak
+
+
+async def run_step(stack: Hotline, watch: AmiWatch, rate: float, args: argparse.Namespace,
+                   step: int, workdir: Path) -> dict:
+    folder = workdir / f"step-{step}-{rate:g}"
+    folder.mkdir()
+    prefix = f"0819{step}0"
+    watch.prefix = prefix
+    pcap = write_dtmf_pcap(folder / "key-2.pcap", "2", seq=1000, timestamp=80_000)
+    scenario = folder / "bench-112.xml"
+    scenario.write_text(SCENARIO.format(prefix=prefix, pcap=pcap,
+                                        key_after_ms=args.key_after_ms, hold_ms=args.hold_ms))
+    calls = max(1, round(rate * args.step_seconds))
+    load = loadavg()
+    cpu0, busy0 = cpu_by_group(stack.process.pid), total_cpu_seconds()
+    started = time.perf_counter()
+    command = ["sipp", f"127.0.0.1:{stack.ports['sip']}", "-sf", str(scenario), "-s", "112",
+               "-i", "127.0.0.1", "-p", str(free_tcp_and_udp_port()),
+               "-mp", str(free_tcp_and_udp_port() & ~1),
+               "-r", f"{rate:g}", "-rp", "1000", "-m", str(calls), "-l", str(calls),
+               "-nostdin", "-timeout", f"{args.step_seconds + 60:.0f}s",
+               "-trace_stat", "-fd", "1", "-trace_rtt", "-rtt_freq", "1",
+               "-trace_err", "-error_file", str(folder / "errors.log"),
+               "-max_socket", "4000"]
+    proc = await asyncio.create_subprocess_exec(*command, cwd=folder,
+                                                stdout=subprocess.DEVNULL,
+                                                stderr=subprocess.DEVNULL)
+    sipp_pid = proc.pid
+    sipp_cpu = 0.0
+    while proc.returncode is None:
+        sipp_cpu = max(sipp_cpu, proc_cpu_seconds(sipp_pid))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), 0.5)
+    elapsed = time.perf_counter() - started
+    await asyncio.sleep(1.0)  # the last joins reach the board
+    cpu1, busy1 = cpu_by_group(stack.process.pid), total_cpu_seconds()
+    stats = sipp_stats(folder)
+    ok = int(stats.get("SuccessfulCall(C)", 0) or 0)
+    failed_sip = int(stats.get("FailedCall(C)", 0) or 0)
+    callers = [c for c in watch.joined if c.startswith(prefix)]
+    in_fire = [c for c in callers if watch.joined[c][1] == "fire"]
+    key_to_queue = [watch.joined[c][0] - watch.dtmf[watch.joined[c][2]] for c in in_fire
+                    if watch.joined[c][2] in watch.dtmf]
+    board = [watch.on_board[c] - watch.joined[c][0] for c in callers if c in watch.on_board]
+    # The board's "at" is stamped by the AMI service when it publishes (same clock, same host):
+    # this part leaves out our watcher's own reading of the board.
+    published = [watch.published[c] - watch.joined_wall[c] for c in callers
+                 if c in watch.published and c in watch.joined_wall]
+    setup = rtt_values(folder)
+    failed = max(failed_sip, calls - ok) + (ok - min(ok, len(in_fire)))
+    cpu = {g: (cpu1.get(g, 0.0) - cpu0.get(g, 0.0)) / elapsed for g in GROUPS}
+    machine_busy = (busy1[0] - busy0[0]) / (busy1[1] - busy0[1])
+    return {
+        "rate": rate, "calls": calls, "loadavg_before": load, "seconds": elapsed,
+        "sipp_ok": ok, "sipp_failed": failed_sip, "joined": len(callers),
+        "in_fire": len(in_fire), "failed": failed, "failed_share": failed / calls,
+        "setup_p50": pct(setup, 50), "setup_p99": pct(setup, 99), "setup_n": len(setup),
+        "key_to_queue_p50": pct(key_to_queue, 50), "key_to_queue_p99": pct(key_to_queue, 99),
+        "key_to_queue_n": len(key_to_queue),
+        "board_p50": pct(board, 50), "board_p99": pct(board, 99), "board_n": len(board),
+        "published_p50": pct(published, 50), "published_p99": pct(published, 99),
+        "peak_concurrent": peak_concurrent(folder),
+        "cpu_share": cpu, "sipp_cpu_share": sipp_cpu / elapsed,
+        "machine_cpu": machine_busy,
+        "stack_cpu": (sum(cpu.values()) + sipp_cpu / elapsed) / (os.cpu_count() or 1),
+    }
+
+
+def broken(step: dict) -> list[str]:
+    why = []
+    if step["failed_share"] > 0.001:
+        why.append(f"failures {100 * step['failed_share']:.1f} %")
+    if step["setup_p99"] > 0.100:
+        why.append(f"setup p99 {step['setup_p99'] * 1000:.0f} ms")
+    # Other test suites share this machine: the limit is on what this benchmark runs.
+    if step["stack_cpu"] > 0.85:
+        why.append(f"hotline + SIPp CPU {100 * step['stack_cpu']:.0f} % of 2 cores")
+    return why
+
+
+def report(steps: list[dict]) -> str:
+    rows = []
+    for s in steps:
+        ours = sum(s["cpu_share"][g] for g in ("fastagi", "ami", "web", "roster"))
+        rows.append([
+            f"{s['rate']:g}", s["loadavg_before"], s["calls"], s["failed"],
+            f"{ms(s['setup_p50'])} / {ms(s['setup_p99'])}",
+            f"{ms(s['key_to_queue_p50'])} / {ms(s['key_to_queue_p99'])}",
+            f"{ms(s['published_p50'])} / {ms(s['published_p99'])}",
+            f"{ms(s['board_p50'])} / {ms(s['board_p99'])}", s["peak_concurrent"],
+            f"{100 * s['cpu_share']['asterisk']:.0f}",
+            f"{100 * s['cpu_share']['fastagi']:.0f}", f"{100 * s['cpu_share']['ami']:.0f}",
+            f"{100 * ours:.0f}", f"{100 * s['sipp_cpu_share']:.0f}",
+            f"{100 * s['stack_cpu']:.0f}", f"{100 * s['machine_cpu']:.0f}",
+            ", ".join(broken(s)) or "–"])
+    return table(["calls/s", "load avg before", "calls", "failed", "setup p50/p99 ms",
+                  "key→queue p50/p99 ms", "join→board published p50/p99 ms",
+                  "join→board read in redis p50/p99 ms", "peak calls",
+                  "Asterisk CPU % of a core", "FastAGI CPU %", "AMI CPU %",
+                  "all our services CPU %", "SIPp CPU %", "hotline + SIPp % of 2 cores",
+                  "machine CPU % of 2 cores (shared)",
+                  "over the limit"], rows)
+
+
+async def main_async(args: argparse.Namespace) -> list[dict]:
+    steps: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="e2e-bench-") as tmp:
+        workdir = Path(args.keep or tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        # Asterisk takes two RTP ports per call: tests/hotline.py's 100 would cap us at 50 calls.
+        overrides = {"IVR_RTP_PORT_START": "30000", "IVR_RTP_PORT_END": "39999"}
+        if args.event_loop:
+            overrides["IVR_EVENT_LOOP"] = args.event_loop
+        stack = Hotline(workdir / "hotline", **overrides)
+        print(f"[e2e_bench] starting a hotline (load average {loadavg()})", file=sys.stderr)
+        stack.start()
+        watch = AmiWatch(stack)
+        try:
+            await watch.start()
+            await asyncio.sleep(2)
+            for index, rate in enumerate(args.rates, start=1):
+                print(f"[e2e_bench] {rate:g} calls/s for {args.step_seconds:g} s "
+                      f"(load average {loadavg()})", file=sys.stderr)
+                step = await run_step(stack, watch, rate, args, index, workdir)
+                steps.append(step)
+                print(report([step]).splitlines()[-1], file=sys.stderr)
+                if broken(step):
+                    break
+                await asyncio.sleep(args.hold_ms / 1000 + 2)  # the last callers leave
+        finally:
+            await watch.stop()
+            stack.stop()
+    return steps
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", type=float, nargs="+", default=[2, 5, 10, 20, 30, 50, 75, 100])
+    parser.add_argument("--step-seconds", type=float, default=20)
+    parser.add_argument("--key-after-ms", type=int, default=1500)
+    parser.add_argument("--hold-ms", type=int, default=3000)
+    parser.add_argument("--keep", default="", help="work in this folder and keep it")
+    parser.add_argument("--event-loop", choices=["asyncio", "uvloop"], default="")
+    args = parser.parse_args()
+    steps = asyncio.run(main_async(args))
+    save(f"e2e{'-' + args.event_loop if args.event_loop else ''}",
+         {"machine": machine(), "args": vars(args), "steps": steps})
+    print(report(steps))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

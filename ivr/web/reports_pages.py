@@ -1,0 +1,222 @@
+"""Daily, shift, queue, category and agency reports for supervisors: JSON, CSV and a page.
+
+``GET /api/v1/reports/calls?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|shift|queue`` and
+``GET /api/v1/reports/tickets?from&to&by=day|category|agency`` answer JSON, or CSV with a
+header row for ``&format=csv`` or ``Accept: text/csv``; ``/reports`` shows them all as bar
+charts with CSV links. Days are the city's (``IVR_TICKET_TIMEZONE``); shifts the roster's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from string import Template
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..reports.calls import CALL_GROUPINGS, CallLine, call_lines, call_total
+from ..reports.charts import call_table, ticket_table
+from ..reports.csv_export import to_csv
+from ..reports.periods import BadPeriod, Period, parse_period
+from ..reports.store import CallRecord, CallStore
+from ..reports.ticket_facts import ticket_facts
+from ..reports.tickets import TICKET_GROUPINGS, TicketFact, TicketLine, ticket_lines
+from ..roster.model import DEFAULT_SHIFTS, RosterError, Shift
+from ..roster.store import RosterStore, roster_path
+from ..stats.queue_day import thresholds
+from .auth import csrf_for, current
+from .keys import ENGINE, SETTINGS, SIGNER
+from .pages import TEMPLATES
+
+log = logging.getLogger(__name__)
+
+CALLS = web.AppKey("call_records", CallStore)
+TICKET_COLUMNS = ("key", "label", "opened", "resolved", "overdue")
+
+
+@dataclass(frozen=True)
+class Query:
+    period: Period
+    by: str
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def _query(request: web.Request, groupings: Sequence[str]) -> Query:
+    try:
+        period = parse_period(request.query.get("from"), request.query.get("to"),
+                              request.app[SETTINGS].ticket_timezone, datetime.now(UTC))
+    except BadPeriod as exc:
+        raise BadQuery(str(exc)) from None
+    by = request.query.get("by", groupings[0])
+    if by not in groupings:
+        raise BadQuery(f"by is one of {', '.join(groupings)}")
+    return Query(period, by)
+
+
+def _levels(request: web.Request) -> tuple[int, ...]:
+    return thresholds(request.app[SETTINGS].service_level_seconds)
+
+
+def _shifts(request: web.Request) -> list[Shift]:
+    try:
+        roster = RosterStore(roster_path(request.app[SETTINGS].data_dir)).load()
+    except (RosterError, OSError) as exc:
+        log.warning("reports: roster unreadable (%s); default shifts", exc)
+        return list(DEFAULT_SHIFTS)
+    return list(roster.shifts.values()) or list(DEFAULT_SHIFTS)
+
+
+async def _call_records(request: web.Request, period: Period) -> list[CallRecord]:
+    """A day beyond each end: night shifts reach past midnight (see ``call_lines``)."""
+    return await asyncio.to_thread(request.app[CALLS].between,
+                                   period.start - timedelta(days=1),
+                                   period.end + timedelta(days=1))
+
+
+async def _ticket_facts(request: web.Request, period: Period) -> list[TicketFact]:
+    return await asyncio.to_thread(ticket_facts, request.app[ENGINE], period.start, period.end)
+
+
+def call_line_json(line: CallLine, levels_s: Sequence[int]) -> dict[str, Any]:
+    body: dict[str, Any] = {"key": line.key, "offered": line.offered, "answered": line.answered,
+                            "abandoned": line.abandoned}
+    for threshold in levels_s:
+        share = line.service_level.get(threshold)
+        body[f"service_level_{threshold}s"] = None if share is None else round(share, 4)
+    asa = line.average_speed_of_answer_s
+    body["average_speed_of_answer_s"] = None if asa is None else round(asa, 1)
+    rate = line.abandon_rate
+    body["abandon_rate"] = None if rate is None else round(rate, 4)
+    return body
+
+
+def ticket_line_json(line: TicketLine) -> dict[str, Any]:
+    return {"key": line.key, "label": line.label, "opened": line.opened,
+            "resolved": line.resolved, "overdue": line.overdue}
+
+
+def _wants_csv(request: web.Request) -> bool:
+    return (request.query.get("format") == "csv"
+            or "text/csv" in request.headers.get("Accept", ""))
+
+
+def _reply(request: web.Request, name: str, query: Query, body: dict[str, Any],
+           columns: Sequence[str]) -> web.Response:
+    if not _wants_csv(request):
+        return web.json_response(body)
+    filename = f"{name}-by-{query.by}-{query.period.first}-{query.period.last}.csv"
+    return web.Response(text=to_csv(body["lines"], columns), content_type="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _bad(exc: BadQuery) -> web.Response:
+    return web.json_response({"error": "bad-query", "message": str(exc)}, status=400)
+
+
+def _head(query: Query) -> dict[str, Any]:
+    return {"from": query.period.first.isoformat(), "to": query.period.last.isoformat(),
+            "by": query.by, "timezone": query.period.timezone}
+
+
+async def calls_report(request: web.Request) -> web.Response:
+    """GET /api/v1/reports/calls: offered, answered, abandoned, service level, ASA."""
+    try:
+        query = _query(request, CALL_GROUPINGS)
+    except BadQuery as exc:
+        return _bad(exc)
+    levels = _levels(request)
+    records = await _call_records(request, query.period)
+    lines = call_lines(records, query.period, query.by, _shifts(request), levels)
+    body = {**_head(query), "service_level_thresholds_s": list(levels),
+            "lines": [call_line_json(line, levels) for line in lines],
+            "total": call_line_json(call_total(records, query.period, levels), levels)}
+    columns = ["key", "offered", "answered", "abandoned",
+               *(f"service_level_{t}s" for t in levels), "average_speed_of_answer_s",
+               "abandon_rate"]
+    return _reply(request, "calls", query, body, columns)
+
+
+async def tickets_report(request: web.Request) -> web.Response:
+    """GET /api/v1/reports/tickets: opened, resolved and overdue tickets."""
+    try:
+        query = _query(request, TICKET_GROUPINGS)
+    except BadQuery as exc:
+        return _bad(exc)
+    facts = await _ticket_facts(request, query.period)
+    lines = ticket_lines(facts, query.period, query.by, datetime.now(UTC))
+    body = {**_head(query), "lines": [ticket_line_json(line) for line in lines],
+            "total": {name: sum(getattr(line, name) for line in lines)
+                      for name in ("opened", "resolved", "overdue")}}
+    return _reply(request, "tickets", query, body, TICKET_COLUMNS)
+
+
+def _csv_url(kind: str, period: Period, by: str) -> str:
+    query = urlencode({"from": period.first.isoformat(), "to": period.last.isoformat(),
+                       "by": by, "format": "csv"})
+    return f"/api/v1/reports/{kind}?{query}"
+
+
+async def reports_page(request: web.Request) -> web.Response:
+    """GET /reports[?from&to]: every report of the period as bar charts, with CSV links."""
+    try:
+        query = _query(request, ("day",))
+    except BadQuery as exc:
+        return _page(request, None, f"<p class=\"error\">{html.escape(str(exc))}</p>", 400)
+    period, levels, shifts = query.period, _levels(request), _shifts(request)
+    records = await _call_records(request, period)
+    facts = await _ticket_facts(request, period)
+    now = datetime.now(UTC)
+    sections = [
+        call_table(f"Calls by {by}", call_lines(records, period, by, shifts, levels), levels,
+                   _csv_url("calls", period, by))
+        for by in CALL_GROUPINGS
+    ] + [
+        ticket_table(f"Tickets by {by}", ticket_lines(facts, period, by, now),
+                     _csv_url("tickets", period, by))
+        for by in TICKET_GROUPINGS
+    ]
+    return _page(request, period, "".join(sections))
+
+
+def _page(request: web.Request, period: Period | None, sections: str,
+          status: int = 200) -> web.Response:
+    identity = current(request)
+    values = {"csrf": csrf_for(request, request.app[SIGNER]), "user": identity.user.username,
+              "role": str(identity.user.role),
+              "from": period.first.isoformat() if period else "",
+              "to": period.last.isoformat() if period else "",
+              "timezone": request.app[SETTINGS].ticket_timezone}
+    text = Template((TEMPLATES / "reports.html").read_text(encoding="utf-8"))
+    body = text.safe_substitute({**{k: html.escape(v) for k, v in values.items()},
+                                 "sections": sections})
+    return web.Response(text=body, content_type="text/html", status=status,
+                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+
+async def _call_store(app: web.Application) -> AsyncIterator[None]:
+    """The call records' table on the app's engine (made here if the AMI process has not)."""
+    store = CallStore(app[ENGINE])
+    try:
+        await asyncio.to_thread(store.create_schema)
+    except SQLAlchemyError as exc:  # the reports retry on first use
+        log.error("reports: queue_calls not ready (%s)", exc)
+    app[CALLS] = store
+    yield
+
+
+def add_reports_routes(app: web.Application) -> None:
+    """Routes and the call store; call after the app's own resources (it needs ENGINE)."""
+    app.cleanup_ctx.append(_call_store)
+    app.router.add_get("/api/v1/reports/calls", calls_report)
+    app.router.add_get("/api/v1/reports/tickets", tickets_report)
+    app.router.add_get("/reports", reports_page)
