@@ -6,7 +6,7 @@ queue events. Times are epoch seconds passed in by the caller, so tests need no 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -192,13 +192,23 @@ class QueueBoard:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The board as plain data (what redis stores). Written out by hand: ``asdict``'s deep
+        copy was most of the AMI client's time under load (bench/README.md)."""
         return {
-            "queues": {name: asdict(q) for name, q in sorted(self.queues.items())},
-            "abandoned": [asdict(a) for a in self.abandoned],
+            "queues": {name: _queue_dict(q) for name, q in sorted(self.queues.items())},
+            "abandoned": [dict(vars(a)) for a in self.abandoned],
             "day": self.day,
-            "today": {name: asdict(d) for name, d in sorted(self.today.items())},
-            "offers": {name: asdict(o) for name, o in sorted(self.offers.items())},
+            "today": {name: {"answer_waits": list(d.answer_waits),
+                             "abandon_waits": list(d.abandon_waits)}
+                      for name, d in sorted(self.today.items())},
+            "offers": {name: dict(vars(o)) for name, o in sorted(self.offers.items())},
         }
+
+
+def _queue_dict(queue: QueueState) -> dict[str, Any]:
+    return {"name": queue.name,
+            "waiting": [dict(vars(c)) for c in queue.waiting],
+            "members": {key: dict(vars(m)) for key, m in queue.members.items()}}
 
 
 def today_from_snapshot(snapshot: dict[str, Any], timezone: str = "UTC") -> QueueBoard:

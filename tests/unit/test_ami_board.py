@@ -189,3 +189,27 @@ def test_queues_view_never_shows_negative_waits() -> None:
 
 def test_queues_view_of_an_empty_snapshot() -> None:
     assert queues_view({}, now=T0) == []
+
+
+def test_to_dict_is_the_same_data_as_asdict_and_shares_no_lists() -> None:
+    from dataclasses import asdict
+
+    from ivr.ami.events import CallerAbandoned, CallerJoined, MemberUpdated
+
+    board = QueueBoard()
+    board.apply(CallerJoined("fire", "u1", "0812", 1, language="id", ticket="10000004"), 100.0)
+    board.apply(MemberUpdated("fire", "PJSIP/ani", "ani", "not_in_use", True, "break", False),
+                100.0)
+    board.apply(CallerJoined("police", "u2", "0813", 1), 101.0)
+    board.apply(CallerAbandoned("police", "u2", 7), 108.0)
+    expected = {
+        "queues": {name: asdict(q) for name, q in sorted(board.queues.items())},
+        "abandoned": [asdict(a) for a in board.abandoned],
+        "day": board.day,
+        "today": {name: asdict(d) for name, d in sorted(board.today.items())},
+        "offers": {name: asdict(o) for name, o in sorted(board.offers.items())},
+    }
+    data = board.to_dict()
+    assert data == expected
+    data["queues"]["fire"]["waiting"].clear()
+    assert len(board.queues["fire"].waiting) == 1
