@@ -1,5 +1,6 @@
 """The operator console pops up on a real queue call: headless Chromium logged in as the
-operator whose SIPp phone the 112 call rings, from ringing to the end of the call."""
+operator whose SIPp phone the 112 call rings, from ringing to the end of the call; beside
+it a supervisor's wallboard shows the call waiting and then answered, without a reload."""
 
 from __future__ import annotations
 
@@ -90,15 +91,31 @@ def test_the_console_pops_up_with_the_caller_when_the_call_rings(
             page.wait_for_url(re.compile(r"/console$"))
             page.wait_for_selector("#link.up")
             assert page.locator("#idle").is_visible()
+            # A supervisor's wallboard in another browser, open before the call.
+            other = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                           args=CHROMIUM_FLAGS)
+            board = other.new_context().new_page()
+            board.set_default_timeout(30_000)
+            board.goto(f"http://127.0.0.1:{stack.ports['web']}/wallboard")
+            board.fill("#username", stack.env["IVR_ADMIN_USER"])
+            board.fill("#password", stack.env["IVR_ADMIN_PASSWORD"])
+            board.click("#submit")
+            board.wait_for_url(re.compile(r"/wallboard$"))
+            board.wait_for_selector("#link.up")
 
             caller = "081288800001"
             call = stack.call("112", caller, [Step(1500, "2")], 12_000, tmp_path)
+            # The wallboard shows the caller waiting, then answered, without a reload.
+            board.locator(f'#waiting tr[data-caller="{caller}"]').wait_for()
+            board.locator('#queues tr[data-queue="fire"] .answered', has_text="1").wait_for()
             page.wait_for_selector("#call:not([hidden])")  # pushed: no reload
             assert page.locator("#caller").inner_text() == caller
             assert page.locator("#queue").inner_text() == "fire"
             assert page.locator("#language").inner_text() == "id"
             assert call.wait(timeout=60) == 0
             page.wait_for_selector("#idle:not([hidden])")
+            assert board.locator(f'#waiting tr[data-caller="{caller}"]').count() == 0
+            other.close()
             context.close()
         assert phone.offered() == [caller]
     finally:
