@@ -40,4 +40,8 @@ async def run_classic(routes: Mapping[str, Route], path: str, headers: dict[str,
         asyncio.streams.FlowControlMixin, sys.stdout)
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
     await run_flow(route, AgiChannel(headers, reader, writer), path)
+    # A process per call: what the flow left running (the 112 incident record) must finish
+    # before the process ends, or it would be cancelled with the loop.
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    await asyncio.gather(*pending, return_exceptions=True)
     return 0

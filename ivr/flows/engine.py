@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..agi.channel import AgiChannel
 from ..agi.protocol import AgiHangup
@@ -226,11 +227,12 @@ class FlowEngine:
         await channel.set_variable(HOTLINE_NEXT,
                                    NEXT_EMERGENCY if call.emergency_committed else NEXT_QUEUE)
         if call.flow.emergency and self.desk is not None:
-            try:
-                await self.desk.record_emergency_call(channel.unique_id, channel.caller_number,
-                                                      service, action.queue)
-            except Exception:  # the incident record must never hold the caller back
-                log.exception("call %s: could not record the 112 incident", channel.unique_id)
+            # Written after the caller is on the way to the queue: the database (up to its
+            # time-out) must never hold an emergency caller back.
+            self.in_background(
+                self.desk.record_emergency_call(channel.unique_id, channel.caller_number,
+                                                service, action.queue),
+                f"call {channel.unique_id}: recording the 112 incident")
         if action.prompt:
             await channel.stream_file(self.prompt(call, action.prompt))
 
@@ -284,20 +286,33 @@ class FlowEngine:
         speech, desk, language = self.speech, self.desk, call.language
 
         async def transcribe() -> None:
-            try:
-                result = await speech.transcribe(recording, language)
-                text = str(getattr(result, "text", "") or "")
-                Path(recording + ".txt").write_text(text + "\n", encoding="utf-8")
-                attach = getattr(desk, "attach_transcript", None)
-                if text and attach is not None:
-                    await attach(number, text)
-                log.info("ticket %s transcribed: %r", number, text)
-            except Exception:  # a transcript is a bonus; the recording stays the record
-                log.exception("ticket %s: transcription failed", number)
+            result = await speech.transcribe(recording, language)
+            text = str(getattr(result, "text", "") or "")
+            Path(recording + ".txt").write_text(text + "\n", encoding="utf-8")
+            attach = getattr(desk, "attach_transcript", None)
+            if text and attach is not None:
+                await attach(number, text)
+            log.info("ticket %s transcribed: %r", number, text)
 
-        task = asyncio.create_task(transcribe())
+        self.in_background(transcribe(), f"ticket {number}: transcription")
+
+    def in_background(self, work: Coroutine[Any, Any, Any], what: str) -> None:
+        """Run ``work`` after the caller has moved on; a failure is logged, never raised."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("%s failed", what)
+
+        task = asyncio.create_task(guarded())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def settle(self) -> None:
+        """Wait for the background work still running (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*self._background)
 
     async def _open_ticket(self, call: Call, category: str, recording: str | None,
                            description: str = "") -> str | None:

@@ -137,6 +137,7 @@ async def call(store: FlowStore, number: str, channel: FakeChannel, tmp_path: Pa
                desk: FakeDesk | None = None) -> FakeChannel:
     engine, _ = engine_for(store.current, desk, tmp_path)
     await engine.run(channel, number)  # type: ignore[arg-type]
+    await engine.settle()  # the 112 incident is recorded after the caller moved on
     return channel
 
 
