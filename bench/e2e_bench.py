@@ -54,69 +54,14 @@ from benchlib import (
 sys.path.insert(0, str(ROOT / "tests"))
 from dtmf_pcap import write_dtmf_pcap  # noqa: E402
 from hotline import Hotline, free_tcp_and_udp_port  # noqa: E402
+from sipp_scenarios import Caller, caller_scenario, pause, play_pcap  # noqa: E402
 
-SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="bench-112">
-  <send retrans="500" start_rtd="setup">
-    <![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Bench" <sip:{prefix}[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: sip:{prefix}[call_number]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
 
-      v=0
-      o=bench 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-16
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rtd="setup"/>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Bench" <sip:{prefix}[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: sip:{prefix}[call_number]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <pause milliseconds="{key_after_ms}"/>
-  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>
-  <pause milliseconds="{hold_ms}"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Bench" <sip:{prefix}[call_number]@[local_ip]:[local_port]>;tag=[pid]B[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Contact: sip:{prefix}[call_number]@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv response="200" crlf="true"/>
-</scenario>
-"""
+def bench_scenario(prefix: str, pcap: Path, key_after_ms: int, hold_ms: int) -> str:
+    """Each call from its own number ``PREFIX<call number>``: it presses 2 and waits in `fire`."""
+    return caller_scenario(Caller(f"{prefix}[call_number]", name="Bench"),
+                           [pause(key_after_ms), play_pcap(pcap)], hold_ms, name="bench-112")
+
 
 GROUPS = ("asterisk", "fastagi", "ami", "web", "roster", "redis", "supervisor")
 
@@ -248,11 +193,12 @@ async def run_step(stack: Hotline, watch: AmiWatch, rate: float, args: argparse.
     watch.prefix = prefix
     pcap = write_dtmf_pcap(folder / "key-2.pcap", "2", seq=1000, timestamp=80_000)
     scenario = folder / "bench-112.xml"
-    scenario.write_text(SCENARIO.format(prefix=prefix, pcap=pcap,
-                                        key_after_ms=args.key_after_ms, hold_ms=args.hold_ms))
+    scenario.write_text(bench_scenario(prefix, pcap, args.key_after_ms, args.hold_ms))
     calls = max(1, round(rate * args.step_seconds))
     load = loadavg()
-    cpu0, busy0 = cpu_by_group(stack.process.pid), total_cpu_seconds()
+    assert stack.process is not None, "main_async starts the hotline first"
+    supervisor = stack.process.pid
+    cpu0, busy0 = cpu_by_group(supervisor), total_cpu_seconds()
     started = time.perf_counter()
     command = ["sipp", f"127.0.0.1:{stack.ports['sip']}", "-sf", str(scenario), "-s", "112",
                "-i", "127.0.0.1", "-p", str(free_tcp_and_udp_port()),
@@ -273,7 +219,7 @@ async def run_step(stack: Hotline, watch: AmiWatch, rate: float, args: argparse.
             await asyncio.wait_for(proc.wait(), 0.5)
     elapsed = time.perf_counter() - started
     await asyncio.sleep(1.0)  # the last joins reach the board
-    cpu1, busy1 = cpu_by_group(stack.process.pid), total_cpu_seconds()
+    cpu1, busy1 = cpu_by_group(supervisor), total_cpu_seconds()
     stats = sipp_stats(folder)
     ok = int(stats.get("SuccessfulCall(C)", 0) or 0)
     failed_sip = int(stats.get("FailedCall(C)", 0) or 0)

@@ -1,7 +1,7 @@
 """SIPp scenarios for the tests: a citizen who calls, presses keys and waits.
 
-Scenarios are written per call (the keys and the hold time are part of the XML); SIPp then
-runs as a real SIP user agent against our Asterisk.
+Scenarios are written per call (the keys and the hold time are part of the XML, built by
+``sipp_scenarios``); SIPp then runs as a real SIP user agent against our Asterisk.
 """
 
 from __future__ import annotations
@@ -11,67 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dtmf_pcap import write_audio_pcap, write_dtmf_pcap
-
-_INVITE = """
-  <send retrans="500">
-    <![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: sip:{caller}@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=citizen 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-16
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200" rtd="true"/>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: sip:{caller}@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-"""
-
-_BYE = """
-  <send retrans="500">
-    <![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Citizen" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Contact: sip:{caller}@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv response="200" crlf="true"/>
-"""
+from sipp_scenarios import Caller, caller_scenario, pause, play_pcap
 
 
 @dataclass(frozen=True)
@@ -84,34 +24,39 @@ class Step:
     audio: Path | None = None
 
 
-def caller_scenario(caller: str, steps: list[Step], hold_ms: int, workdir: Path) -> str:
-    """A call from ``caller`` that presses keys as ``steps`` say, holds, then hangs up."""
-    body = [_INVITE.format(caller=caller)]
+def step_actions(caller: str, steps: list[Step], workdir: Path) -> list[str]:
+    """The scenario's part after the answer: per step a wait, then speech, then key presses."""
+    actions = []
     for index, step in enumerate(steps):
-        body.append(f'  <pause milliseconds="{step.after_ms}"/>')
+        actions.append(pause(step.after_ms))
         if step.audio is not None:
             pcap = write_audio_pcap(workdir / f"audio-{caller}-{index}.pcap", step.audio,
                                     seq=30000 + 1000 * index, timestamp=8_000_000 * (index + 1))
-            body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
-        for n, key in enumerate(step.key):
-            # Each press needs fresh RTP numbers, or Asterisk takes it for the previous one.
-            pcap = write_dtmf_pcap(workdir / f"key-{caller}-{index}-{n}.pcap", key,
-                                   seq=1000 + 100 * (index * 20 + n),
-                                   timestamp=80_000 * (index * 20 + n + 1))
-            if n:
-                body.append('  <pause milliseconds="300"/>')
-            body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
-    body.append(f'  <pause milliseconds="{hold_ms}"/>')
-    body.append(_BYE.format(caller=caller))
-    return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="citizen">\n'
-            + "\n".join(body) + "\n</scenario>\n")
+            actions.append(play_pcap(pcap))
+        actions.extend(key_presses(caller, index, step.key, workdir))
+    return actions
+
+
+def key_presses(caller: str, index: int, keys: str, workdir: Path) -> list[str]:
+    """Play one pcap per key of step ``index``, 0.3 s apart."""
+    actions = []
+    for n, key in enumerate(keys):
+        # Each press needs fresh RTP numbers, or Asterisk takes it for the previous one.
+        pcap = write_dtmf_pcap(workdir / f"key-{caller}-{index}-{n}.pcap", key,
+                               seq=1000 + 100 * (index * 20 + n),
+                               timestamp=80_000 * (index * 20 + n + 1))
+        if n:
+            actions.append(pause(300))
+        actions.append(play_pcap(pcap))
+    return actions
 
 
 def start_call(workdir: Path, sip_port: int, number: str, caller: str, steps: list[Step],
                hold_ms: int, local_port: int, media_port: int) -> subprocess.Popen[bytes]:
     """Start one SIPp call in the background; wait() on it for the exit code (0 = success)."""
     scenario = workdir / f"call-{caller}-{number}.xml"
-    scenario.write_text(caller_scenario(caller, steps, hold_ms, workdir))
+    scenario.write_text(caller_scenario(Caller(caller), step_actions(caller, steps, workdir),
+                                         hold_ms))
     log = open(workdir / f"sipp-{caller}.log", "wb")  # noqa: SIM115
     return subprocess.Popen(
         ["sipp", f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,

@@ -12,63 +12,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_REPLY_HEADERS = """      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpOp[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port];transport=[transport]>"""
-
-_SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="operator">
-  <recv request="INVITE" crlf="true"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-{headers}
-      Content-Length: 0
-    ]]>
-  </send>
-  <pause milliseconds="{answer_after_ms}"/>
-  <send retrans="500">
-    <![CDATA[
-      SIP/2.0 200 OK
-{headers}
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=operator 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-16
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
-  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-</scenario>
-"""
+from sipp_scenarios import operator_scenario
 
 _FROM_USER = re.compile(r"^From:[^<]*<sip:([^@>;]+)@", re.MULTILINE | re.IGNORECASE)
-
-
-def operator_scenario(answer_after_ms: int) -> str:
-    return _SCENARIO.format(headers=_REPLY_HEADERS, answer_after_ms=answer_after_ms)
 
 
 @dataclass
