@@ -9,12 +9,19 @@ import sys
 
 from .config import ConfigError, Settings, load_settings
 from .roster.cli import add_roster_commands, run_roster_command
+from .runtime.data_folder import keep_private, prepare_data_folder
 
 
 def _logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def writes_data_folder(args: argparse.Namespace) -> bool:
+    """The commands that run the hotline or a service, or render into the data folder."""
+    return args.command in ("run", "render", "agi", "ami", "web") or (
+        args.command == "roster" and args.verb is None)
 
 
 def cmd_run(settings: Settings) -> int:
@@ -69,6 +76,7 @@ def cmd_flow(settings: Settings, verb: str, target: str | None) -> int:
     from pathlib import Path
 
     from .flows.loader import FlowError
+    from .flows.store import FlowNumberError, checked_number
     from .flows.tree import menu_tree
     from .services import flow_store
 
@@ -91,12 +99,21 @@ def cmd_flow(settings: Settings, verb: str, target: str | None) -> int:
                 raise SystemExit("usage: ivr flow rollback NUMBER")
             print(store.rollback(target))
         elif verb == "versions":
-            for path in store.versions(target or ""):
+            if not target:
+                raise SystemExit("usage: ivr flow versions NUMBER")
+            for path in store.versions(target):
                 print(path)
         else:
             in_use = store.load().flows
+            if target and checked_number(target) not in in_use:
+                print(f"error: no flow {target} (flows: {', '.join(sorted(in_use))})",
+                      file=sys.stderr)
+                return 1
             for number in [target] if target else sorted(in_use):
                 print(menu_tree(in_use[number]))
+    except FlowNumberError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except FlowError as exc:
         print(f"refused, the flow in use is unchanged:\n{exc}", file=sys.stderr)
         return 1
@@ -124,11 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     add_roster_commands(sub)
     args = parser.parse_args(argv)
     _logging(args.verbose)
+    keep_private()  # what we (and the services we start) create is the owner's only
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if writes_data_folder(args):
+        try:
+            prepare_data_folder(settings)
+        except OSError as exc:
+            print(f"error: cannot prepare the data folder {settings.data_dir}: {exc}",
+                  file=sys.stderr)
+            return 2
     if args.command == "run":
         return cmd_run(settings)
     if args.command in ("agi", "ami", "web"):

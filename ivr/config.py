@@ -13,6 +13,7 @@ import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,14 @@ class Settings:
     hotline_number: str = "12345"
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
+    # FastAGI connections open at once; one more is closed and the dialplan's fallback queues
+    # the call.
+    agi_max_sessions: int = 500
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
+    # Other hosts allowed to log in to AMI (comma-separated addresses or CIDR networks). Empty:
+    # only this host (the loopback, and ami_host itself). Never widened by ami_host alone.
+    ami_permit: str = ""
     ami_user: str = "hotline"
     # Empty: generated on first run and kept in <data_dir>/secrets/ami_secret.
     ami_secret: str = ""
@@ -184,4 +191,27 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("setting asterisk (IVR_ASTERISK): use auto, host or private")
     if settings.event_loop not in ("asyncio", "uvloop"):
         raise ConfigError("setting event_loop (IVR_EVENT_LOOP): use asyncio or uvloop")
+    if settings.agi_max_sessions < 1:
+        raise ConfigError("setting agi_max_sessions (IVR_AGI_MAX_SESSIONS): at least 1")
+    ami_permit_networks(settings.ami_permit)
     return settings
+
+
+def ami_permit_networks(text: str) -> list[IPv4Network | IPv6Network]:
+    """The networks of an ``ami_permit`` setting; ConfigError names a bad or /0 entry.
+
+    A /0 (every address) is refused: AMI must name its clients.
+    """
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            network = ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"setting ami_permit (IVR_AMI_PERMIT): {exc}") from exc
+        if network.prefixlen == 0:
+            raise ConfigError(f"setting ami_permit (IVR_AMI_PERMIT): {item} would let every "
+                              "address log in to AMI; name the clients' addresses")
+        networks.append(network)
+    return networks

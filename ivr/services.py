@@ -124,7 +124,8 @@ def use_uvloop() -> bool:
 
 async def _serve_agi(settings: Settings) -> None:
     routes = agi_routes(settings, speech=await load_speech(settings))
-    server = await serve(routes, settings.agi_host, settings.agi_port)
+    server = await serve(routes, settings.agi_host, settings.agi_port,
+                         max_sessions=settings.agi_max_sessions)
     log.info("FastAGI event loop: %s", type(asyncio.get_running_loop()).__module__)
     async with server:
         await _until_stopped()

@@ -34,6 +34,18 @@ class AgiCommandError(AgiError):
     """Asterisk answered a command with an error code (510, 511, 520)."""
 
 
+class AgiHeaderError(AgiError):
+    """The ``agi_*`` header block is not what Asterisk sends: the session is refused.
+
+    ``unique_id`` is the call's ``agi_uniqueid`` when it was read before the problem, for
+    the log line.
+    """
+
+    def __init__(self, message: str, unique_id: str = "") -> None:
+        super().__init__(message)
+        self.unique_id = unique_id
+
+
 @dataclass(frozen=True)
 class AgiResult:
     """A ``200 result=...`` reply: the value and the optional note in parentheses."""
@@ -63,12 +75,21 @@ def parse_reply(line: str) -> AgiResult:
 
 
 def parse_headers(lines: list[str]) -> dict[str, str]:
-    """The ``agi_name: value`` lines Asterisk sends first, as a dict."""
+    """The ``agi_name: value`` lines Asterisk sends first, as a dict.
+
+    Asterisk sends each name once; a name given twice (``agi_network_script`` naming two
+    routes, two ``agi_callerid``) is not Asterisk speaking, so it raises
+    :class:`AgiHeaderError` rather than letting either value win.
+    """
     headers: dict[str, str] = {}
     for line in lines:
         name, sep, value = line.partition(": ")
-        if sep and name.startswith("agi_"):
-            headers[name] = value
+        if not (sep and name.startswith("agi_")):
+            continue
+        if name in headers:
+            raise AgiHeaderError(f"header {name} given twice",
+                                 unique_id=headers.get("agi_uniqueid", ""))
+        headers[name] = value
     return headers
 
 

@@ -1,9 +1,13 @@
 """The FastAGI server: reads Asterisk's headers safely and runs the route the URL names.
 
 Built on panoramisk's ``fast_agi.Application`` (its route table), with the edge it lacks:
-a header read that ends on EOF and has a time-out, and a route failure that is logged with
-the call's id and then handed back to the dialplan, whose fallback (for 112: the
-``emergency`` queue) takes the caller on.
+a header read that ends on EOF and has a time-out, bounded lines and a bounded number of
+sessions, and a route failure that is logged with the call's id and then handed back to the
+dialplan, whose fallback (for 112: the ``emergency`` queue) takes the caller on.
+
+Every connection this server refuses or closes early (too many sessions, no headers in
+time, a header block Asterisk would not send) is closed cleanly with a log line: Asterisk
+then goes on with the next dialplan line, which for 112 ends in a queue.
 """
 
 from __future__ import annotations
@@ -15,38 +19,69 @@ from collections.abc import Awaitable, Callable, Mapping
 from panoramisk.fast_agi import Application
 
 from .channel import AgiChannel
-from .protocol import AgiError, AgiHangup, parse_headers
+from .protocol import AgiError, AgiHangup, AgiHeaderError, parse_headers
 
 log = logging.getLogger(__name__)
 
 Route = Callable[[AgiChannel], Awaitable[None]]
 
-HEADER_TIMEOUT = 5.0
-MAX_HEADER_LINES = 200
+HEADER_TIMEOUT = 5.0  # Asterisk sends its headers at once; an idle connection is closed
+MAX_HEADER_LINES = 200  # Asterisk sends ~25, plus one per AGI() argument
+MAX_HEADER_LINE_BYTES = 8192  # Asterisk's own AGI buffers are a few kB
+MAX_SESSIONS = 500  # default of IVR_AGI_MAX_SESSIONS; each session holds a socket
 
 
 class FastAgiServer(Application):
     """Routes ``agi://host:port/PATH`` sessions to coroutines taking an :class:`AgiChannel`."""
 
-    def __init__(self, routes: Mapping[str, Route]) -> None:
+    def __init__(self, routes: Mapping[str, Route], *, max_sessions: int = MAX_SESSIONS,
+                 header_timeout: float = HEADER_TIMEOUT) -> None:
         super().__init__(loop=asyncio.get_running_loop())
         for path, route in routes.items():
             self.add_route(path, _as_coroutine_function(route))
-        self.sessions = 0
+        self.max_sessions = max_sessions
+        self.header_timeout = header_timeout
+        self.sessions = 0  # flows started
+        self.active = 0  # connections open now, headers read or not
+        self.refused_full = 0
+        self.closed_idle = 0
+        self.refused_headers = 0
 
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            headers = await asyncio.wait_for(read_headers(reader), HEADER_TIMEOUT)
-        except (TimeoutError, ConnectionError, EOFError) as exc:
-            log.debug("connection without AGI headers from %s: %r",
-                      writer.get_extra_info("peername"), exc)
+        peer = writer.get_extra_info("peername")
+        if self.active >= self.max_sessions:
+            self.refused_full += 1
+            log.warning("FastAGI at its cap of %d sessions: connection from %s closed, the "
+                        "dialplan's fallback takes the call (%d refused so far)",
+                        self.max_sessions, peer, self.refused_full)
             writer.close()
             return
-        channel = AgiChannel(headers, reader, writer)
+        self.active += 1
         try:
-            await self.run_route(channel)
+            headers = await self._headers(reader, peer)
+            if headers is not None:
+                await self.run_route(AgiChannel(headers, reader, writer))
         finally:
+            self.active -= 1
             writer.close()
+
+    async def _headers(self, reader: asyncio.StreamReader, peer: object) -> dict[str, str] | None:
+        """The session's headers, or None (logged) when the connection is to be closed."""
+        try:
+            return await asyncio.wait_for(read_headers(reader), self.header_timeout)
+        except TimeoutError:
+            self.closed_idle += 1
+            log.info("FastAGI: no AGI headers from %s within %.0f s, connection closed "
+                     "(%d idle connections closed so far)",
+                     peer, self.header_timeout, self.closed_idle)
+        except AgiHeaderError as exc:
+            self.refused_headers += 1
+            log.warning("FastAGI: call %s from %s refused, the dialplan's fallback takes it: "
+                        "%s (%d refused so far)",
+                        exc.unique_id or "(no id)", peer, exc, self.refused_headers)
+        except (ConnectionError, EOFError) as exc:
+            log.debug("connection without AGI headers from %s: %r", peer, exc)
+        return None
 
     async def run_route(self, channel: AgiChannel) -> None:
         path = channel.script.strip("/")
@@ -87,21 +122,34 @@ def _as_coroutine_function(route: Route) -> Route:
 
 
 async def read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
-    """Read ``agi_*: value`` lines up to the blank line; EOF before it is an error."""
+    """Read ``agi_*: value`` lines up to the blank line.
+
+    EOF before it is :class:`EOFError`; too many lines, a line too long, or a name given twice
+    is :class:`AgiHeaderError`.
+    """
     lines: list[str] = []
     while len(lines) < MAX_HEADER_LINES:
-        raw = await reader.readline()
+        try:
+            raw = await reader.readline()
+        except ValueError as exc:  # longer than the stream's buffer limit (64 KiB)
+            raise AgiHeaderError(f"an AGI header line over {MAX_HEADER_LINE_BYTES} bytes") \
+                from exc
         if not raw:
             raise EOFError("connection closed before the end of the AGI headers")
+        if len(raw) > MAX_HEADER_LINE_BYTES:
+            raise AgiHeaderError(f"an AGI header line of {len(raw)} bytes "
+                                 f"(at most {MAX_HEADER_LINE_BYTES})")
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         if not line:
             return parse_headers(lines)
         lines.append(line)
-    raise EOFError("too many AGI header lines")
+    raise AgiHeaderError(f"too many AGI header lines (more than {MAX_HEADER_LINES})")
 
 
-async def serve(routes: Mapping[str, Route], host: str, port: int) -> asyncio.Server:
-    app = FastAgiServer(routes)
+async def serve(routes: Mapping[str, Route], host: str, port: int, *,
+                max_sessions: int = MAX_SESSIONS) -> asyncio.Server:
+    app = FastAgiServer(routes, max_sessions=max_sessions)
     server = await asyncio.start_server(app.handler, host, port)
-    log.info("FastAGI listening on %s:%d, routes: %s", host, port, ", ".join(routes))
+    log.info("FastAGI listening on %s:%d (at most %d sessions), routes: %s",
+             host, port, max_sessions, ", ".join(routes))
     return server

@@ -1,8 +1,14 @@
 """Follows Asterisk's queues over AMI and keeps the live board in redis.
 
 After every login (first connection, Asterisk restart, lost link) the board is rebuilt from
-a ``QueueStatus`` reply, then kept current by queue events. While the link is up a heartbeat
-says so (AMI up, Asterisk answering pings); when it drops the heartbeat is removed at once.
+a ``QueueStatus`` reply, then kept current by queue events. While the link is up and the board
+synced a heartbeat says so (AMI up, Asterisk answering pings); otherwise it is removed, so
+``/healthz`` reports the AMI client down.
+
+panoramisk never resolves an action whose reply the link cut in half, so a resync could wait
+for ever while holding the board's lock (no heartbeat, no events applied, nothing restarting
+the process). Hence: the resync is cancelled when the link drops and has a time-out; a link
+that stays logged in without a synced board for ``STUCK_AFTER_S`` is dropped and made again.
 """
 
 from __future__ import annotations
@@ -10,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal
 
 from panoramisk import Manager
+from redis.exceptions import RedisError
 
 from ..config import Settings
 from ..state import LiveState
@@ -32,20 +39,48 @@ log = logging.getLogger(__name__)
 PING_EVERY_S = 1.0
 PING_TIMEOUT_S = 2.0
 JOINS_KEPT_S = 86400.0  # a join whose end was never seen is forgotten after a day
+RESYNC_TIMEOUT_S = 10.0  # a QueueStatus reply of a 500-caller board takes well under 1 s
+STUCK_AFTER_S = 30.0  # logged in this long without a synced board: drop the link, log in again
+
+LinkState = Literal["synced", "syncing", "stuck", "down"]
 
 # Told of each queue call that stopped waiting (answered or abandoned), with what its join
 # said (None when the join was not seen) and the time; the reports' call records.
 CallDone = Callable[[AgentAnswered | CallerAbandoned, WaitingCaller | None, float], None]
 
 
+def link_state(linked: bool, synced: bool, unsynced_for_s: float,
+               stuck_after_s: float = STUCK_AFTER_S) -> LinkState:
+    """What the follower's link amounts to (pure): only ``synced`` earns a heartbeat.
+
+    ``stuck`` is logged in but without a board for too long (a resync that failed or never
+    ended): the link is then dropped so that a new login resyncs.
+    """
+    if not linked:
+        return "down"
+    if synced:
+        return "synced"
+    return "stuck" if unsynced_for_s >= stuck_after_s else "syncing"
+
+
 class QueueFollower:
-    def __init__(self, settings: Settings, live: LiveState) -> None:
+    def __init__(self, settings: Settings, live: LiveState, *,
+                 resync_timeout_s: float = RESYNC_TIMEOUT_S,
+                 stuck_after_s: float = STUCK_AFTER_S) -> None:
         self.settings = settings
         self.live = live
         self.board = QueueBoard(timezone=settings.ticket_timezone)
         self.synced = False
+        self.resync_timeout_s = resync_timeout_s
+        self.stuck_after_s = stuck_after_s
+        self._unsynced_since = time.monotonic()  # since the last login, while not synced
+        self._logins = 0  # which login a resync belongs to; an older one gives way
         self._restored = False
         self._lock = asyncio.Lock()
+        # Strong references to the tasks we start (asyncio keeps only weak ones), so none is
+        # collected half-way and each failure is logged.
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._resyncs: set[asyncio.Task[None]] = set()
         self.on_call_done: CallDone | None = None
         self._joins: dict[tuple[str, str], WaitingCaller] = {}
         self.manager = Manager(
@@ -72,23 +107,60 @@ class QueueFollower:
         return bool(self.manager.authenticated and protocol is not None
                     and protocol.transport is not None and not protocol.transport.is_closing())
 
+    def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(lambda done: self._task_done(done, what))
+        return task
+
+    def _task_done(self, task: asyncio.Task[None], what: str) -> None:
+        self._tasks.discard(task)
+        self._resyncs.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("AMI follower: %s failed", what, exc_info=task.exception())
+
     def _on_login(self, manager: Manager) -> None:
         log.info("AMI logged in to %s:%d", self.settings.ami_host, self.settings.ami_port)
-        asyncio.ensure_future(self.resync())
+        self._logins += 1
+        self.synced, self._unsynced_since = False, time.monotonic()
+        self._resyncs.add(self._spawn(self.resync(), "resync"))
 
     def _on_disconnect(self, manager: Manager, exc: Exception | None) -> None:
         log.warning("AMI link lost (%s); reconnecting", exc or "closed")
         self.synced = False
-        asyncio.ensure_future(self.live.flatline("ami"))
+        for task in list(self._resyncs):  # its reply will never complete: free the lock now
+            task.cancel()
+        self._spawn(self.live.flatline("ami"), "heartbeat removal")
+
+    def _relink(self, why: str) -> None:
+        """Drop the AMI link; panoramisk reconnects and logs in, which starts a new resync."""
+        protocol = self.manager.protocol
+        transport = getattr(protocol, "transport", None)
+        if transport is None or transport.is_closing():
+            return
+        log.error("AMI follower: %s; dropping the link to log in again", why)
+        transport.close()
 
     async def resync(self) -> None:
-        """Rebuild the board from QueueStatus (Asterisk's own view)."""
+        """Rebuild the board from QueueStatus (Asterisk's own view), within a time-out."""
+        login = self._logins
+        try:
+            await self._resync(login)
+        except TimeoutError:
+            if login == self._logins:
+                self._relink(f"no complete QueueStatus reply in {self.resync_timeout_s:.0f} s")
+
+    async def _resync(self, login: int) -> None:
         async with self._lock:
+            if login != self._logins:
+                return  # a newer login has its own resync waiting
             if not self._restored:  # an AMI client restart keeps today's counters
                 self._restored = True
                 stored = await self.live.load_board()
                 self.board = today_from_snapshot(stored, self.settings.ticket_timezone)
-            reply = await self.manager.send_action({"Action": "QueueStatus"}, as_list=True)
+            reply = await asyncio.wait_for(
+                self.manager.send_action({"Action": "QueueStatus"}, as_list=True),
+                self.resync_timeout_s)
             messages = reply if isinstance(reply, list) else [reply]
             events = [e for e in (parse_event(m) for m in messages) if e is not None]
             self.board = rebuild(events, time.time(), self.board)
@@ -98,11 +170,10 @@ class QueueFollower:
                      sum(len(q.waiting) for q in self.board.queues.values()))
             await self.live.save_board(self.board.to_dict(), "resync")
 
-    async def _on_event(self, manager: Manager, message: Any) -> None:
+    def _on_event(self, manager: Manager, message: Any) -> None:
         event = parse_event(message)
-        if event is None:
-            return
-        await self.apply(event)
+        if event is not None:  # a task per event; the lock keeps them in arrival order
+            self._spawn(self.apply(event), f"{type(event).__name__} {event.queue}")
 
     async def apply(self, event: QueueEvent) -> None:
         async with self._lock:
@@ -147,10 +218,26 @@ class QueueFollower:
             return False
         return bool(getattr(reply, "success", False))
 
+    def state(self) -> LinkState:
+        unsynced_for = 0.0 if self.synced else time.monotonic() - self._unsynced_since
+        return link_state(self.linked, self.synced, unsynced_for, self.stuck_after_s)
+
     async def keep_heartbeat(self) -> None:
+        """Beat while synced and Asterisk answers pings; a stuck link is dropped and made again."""
         while True:
-            if self.synced and await self.ping():
-                await self.live.beat("ami", {"asterisk": "up", "at": time.time()})
-            else:
-                await self.live.flatline("ami")
+            try:
+                await self.beat_once()
+            except (RedisError, OSError) as exc:  # redis restarting: beat again next round
+                log.warning("AMI heartbeat not written: %r", exc)
             await asyncio.sleep(PING_EVERY_S)
+
+    async def beat_once(self) -> LinkState:
+        state = self.state()
+        if state == "synced" and await self.ping():
+            await self.live.beat("ami", {"asterisk": "up", "at": time.time(), "state": state})
+            return state
+        await self.live.flatline("ami")
+        if state == "stuck":
+            self._unsynced_since = time.monotonic()  # give the new login its own time
+            self._relink(f"no synced queue board for {self.stuck_after_s:.0f} s")
+        return state

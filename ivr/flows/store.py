@@ -6,6 +6,10 @@ kept in ``<data_dir>/flows/history/``) and wins over the built-in one. The FastA
 asks :meth:`FlowStore.current` at the start of every call: a changed file is reloaded and
 checked; a broken one is refused (logged) and the previous flows stay in use. A call keeps
 the flow set it started with, so an edit never changes a call already in the menu.
+
+A flow number becomes a file name, so every number the store is given (by an admin, a URL,
+or a flow's own ``number:``) must be 1 to 15 digits, else :class:`FlowNumberError`; files are
+found by listing a folder and matching an exact pattern, never by a glob built from input.
 """
 
 from __future__ import annotations
@@ -25,6 +29,34 @@ from .validate import check_flows
 log = logging.getLogger(__name__)
 
 SECTION = re.compile(r"^\[([A-Za-z0-9_-]+)\]\s*(\(([^)]*)\))?", re.M)
+FLOW_NUMBER = re.compile(r"[0-9]{1,15}")  # an E.164 number has at most 15 digits
+FLOW_FILE = re.compile(r"(?P<number>[0-9]{1,15})\.yaml")
+HISTORY_FILE = re.compile(r"(?P<number>[0-9]{1,15})-(?P<stamp>[0-9]{8}T[0-9]{6}-[0-9]{9})\.yaml")
+
+
+class FlowNumberError(ValueError):
+    """A flow number that is not 1 to 15 digits: it would not be a safe file name."""
+
+
+def checked_number(number: str) -> str:
+    """``number`` if it is a flow number (1 to 15 digits), else :class:`FlowNumberError`."""
+    if not isinstance(number, str) or FLOW_NUMBER.fullmatch(number) is None:
+        raise FlowNumberError(f"a flow number is 1 to 15 digits, not {number!r}")
+    return number
+
+
+def flow_files(folder: Path) -> dict[str, Path]:
+    """``<number>.yaml`` files of a folder by number; other names are skipped (logged)."""
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for path in sorted(folder.iterdir()):
+        match = FLOW_FILE.fullmatch(path.name)
+        if match is not None and path.is_file():
+            found[match.group("number")] = path
+        elif path.suffix == ".yaml":
+            log.warning("flows: %s is not named <number>.yaml, ignored", path)
+    return found
 
 
 def queue_names(queues_conf: str) -> set[str]:
@@ -50,10 +82,7 @@ class FlowStore:
 
     def files(self) -> dict[str, Path]:
         """The file in use for each number: the admin's if installed, else the built-in."""
-        chosen = {p.stem: p for p in sorted(self.builtin_dir.glob("*.yaml"))}
-        if self.override_dir.is_dir():
-            chosen.update({p.stem: p for p in sorted(self.override_dir.glob("*.yaml"))})
-        return chosen
+        return {**flow_files(self.builtin_dir), **flow_files(self.override_dir)}
 
     def _signature_now(self, files: dict[str, Path]) -> tuple[tuple[str, float, int], ...]:
         stats = []
@@ -105,8 +134,12 @@ class FlowStore:
     # -- admin ---------------------------------------------------------------------------------
 
     def validate_text(self, text: str, source: str) -> Flow:
-        """Check one flow as it would be used beside the others; FlowError if not usable."""
+        """Check one flow as it would be used beside the others; FlowError if not usable.
+
+        FlowNumberError when the text's ``number:`` is not a flow number.
+        """
         flow = parse_flow(text, source)
+        checked_number(flow.number)
         others = {n: f for n, f in self._loaded_others(flow.number).items()}
         others[flow.number] = flow
         issues = [i for i in self.check(others) if i.source == source]
@@ -136,12 +169,18 @@ class FlowStore:
         return flow
 
     def versions(self, number: str) -> list[Path]:
-        return sorted(self.history_dir.glob(f"{number}-*.yaml")) if self.history_dir.is_dir() \
-            else []
+        """The installed versions of one flow, oldest first."""
+        checked_number(number)
+        if not self.history_dir.is_dir():
+            return []
+        matches = [(m, path) for path in self.history_dir.iterdir()
+                   if (m := HISTORY_FILE.fullmatch(path.name)) is not None]
+        return [path for m, path in sorted(matches, key=lambda pair: pair[0].group("stamp"))
+                if m.group("number") == number]
 
     def rollback(self, number: str) -> str:
         """Back to the version before the one in use; the built-in one when none is left."""
-        versions = self.versions(number)
+        versions = self.versions(number)  # checks the number
         if not versions:
             raise FlowError([FlowIssue(number, "rollback", "no installed version to roll back")])
         versions[-1].unlink()

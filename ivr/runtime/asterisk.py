@@ -25,7 +25,9 @@ def asterisk_root(settings: Settings) -> Path:
     script = project_root() / "scripts" / "setup-host.sh"
     env = {"IVR_CACHE_DIR": str(settings.cache_dir), "IVR_ASTERISK": settings.asterisk,
            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
-    done = subprocess.run(["bash", str(script)], env=env, stdout=subprocess.PIPE, text=True)
+    # umask 022: the script builds a shared system root with apt, not personal data.
+    done = subprocess.run(["bash", str(script)], env=env, stdout=subprocess.PIPE, text=True,
+                          umask=0o022)
     if done.returncode != 0:
         raise AsteriskNotFound(f"setting up Asterisk failed (exit {done.returncode}), see above")
     return Path(done.stdout.strip().splitlines()[-1])

@@ -10,12 +10,14 @@ import filecmp
 import re
 import shutil
 from collections.abc import Mapping
+from ipaddress import ip_address
 from pathlib import Path
 
-from ..config import Settings
+from ..config import Settings, ami_permit_networks
 from ..roster.asterisk_config import extra_config_files
 
 PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
+LOOPBACK = ("127.0.0.0/8", "::1/128")
 
 
 class RenderError(ValueError):
@@ -43,11 +45,28 @@ def template_values(settings: Settings) -> dict[str, str]:
         "AMI_PORT": str(s.ami_port),
         "AMI_USER": s.ami_user,
         "AMI_SECRET": s.ami_secret,
-        "AMI_PERMIT": "127.0.0.1/255.255.255.255" if s.ami_host.startswith("127.")
-        else "0.0.0.0/0.0.0.0",
+        "AMI_PERMIT": ami_permit(s),
         "RTP_PORT_START": str(s.rtp_port_start),
         "RTP_PORT_END": str(s.rtp_port_end),
     }
+
+
+def ami_permit(settings: Settings) -> str:
+    """Who may log in to AMI, as manager.conf's comma-separated ``permit`` list.
+
+    This host only (the loopback, and ``ami_host`` when it is one of its own addresses,
+    since our services connect to that), plus what ``ami_permit`` names. Binding AMI to
+    another address never opens it to other hosts by itself.
+    """
+    entries = list(LOOPBACK)
+    try:
+        own = ip_address(settings.ami_host)
+    except ValueError:  # a host name: Asterisk binds by address, so nothing to add
+        own = None
+    if own is not None and not (own.is_unspecified or own.is_loopback):
+        entries.append(f"{own}/{own.max_prefixlen}")
+    entries += [str(network) for network in ami_permit_networks(settings.ami_permit)]
+    return ",".join(dict.fromkeys(entries))
 
 
 def render_text(template: str, values: Mapping[str, str], source: str = "template") -> str:

@@ -1,20 +1,18 @@
 """Ticket numbers without the database: a counter file shared by every process of the host.
 
 The counter lives in ``<data>/tickets/number_counter``; a process takes the next value under an
-exclusive ``flock`` on a lock file beside it, writes it back and fsyncs before the number is
-used, so no two processes and no restart ever hand out the same counter. When the database is
-reachable the counter is moved past the highest number it holds (``advance_to``), which also
-covers a lost data folder. Hosts sharing one database each get their own ``prefix`` digits.
+exclusive ``flock`` on a lock file beside it, writes it back and fsyncs (file and folder) before
+the number is used, so no two processes and no restart ever hand out the same counter. When the
+database is reachable the counter is moved past the highest number it holds (``advance_to``),
+which also covers a lost data folder. Hosts sharing one database each get their own ``prefix``
+digits.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from .filelock import exclusive, replace_durably
 from .numbers import FIRST_COUNTER, ticket_number
 
 
@@ -29,14 +27,14 @@ class NumberAllocator:
 
     def next_number(self) -> str:
         """A new, never used ticket number (blocking file I/O: call it off the event loop)."""
-        with self._locked():
+        with exclusive(self.lock_path):
             counter = max(self._read() + 1, FIRST_COUNTER)
             self._write(counter)
         return ticket_number(counter, self.prefix)
 
     def advance_to(self, counter: int) -> None:
         """Make sure the next number comes after ``counter``."""
-        with self._locked():
+        with exclusive(self.lock_path):
             if self._read() < counter:
                 self._write(counter)
 
@@ -48,30 +46,4 @@ class NumberAllocator:
         return int(text) if text else FIRST_COUNTER - 1
 
     def _write(self, counter: int) -> None:
-        tmp = self.counter_path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        try:
-            os.write(fd, f"{counter}\n".encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.counter_path)
-        _fsync_dir(self.folder)
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        replace_durably(self.counter_path, f"{counter}\n".encode())

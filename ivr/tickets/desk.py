@@ -1,10 +1,13 @@
 """The ticket desk: the async face of the tickets package for the IVR and the web edge.
 
 The IVR calls ``open_from_call``, ``status_by_number`` and ``record_emergency_call`` (the
-``TicketDeskPort`` of ``ivr.flows.ports``). Database work runs in worker threads, never on the
-event loop. Nothing is lost: the number comes from the local allocator, not the database, and
-when the database does not answer the ticket (or 112 incident) goes to the local spool, which
-``flush_spool`` writes back exactly once when the database returns.
+``TicketDeskPort`` of ``ivr.flows.ports``). Database work runs on the desk's own bounded
+thread pool with a time-out per call, the spool and the number counter on another (see
+``workers``), never on the event loop. Nothing is lost: the number comes from the local
+allocator, not the database, and when the database does not answer the ticket (or 112
+incident) goes to the local spool, which ``flush_spool`` writes back exactly once when the
+database returns. A phone ticket is made to fit the columns (``fields.fit``) rather than
+refused; an Open311 request that does not fit is refused with the field's name.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
 from ..db import make_engine
@@ -27,25 +30,29 @@ from ..flows.ports import CallReport, TicketStatusView
 from .allocator import NumberAllocator
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES, FALLBACK_CATEGORY
 from .deadlines import Tier, WorkingCalendar, due_at, parse_office_hours
-from .errors import InvalidRequest, StoreUnavailable, UnknownCategory
+from .errors import StoreUnavailable, UnknownCategory
+from .fields import check_ticket, fit, fitted_fields
+from .flusher import DB_DOWN, FLUSH_INTERVAL_S, SpoolFlusher, next_flush_delay
 from .migrate import migrate_engine
-from .models import DESCRIPTION_MAX
 from .numbers import is_valid, normalize
 from .records import CategoryRecord, IncidentReport, NewTicket, TicketQuery, TicketRecord
 from .service import TicketService, utc_now
 from .spool import Spool, SpoolRecord
+from .workers import DeskWorkers
 
-__all__ = ["CallReport", "TicketDesk", "TicketStatusView", "build_ticket_desk"]
+__all__ = ["DB_DOWN", "CallReport", "TicketDesk", "TicketStatusView", "build_ticket_desk"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+R = TypeVar("R", NewTicket, IncidentReport)
 
 # How long one database step may take before the caller's ticket goes to the spool instead.
 DB_TIMEOUT_S = 5.0
 # After a failure, go straight to the spool for this long (callers do not wait on a dead server).
 RETRY_AFTER_S = 10.0
-DB_DOWN = (OperationalError, InterfaceError, DisconnectionError, TimeoutError, StoreUnavailable)
+# A phone ticket is spooled on any database error: the caller has already been given a number.
+PHONE_SPOOLED_ON = (SQLAlchemyError, TimeoutError, StoreUnavailable)
 IVR_CATEGORIES = frozenset({"roads", "utilities", "environment", "public_order", "other"})
 
 
@@ -68,16 +75,27 @@ def status_view(record: TicketRecord) -> TicketStatusView:
                             record.agency_name(record.language), record.due_at)
 
 
+def fitted(record: R) -> R:
+    """``fit(record)``, with a log line naming (never showing) the fields that were cut."""
+    result = fit(record)
+    if result is not record:
+        log.warning("%s: %s made to fit the database", type(record).__name__,
+                    ", ".join(fitted_fields(record, result)))
+    return result
+
+
 class TicketDesk:
     def __init__(self, service: TicketService, numbers: NumberAllocator, spool: Spool,
                  clock: Callable[[], datetime] = utc_now, db_timeout: float = DB_TIMEOUT_S,
-                 owns_engine: bool = False) -> None:
+                 owns_engine: bool = False, workers: DeskWorkers | None = None) -> None:
         self.service = service
         self.numbers = numbers
         self.spool = spool
         self.clock = clock
         self.db_timeout = db_timeout
         self.owns_engine = owns_engine
+        self.workers = workers or DeskWorkers()
+        self.flusher = SpoolFlusher(spool, self.workers, self._write_spooled)
         self._ready = False
         self._down_until = 0.0
 
@@ -86,13 +104,13 @@ class TicketDesk:
     async def open_from_call(self, report: CallReport) -> str:
         """Create the ticket of a recorded call; returns its number (digits only)."""
         category = report.category if report.category in IVR_CATEGORIES else FALLBACK_CATEGORY
-        new = NewTicket(number=await asyncio.to_thread(self.numbers.next_number),
+        new = NewTicket(number=await self.workers.files(self.numbers.next_number),
                         token=new_token(), channel="phone", category=category,
                         received_at=self.clock(), source_ref=report.unique_id or None,
                         caller_number=report.caller_number, language=report.language,
                         recording_path=report.recording_path,
                         description=report.description)
-        return await self.submit(new, actor="ivr")
+        return await self.submit(fitted(new), actor="ivr", spool_on=PHONE_SPOOLED_ON)
 
     async def attach_transcript(self, number: str, transcript: str) -> bool:
         """Add a recording's transcript to its ticket; False when the database is away."""
@@ -121,29 +139,28 @@ class TicketDesk:
     async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
                                     queue: str) -> None:
         """The incident record of a 112 call (once per call id), spooled if need be."""
-        report = IncidentReport(unique_id, caller_number, service, queue, self.clock())
+        report = fitted(IncidentReport(unique_id, caller_number, service, queue, self.clock()))
         try:
             await self._db(self.service.record_incident, report)
-        except DB_DOWN as exc:
+        except PHONE_SPOOLED_ON as exc:
             log.warning("112 call %s: database unavailable (%s), incident spooled",
                         unique_id, exc.__class__.__name__)
-            await asyncio.to_thread(self.spool.append, report)
+            await self.workers.files(self.spool.append, report)
 
     # --- other channels and the web edge -----------------------------------------------------
 
-    async def submit(self, new: NewTicket, actor: str) -> str:
+    async def submit(self, new: NewTicket, actor: str,
+                     spool_on: tuple[type[BaseException], ...] = DB_DOWN) -> str:
         """Store a ticket (or spool it); returns its number. Domain errors propagate."""
-        if len(new.description) > DESCRIPTION_MAX:
-            raise InvalidRequest(f"description is longer than {DESCRIPTION_MAX} characters",
-                                 length=len(new.description))
+        check_ticket(new)
         if not new.number:
-            new = replace(new, number=await asyncio.to_thread(self.numbers.next_number))
+            new = replace(new, number=await self.workers.files(self.numbers.next_number))
         try:
             record = await self._db(self.service.open_ticket, new, actor)
-        except DB_DOWN as exc:
+        except spool_on as exc:
             log.warning("ticket %s: database unavailable (%s), spooled", new.number,
                         exc.__class__.__name__)
-            await asyncio.to_thread(self.spool.append, new)
+            await self.workers.files(self.spool.append, new)
             return new.number
         return record.number
 
@@ -166,12 +183,16 @@ class TicketDesk:
     async def escalate(self, window: timedelta) -> list[str]:
         return await self._db(self.service.escalate, window)
 
+    async def call_db(self, fn: Callable[..., T], *args: object) -> T:
+        """Run ``fn(*args)`` on the desk's database pool, with its time-out and fast failure."""
+        return await self._db(fn, *args)
+
     # --- the database and the spool -----------------------------------------------------------
 
     async def prepare(self) -> bool:
         """Migrate the schema, move the number counter past the database's; False if down."""
         try:
-            await asyncio.wait_for(asyncio.to_thread(self._prepare), self.db_timeout * 4)
+            await self.workers.database(self.db_timeout * 4, self._prepare)
         except DB_DOWN as exc:
             log.warning("tickets: database unavailable (%s)", exc.__class__.__name__)
             return False
@@ -188,38 +209,46 @@ class TicketDesk:
         """Write spooled tickets and incidents to the database; returns how many were written.
 
         Each is written at most once: tickets are idempotent by number, incidents by call id.
+        A record the database will never take is set aside (``flusher``); the others wait.
         """
         if not self._ready and not await self.prepare():
             return 0
-        try:
-            written = await asyncio.to_thread(self.spool.drain, self._write_spooled)
-        except DB_DOWN as exc:
-            log.warning("tickets: spool flush stopped, database unavailable (%s)",
-                        exc.__class__.__name__)
-            return 0
-        self._down_until = 0.0
-        if written:
-            log.info("tickets: %d spooled records written to the database", written)
-        return written
+        flushed = await self.flusher.flush(self.db_timeout)
+        if not flushed.database_down:
+            self._down_until = 0.0
+        if flushed.written:
+            log.info("tickets: %d spooled records written to the database", flushed.written)
+        return flushed.written
 
     def _write_spooled(self, record: SpoolRecord) -> None:
+        """One spooled record into the database, made to fit (spooled by an older version)."""
         if isinstance(record, IncidentReport):
-            self.service.record_incident(record)
+            self.service.record_incident(fitted(record))
             return
+        ticket, actor = fitted(record), f"spool:{record.channel}"
         try:
-            self.service.open_ticket(record, actor=f"spool:{record.channel}")
+            self.service.open_ticket(ticket, actor=actor)
         except UnknownCategory:  # removed while the ticket waited; a person will route it
-            self.service.open_ticket(replace(record, category=FALLBACK_CATEGORY),
-                                     actor=f"spool:{record.channel}")
+            self.service.open_ticket(replace(ticket, category=FALLBACK_CATEGORY), actor=actor)
 
-    async def keep_flushing(self, interval: float = 30.0) -> None:
-        """Background task: flush the spool every ``interval`` seconds, forever."""
+    async def keep_flushing(self, interval: float = FLUSH_INTERVAL_S) -> None:
+        """Background task: flush the spool every ``interval`` seconds, forever.
+
+        No error ends it: a failed flush is logged and tried again later, backing off.
+        """
+        delay = interval
         while True:
-            await self.flush_spool()
-            await asyncio.sleep(interval)
+            try:
+                await self.flush_spool()
+            except Exception:
+                delay = next_flush_delay(delay, True, interval)
+                log.exception("tickets: spool flush failed, next try in %.0f s", delay)
+            else:
+                delay = next_flush_delay(delay, False, interval)
+            await asyncio.sleep(delay)
 
     async def _spooled(self, number: str) -> NewTicket | None:
-        records = await asyncio.to_thread(self.spool.records)
+        records = await self.workers.files(self.spool.records)
         return next((r for r in records if isinstance(r, NewTicket) and r.number == number),
                     None)
 
@@ -228,13 +257,15 @@ class TicketDesk:
             raise StoreUnavailable("the database was unavailable moments ago")
         try:
             if not self._ready:
-                await asyncio.wait_for(asyncio.to_thread(self._prepare), self.db_timeout * 4)
-            return await asyncio.wait_for(asyncio.to_thread(fn, *args), self.db_timeout)
+                await self.workers.database(self.db_timeout * 4, self._prepare)
+            return await self.workers.database(self.db_timeout, fn, *args)
         except DB_DOWN:
             self._down_until = time.monotonic() + RETRY_AFTER_S
             raise
 
     def close(self) -> None:
+        """Stop the desk's threads; dispose of the engine if the desk made it."""
+        self.workers.close()
         if self.owns_engine:
             self.service.engine.dispose()
 
@@ -247,4 +278,3 @@ def build_ticket_desk(settings: Settings, engine: Engine | None = None) -> Ticke
     service = TicketService(engine or make_engine(settings.effective_database_url), calendar)
     return TicketDesk(service, NumberAllocator(folder, settings.ticket_number_prefix),
                       Spool(folder), owns_engine=engine is None)
-

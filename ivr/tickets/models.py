@@ -94,7 +94,10 @@ class Ticket(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(400), default="")
     status: Mapped[str] = mapped_column(String(20), index=True)
+    # The latest operator note, internal: never published.
     status_note: Mapped[str] = mapped_column(Text, default="")
+    # What the citizen may read about the current status (Open311 ``status_notes``).
+    public_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
@@ -115,7 +118,8 @@ class StatusChange(Base):
     actor: Mapped[str] = mapped_column(String(200))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # internal
+    public_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     ticket: Mapped[Ticket] = relationship(back_populates="history")
 
 

@@ -3,12 +3,16 @@
 Handlers are small: parse with ``open311_format``, ask the ``TicketDesk``, render JSON or XML.
 Domain errors become the spec's error list (``[{"code": 400, "description": ...}]``, or
 ``<errors><error>`` in XML) with the same HTTP status. Reading is public (as in the spec);
-``POST requests`` needs an API key from the settings or the ``api_keys`` table.
+``POST requests`` needs an API key from the settings or the ``api_keys`` table, sent in the
+POST body (form or JSON, as the spec's ``api_key`` argument) or the ``X-API-Key`` header. A key
+in the query string is refused: URLs end up in access logs and proxies' logs. The key is
+never logged.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -35,6 +39,7 @@ log = logging.getLogger(__name__)
 
 BASE = "/open311/v2"
 CHANGESET = "2025-01-01T00:00:00Z"
+API_KEY_HEADER = "X-API-Key"
 _STATUS_OF = {InvalidRequest: 400, InvalidTransition: 400, NotAuthorized: 403,
               NoSuchTicket: 404, UnknownCategory: 404}
 
@@ -130,11 +135,15 @@ class Open311Api:
         return Reply("service_definition", fmt.definition_view(code, ATTRIBUTES.get(code, ())))
 
     async def post_request(self, request: web.Request) -> Reply:
-        form = {key: str(value) for key, value in (await request.post()).items()}
-        params = {**request.query, **form}
-        self._check_jurisdiction(params)
-        client = await self._client(request, params.get("api_key", ""))
-        fmt.check_limits(params)
+        if "api_key" in request.query:
+            raise InvalidRequest(f"api_key belongs in the POST body (the api_key field) or "
+                                 f"the {API_KEY_HEADER} header, never in the URL")
+        raw = {**request.query, **await _post_body(request)}
+        self._check_jurisdiction(raw)
+        key = raw.pop("api_key", "") or request.headers.get(API_KEY_HEADER, "")
+        client = await self._client(request, key)
+        fmt.check_limits(raw)
+        params = fmt.clean_form(raw)
         code = params.get("service_code", "").strip()
         if not code:
             raise InvalidRequest("service_code is required")
@@ -149,8 +158,7 @@ class Open311Api:
 
     def _new_ticket(self, request: web.Request, params: Mapping[str, str], code: str,
                     lat: float | None, long: float | None, address: str) -> NewTicket:
-        name = " ".join(p for p in (params.get("first_name", ""),
-                                    params.get("last_name", "")) if p).strip()
+        name = fmt.contact_name(params)
         return NewTicket(
             number="", token=new_token(), channel="api", category=code,
             received_at=self._desk(request).clock(), caller_number=params.get("phone", ""),
@@ -194,6 +202,23 @@ class Open311Api:
             raise NoSuchTicket(f"token {token!r} not found")
         return Reply("service_requests", [{"service_request_id": ticket.number,
                                            "token": ticket.token}])
+
+
+async def _post_body(request: web.Request) -> dict[str, str]:
+    """The POST arguments: a form (the spec's way) or a JSON object of plain values."""
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidRequest("the body is not valid JSON") from None
+        if not isinstance(body, dict) or not all(
+                isinstance(v, str | int | float) for v in body.values()):
+            raise InvalidRequest("a JSON body must be an object of strings and numbers")
+        return {str(k): str(v) for k, v in body.items()}
+    form = await request.post()
+    if not all(isinstance(v, str) for v in form.values()):
+        raise InvalidRequest("files are not taken; give a media_url instead")
+    return {key: str(value) for key, value in form.items()}
 
 
 def add_open311_routes(app: web.Application, desk_key: web.AppKey[TicketDesk],

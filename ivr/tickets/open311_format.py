@@ -1,12 +1,18 @@
 """Open311 GeoReport v2 at the edge, pure: parse what clients send, shape what we answer.
 
-XML is built with ElementTree, so every value from a caller is escaped; JSON is json.dumps.
-Dates are W3C (ISO 8601 with an offset) in the city's time zone.
+XML is built with ElementTree, so every value from a caller is escaped, and characters XML
+cannot carry are dropped on the way in and out; JSON is json.dumps. Dates are W3C (ISO 8601
+with an offset) in the city's time zone. Reading is public, so ``request_view`` publishes only
+what a citizen may read: the public note (never the internal or escalation notes), and the
+description only of requests that came in over Open311 itself (a phone ticket's description
+holds the caller's transcript: name, address, whatever they said).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -15,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from .catalog import AttributeSpec
 from .errors import InvalidRequest
-from .models import DESCRIPTION_MAX
+from .fields import TICKET_LIMITS, xml_safe
 from .records import CategoryRecord, TicketQuery, TicketRecord
 from .status import open311_status, statuses_for_open311
 
@@ -23,9 +29,19 @@ FORMATS = {"json": "application/json", "xml": "text/xml"}
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
-FIELD_LIMITS = {"email": 200, "first_name": 100, "last_name": 100, "phone": 64,
-                "address_string": 400, "address_id": 100, "device_id": 100,
-                "account_id": 100, "media_url": 500}
+# Form field -> the ticket field it is stored in (its column sets the limit).
+STORED_AS = {"description": "description", "email": "contact_email", "phone": "caller_number",
+             "address_string": "address", "address_id": "address", "media_url": "media_url"}
+# Fields not stored, only checked (account_id is echoed back).
+PROTOCOL_LIMITS = {"device_id": 100, "account_id": 100}
+FIELD_LIMITS = {**{name: TICKET_LIMITS[field] for name, field in STORED_AS.items()},
+                **PROTOCOL_LIMITS}
+# Channels whose description the citizen wrote to be published (Open311 itself).
+PUBLISHED_DESCRIPTION_CHANNELS = frozenset({"api"})
+# Decimal degrees as people write them: no exponent, no underscores, ASCII digits only.
+_DEGREES = re.compile(r"[+-]?(?:[0-9]{1,3}(?:\.[0-9]{0,17})?|\.[0-9]{1,17})")
+# A link: http(s), then printable ASCII only (no spaces, no CR/LF, no controls).
+_MEDIA_URL = re.compile(r"https?://[\x21-\x7e]+", re.IGNORECASE)
 # Children of these XML elements are named as follows; anything else is <item>.
 _SINGULAR = {"errors": "error", "services": "service", "service_requests": "request",
              "attributes": "attribute", "values": "value", "endpoints": "endpoint",
@@ -52,7 +68,7 @@ def _element(tag: str, value: Any) -> ET.Element:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_safe(str(value))
     return element
 
 
@@ -89,12 +105,20 @@ def definition_view(code: str, attributes: tuple[AttributeSpec, ...]) -> dict[st
         for a in attributes]}
 
 
+def public_description(ticket: TicketRecord) -> str:
+    """The description as published: the client's own text, or a neutral line for a call."""
+    if ticket.channel in PUBLISHED_DESCRIPTION_CHANNELS:
+        return ticket.description
+    return f"{ticket.category_name}, reported by phone" if ticket.channel == "phone" else (
+        ticket.category_name)
+
+
 def request_view(ticket: TicketRecord, zone: ZoneInfo) -> dict[str, Any]:
-    """A ticket as an Open311 request; our richer status goes in status_notes."""
-    notes = str(ticket.status) + (f": {ticket.status_note}" if ticket.status_note else "")
+    """A ticket as a public Open311 request; our richer status and public note in status_notes."""
+    notes = str(ticket.status) + (f": {ticket.public_note}" if ticket.public_note else "")
     return {"service_request_id": ticket.number, "status": open311_status(ticket.status),
             "status_notes": notes, "service_name": ticket.category_name,
-            "service_code": ticket.category, "description": ticket.description,
+            "service_code": ticket.category, "description": public_description(ticket),
             "agency_responsible": ticket.agency_name_en, "service_notice": "",
             "requested_datetime": w3c(ticket.created_at, zone),
             "updated_datetime": w3c(ticket.updated_at, zone),
@@ -123,18 +147,41 @@ def parse_query(params: Mapping[str, str], now: datetime) -> TicketQuery:
                        statuses=statuses, start=start, end=end, limit=MAX_RESULTS)
 
 
+def clean_form(form: Mapping[str, str]) -> dict[str, str]:
+    """The form without characters XML cannot carry (they would break the XML feed)."""
+    return {xml_safe(key): xml_safe(value) for key, value in form.items()}
+
+
 def check_limits(form: Mapping[str, str]) -> None:
-    """Reject input beyond the spec's and our limits, with a message naming the field."""
-    description = form.get("description", "")
-    if len(description) > DESCRIPTION_MAX:
-        raise InvalidRequest(f"description is longer than {DESCRIPTION_MAX} characters "
-                             f"({len(description)})")
+    """Reject input beyond its column's or the spec's limit, with a message naming the field."""
     for name, limit in FIELD_LIMITS.items():
-        if len(form.get(name, "")) > limit:
-            raise InvalidRequest(f"{name} is longer than {limit} characters")
+        length = len(form.get(name, ""))
+        if length > limit:
+            raise InvalidRequest(f"{name} is longer than {limit} characters ({length})")
+    name_limit = TICKET_LIMITS["contact_name"]
+    if len(contact_name(form)) > name_limit:
+        raise InvalidRequest(f"first_name and last_name together are longer than "
+                             f"{name_limit} characters")
     media = form.get("media_url", "")
-    if media and not media.startswith(("http://", "https://")):
-        raise InvalidRequest("media_url must be an http or https URL")
+    if media and not _MEDIA_URL.fullmatch(media):
+        raise InvalidRequest("media_url must be an http or https URL without spaces or "
+                             "control characters")
+
+
+def contact_name(form: Mapping[str, str]) -> str:
+    """first_name and last_name as stored: one space between them."""
+    parts = (form.get("first_name", "").strip(), form.get("last_name", "").strip())
+    return " ".join(p for p in parts if p)
+
+
+def parse_degrees(name: str, text: str, limit: float) -> float:
+    """Decimal degrees within -limit..limit; strict (``float`` takes ``1_0``, ``nan``, ``1e1``)."""
+    if not _DEGREES.fullmatch(text):
+        raise InvalidRequest(f"{name} must be decimal degrees, like -6.2 or 106.8")
+    value = float(text)
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        raise InvalidRequest(f"{name} must be within -{limit:g}..{limit:g}")
+    return value
 
 
 def parse_location(form: Mapping[str, str]) -> tuple[float | None, float | None, str]:
@@ -146,13 +193,7 @@ def parse_location(form: Mapping[str, str]) -> tuple[float | None, float | None,
                              "address_id")
     if not (lat_text and long_text):
         return None, None, address
-    try:
-        lat, long = float(lat_text), float(long_text)
-    except ValueError:
-        raise InvalidRequest("lat and long must be decimal degrees") from None
-    if not (-90 <= lat <= 90 and -180 <= long <= 180):
-        raise InvalidRequest("lat must be within -90..90 and long within -180..180")
-    return lat, long, address
+    return parse_degrees("lat", lat_text, 90), parse_degrees("long", long_text, 180), address
 
 
 def parse_attributes(form: Mapping[str, str],

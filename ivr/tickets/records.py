@@ -37,7 +37,8 @@ class HistoryEntry:
     actor: str
     from_status: str | None
     to_status: str
-    note: str
+    note: str  # internal, for the agencies and the hotline
+    public_note: str = ""  # what the citizen may read
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class TicketRecord:
     due_at: datetime
     escalated_at: datetime | None
     history: tuple[HistoryEntry, ...] = ()
+    public_note: str = ""  # the published explanation of the current status
 
     def agency_name(self, language: str) -> str:
         return self.agency_name_id if language == "id" else self.agency_name_en

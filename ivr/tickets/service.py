@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import storage
 from .deadlines import Tier, WorkingCalendar, due_at
-from .errors import InvalidRequest, InvalidTransition, NoSuchTicket, UnknownCategory
+from .errors import InvalidTransition, NoSuchTicket, UnknownCategory
 from .escalation import EscalationReport, build_report
+from .fields import check_ticket, xml_safe
 from .models import DESCRIPTION_MAX, Ticket
 from .numbers import counter_of
 from .records import CategoryRecord, IncidentReport, NewTicket, TicketQuery, TicketRecord
@@ -48,9 +49,7 @@ class TicketService:
 
     def open_ticket(self, new: NewTicket, actor: str) -> TicketRecord:
         """Create the ticket; the same number or source again returns the existing one."""
-        if len(new.description) > DESCRIPTION_MAX:
-            raise InvalidRequest(f"description is longer than {DESCRIPTION_MAX} characters",
-                                 length=len(new.description))
+        check_ticket(new)  # nothing longer than its column reaches the database
         try:
             return self._insert(new, actor)
         except IntegrityError:  # a concurrent insert of the same number or call won the race
@@ -94,8 +93,11 @@ class TicketService:
             return [storage.to_record(t) for t in storage.find_tickets(session, query)]
 
     def change_status(self, number: str, target: Status, actor: str, note: str = "",
-                      agency: str | None = None) -> TicketRecord:
-        """Move a ticket along the status machine, with a history line (who, when, note)."""
+                      agency: str | None = None, public_note: str = "") -> TicketRecord:
+        """Move a ticket along the status machine, with a history line (who, when, note).
+
+        ``note`` is internal (agencies, hotline); only ``public_note`` goes out over Open311.
+        """
         with self.sessions.begin() as session:
             ticket = self._ticket(session, number)
             check_transition(Status(ticket.status), target)
@@ -103,7 +105,8 @@ class TicketService:
                 if target is not Status.ASSIGNED:
                     raise InvalidTransition("only an assignment changes the agency")
                 ticket.agency_code = agency
-            storage.add_change(session, ticket, self.clock(), actor, str(target), note)
+            storage.add_change(session, ticket, self.clock(), actor, str(target), note,
+                               xml_safe(public_note.strip()))
             session.flush()
             session.refresh(ticket)
             return storage.to_record(ticket, with_history=True)
@@ -112,8 +115,8 @@ class TicketService:
         """Append the speech-to-text of the caller's recording to the description."""
         with self.sessions.begin() as session:
             ticket = self._ticket(session, number)
-            text = f"[transcript] {transcript.strip()}"
-            ticket.description = f"{ticket.description}\n{text}".strip()[:4000]
+            text = f"[transcript] {xml_safe(transcript).strip()}"
+            ticket.description = f"{ticket.description}\n{text}".strip()[:DESCRIPTION_MAX]
 
     def _ticket(self, session: Session, number: str) -> Ticket:
         ticket = storage.ticket_by_number(session, number)
@@ -159,8 +162,15 @@ class TicketService:
         return escalated
 
     def record_incident(self, report: IncidentReport) -> bool:
-        with self.sessions.begin() as session:
-            return storage.insert_incident(session, report)
+        """Record a 112 call once; False if it was there (also when a concurrent write won)."""
+        try:
+            with self.sessions.begin() as session:
+                return storage.insert_incident(session, report)
+        except IntegrityError:
+            with self.sessions.begin() as session:
+                if storage.incident(session, report.unique_id) is None:
+                    raise
+            return False
 
     def categories(self) -> list[CategoryRecord]:
         with self.sessions.begin() as session:

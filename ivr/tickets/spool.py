@@ -2,30 +2,38 @@
 
 An append-only JSON-lines file, ``<data>/tickets/spool.jsonl``: one line per record, written
 under an exclusive ``flock`` (on ``spool.lock``) and fsync'd before the caller hears the
-number. ``drain`` hands every line to a writer; lines written are dropped and the rest kept by
-replacing the file atomically, still under the lock. The writer must be idempotent (tickets by
-number, incidents by call id): a crash between the database commit and the file replacement
-only means the line is offered again, and written zero more times.
+number. A line torn by a crash is closed with a newline before the next record is appended,
+so it never takes the next ticket with it.
+
+A flush never holds that lock while it talks to the database: ``take`` copies the waiting
+lines out, the desk writes them (each with its own time-out), and ``settle`` removes only the
+lines that landed or were refused, keeping whatever was appended meanwhile. Refused and
+unreadable lines go to ``spool.rejected.jsonl`` with the reason and the time, for a person
+to look at. ``drain.lock`` keeps two flushes (two processes) from running at once. The
+writer must be idempotent (tickets by number, incidents by call id): a crash between the
+database commit and ``settle`` only means the line is offered again, and written zero more
+times. Every file here is 0600, and the folder is fsync'd after each create or rename.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
-from datetime import datetime
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .filelock import exclusive, fsync_dir, open_private, release, replace_durably, try_exclusive
 from .records import IncidentReport, NewTicket
 
 log = logging.getLogger(__name__)
 
 SpoolRecord = NewTicket | IncidentReport
+REASON_MAX = 1000
 
 
 def encode(record: SpoolRecord) -> str:
@@ -49,87 +57,116 @@ def decode(line: str) -> SpoolRecord:
     raise ValueError(f"unknown spool record kind {kind!r}")
 
 
+@dataclass(frozen=True)
+class Spooled:
+    """A waiting record and the exact line it came from (what ``settle`` removes)."""
+
+    line: bytes
+    record: SpoolRecord
+
+
+@dataclass(frozen=True)
+class Rejected:
+    line: bytes
+    reason: str
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The non-blank lines of the file; only ``\\n`` ends a line (JSON may hold U+2028)."""
+    return [line for line in data.split(b"\n") if line.strip()]
+
+
+def parse_lines(lines: Iterable[bytes]) -> tuple[list[Spooled], list[Rejected]]:
+    """(readable records, unreadable lines with the reason) of the spool's lines."""
+    good, bad = [], []
+    for line in lines:
+        try:
+            good.append(Spooled(line, decode(line.decode("utf-8"))))
+        except (ValueError, TypeError, KeyError) as exc:  # UnicodeDecodeError is a ValueError
+            bad.append(Rejected(line, f"unreadable line: {exc}"))
+    return good, bad
+
+
+def remaining(lines: list[bytes], done: Iterable[bytes]) -> list[bytes]:
+    """``lines`` without one occurrence of each line in ``done``, order kept."""
+    left = Counter(done)
+    kept = []
+    for line in lines:
+        if left[line] > 0:
+            left[line] -= 1
+        else:
+            kept.append(line)
+    return kept
+
+
+def rejection_line(rejected: Rejected, at: datetime) -> bytes:
+    body = {"at": at.isoformat(timespec="seconds"), "reason": rejected.reason[:REASON_MAX],
+            "line": rejected.line.decode("utf-8", errors="backslashreplace")}
+    return (json.dumps(body, ensure_ascii=False) + "\n").encode()
+
+
 class Spool:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / "spool.jsonl"
         self.lock_path = folder / "spool.lock"
+        self.drain_lock_path = folder / "drain.lock"
         self.rejected_path = folder / "spool.rejected.jsonl"
 
     def append(self, record: SpoolRecord) -> None:
         """Write one record durably (blocking I/O: call it off the event loop)."""
         line = (encode(record) + "\n").encode()
-        with self._locked():
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        with exclusive(self.lock_path):
+            _append_line(self.path, line)
 
     def records(self) -> list[SpoolRecord]:
         """What is waiting, oldest first (unreadable lines are skipped)."""
-        with self._locked():
-            return [rec for _, rec in self._read()[0]]
+        return [s.record for s in self.take()[0]]
 
-    def drain(self, write: Callable[[SpoolRecord], None]) -> int:
-        """Offer each waiting record to ``write``; keep those from the first failure on.
+    def take(self) -> tuple[list[Spooled], list[Rejected]]:
+        """A copy of what is waiting, and the unreadable lines; the file is left as it is."""
+        with exclusive(self.lock_path):
+            return parse_lines(split_lines(self._read()))
 
-        Returns how many were written. ``write`` raising stops the drain (the database went
-        away again); the exception propagates after the file is brought up to date.
-        """
-        written = 0
-        with self._locked():
-            pending, unreadable = self._read()
-            self._set_aside(unreadable)
-            try:
-                for _line, record in pending:
-                    write(record)
-                    written += 1
-            finally:
-                self._keep([line for line, _ in pending[written:]])
-        return written
-
-    def _read(self) -> tuple[list[tuple[str, SpoolRecord]], list[str]]:
-        """(readable lines with their records, unreadable lines)."""
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return [], []
-        good, bad = [], []
-        for line in lines:
-            if not line.strip():
-                continue
-            try:
-                good.append((line, decode(line)))
-            except (ValueError, TypeError, KeyError) as exc:
-                log.error("ticket spool: unreadable line set aside (%s)", exc)
-                bad.append(line)
-        return good, bad
-
-    def _set_aside(self, lines: list[str]) -> None:
-        """Unreadable lines go to spool.rejected.jsonl for a person to look at."""
-        if not lines:
+    def settle(self, landed: Iterable[bytes], rejected: Iterable[Rejected]) -> None:
+        """Drop the lines written to the database, move the refused ones aside."""
+        landed, rejected = list(landed), list(rejected)
+        if not landed and not rejected:
             return
-        with open(self.rejected_path, "a", encoding="utf-8") as out:
-            out.write("".join(line + "\n" for line in lines))
-            out.flush()
-            os.fsync(out.fileno())
+        with exclusive(self.lock_path):
+            if rejected:
+                now = datetime.now(UTC)
+                _append_line(self.rejected_path,
+                             b"".join(rejection_line(r, now) for r in rejected))
+                log.error("ticket spool: %d records set aside in %s", len(rejected),
+                          self.rejected_path)
+            kept = remaining(split_lines(self._read()), landed + [r.line for r in rejected])
+            replace_durably(self.path, b"".join(line + b"\n" for line in kept))
 
-    def _keep(self, lines: list[str]) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as out:
-            out.write("".join(line + "\n" for line in lines))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, self.path)
+    def try_drain_lock(self) -> int | None:
+        """The drain lock's fd, or None while another flush (another process) runs."""
+        return try_exclusive(self.drain_lock_path)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def release_drain_lock(self, fd: int) -> None:
+        release(fd)
+
+    def _read(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return b""
+
+
+def _append_line(path: Path, data: bytes) -> None:
+    """Append ``data`` and fsync; first close a line a crash left without its newline."""
+    fd, created = open_private(path, os.O_RDWR | os.O_APPEND)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        fsync_dir(path.parent)

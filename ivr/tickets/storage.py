@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES
+from .fields import fit_actor
 from .models import Agency, ApiKey, Category, Holiday, Incident, StatusChange, Ticket
 from .records import (
     CategoryRecord,
@@ -76,19 +77,37 @@ def insert_ticket(session: Session, new: NewTicket, cat: Category, due_at: datet
         recording_path=new.recording_path, media_url=new.media_url, latitude=new.latitude,
         longitude=new.longitude, address=new.address,
         attributes_json=json.dumps(new.attributes, ensure_ascii=False),
-        status=str(Status.RECEIVED), status_note="", created_at=new.received_at,
-        updated_at=new.received_at, due_at=due_at, escalated_at=None)
-    ticket.history.append(StatusChange(at=new.received_at, actor=actor, from_status=None,
-                                       to_status=str(Status.RECEIVED), note=""))
+        status=str(Status.RECEIVED), status_note="", public_note="",
+        created_at=new.received_at, updated_at=new.received_at, due_at=due_at,
+        escalated_at=None)
+    ticket.history.append(StatusChange(at=new.received_at, actor=fit_actor(actor),
+                                       from_status=None, to_status=str(Status.RECEIVED),
+                                       note="", public_note=""))
     session.add(ticket)
     session.flush()
     return ticket
 
 
+def public_note_after(from_status: str, to_status: str, current: str, given: str) -> str:
+    """The ticket's published note after a history line (pure).
+
+    A new public note replaces it; a status change without one clears it (it explained the
+    old status); a line that keeps the status and says nothing public (an escalation, an
+    internal remark) leaves it as it was.
+    """
+    if given:
+        return given
+    return "" if from_status != to_status else current
+
+
 def add_change(session: Session, ticket: Ticket, at: datetime, actor: str, to_status: str,
-               note: str) -> None:
-    ticket.history.append(StatusChange(at=at, actor=actor, from_status=ticket.status,
-                                       to_status=to_status, note=note))
+               note: str, public_note: str = "") -> None:
+    """A history line; ``note`` stays internal, only ``public_note`` is ever published."""
+    ticket.history.append(StatusChange(at=at, actor=fit_actor(actor), from_status=ticket.status,
+                                       to_status=to_status, note=note,
+                                       public_note=public_note))
+    ticket.public_note = public_note_after(ticket.status, to_status, ticket.public_note,
+                                           public_note)
     ticket.status = to_status
     ticket.status_note = note
     ticket.updated_at = at
@@ -148,7 +167,8 @@ def api_key_client(session: Session, key_sha256: str) -> str | None:
 
 
 def to_record(ticket: Ticket, with_history: bool = False) -> TicketRecord:
-    history = tuple(HistoryEntry(h.at, h.actor, h.from_status, h.to_status, h.note)
+    history = tuple(HistoryEntry(h.at, h.actor, h.from_status, h.to_status, h.note,
+                                 h.public_note)
                     for h in ticket.history) if with_history else ()
     return TicketRecord(
         number=ticket.number, token=ticket.token, channel=ticket.channel,
@@ -160,4 +180,4 @@ def to_record(ticket: Ticket, with_history: bool = False) -> TicketRecord:
         recording_path=ticket.recording_path, media_url=ticket.media_url,
         latitude=ticket.latitude, longitude=ticket.longitude, address=ticket.address,
         created_at=ticket.created_at, updated_at=ticket.updated_at, due_at=ticket.due_at,
-        escalated_at=ticket.escalated_at, history=history)
+        escalated_at=ticket.escalated_at, history=history, public_note=ticket.public_note)

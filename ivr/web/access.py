@@ -41,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     # Open311 GeoReport v2: reads are public; its POST checks its own API keys.
     rule(READ | {"POST"}, r"/open311/.*", OPEN),
     rule({"POST"}, r"/logout", OPERATOR),
+    rule({"POST"}, r"/api/v1/me/password", OPERATOR),  # anyone changes their own
     rule(READ, r"/", OPERATOR),
     # The live stream: each client gets only what its role may see (see live.py).
     rule(READ, r"/api/v1/events", OPERATOR),

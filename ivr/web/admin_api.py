@@ -1,8 +1,10 @@
-"""Admin JSON API: IVR flows (check, install, roll back, with the menu tree) and accounts.
+"""Admin JSON API for IVR flows: check, install, roll back, with the menu tree.
 
 Flows go through ``FlowStore``: an edit is checked beside the other flows before it is
 saved, the previous version is kept, and a rollback restores it. Every flow problem comes
-back as ``{"issues": [{"line", "where", "message"}]}`` with status 422.
+back as ``{"issues": [{"line", "where", "message"}]}`` with status 422. The ``{number}`` of
+every route is checked here (1 to 15 digits, else 400) before the store sees it: it becomes
+a file name. Accounts and tokens are in ``account_api.py``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from typing import Any
 from aiohttp import web
 
 from ..flows.loader import FlowError
+from ..flows.store import FlowNumberError
 from ..flows.tree import menu_tree
-from .keys import FLOWS, USERS
-from .users import AccountError
+from .auth import error
+from .inputs import flow_number, json_object
+from .keys import FLOWS
 
 
 def _issues(exc: FlowError) -> web.Response:
@@ -26,10 +30,9 @@ def _issues(exc: FlowError) -> web.Response:
 
 
 async def _text(request: web.Request) -> str:
-    body = await request.json() if request.can_read_body else {}
-    text = body.get("text") if isinstance(body, dict) else None
+    text = (await json_object(request)).get("text")
     if not isinstance(text, str) or not text.strip():
-        raise web.HTTPBadRequest(text='send {"text": "<the flow YAML>"}')
+        return ""
     return text
 
 
@@ -56,12 +59,11 @@ async def list_flows(request: web.Request) -> web.Response:
 
 async def get_flow(request: web.Request) -> web.Response:
     """GET /api/v1/flows/{number}: the YAML in use, its menu tree and installed versions."""
-    return web.json_response(await asyncio.to_thread(_flow_body, request,
-                                                     request.match_info["number"]))
+    return web.json_response(await asyncio.to_thread(_flow_body, request, flow_number(request)))
 
 
-def _checked(request: web.Request, text: str, install: bool) -> dict[str, Any]:
-    store, number = request.app[FLOWS], request.match_info["number"]
+def _checked(request: web.Request, number: str, text: str, install: bool) -> dict[str, Any]:
+    store = request.app[FLOWS]
     source = f"{number}.yaml (web edit)"
     flow = store.install(text, source) if install else store.validate_text(text, source)
     if flow.number != number:
@@ -69,21 +71,26 @@ def _checked(request: web.Request, text: str, install: bool) -> dict[str, Any]:
     return {"number": number, "tree": menu_tree(flow), "installed": install}
 
 
+def _not_this_flow(number: str) -> web.Response:
+    return web.json_response({"error": "flow-number", "message": f"the text is not flow {number}",
+                              "issues": [{"line": None, "where": "number",
+                                          "message": f"this page edits flow {number}",
+                                          "source": number}]}, status=422)
+
+
 async def _check_or_install(request: web.Request, install: bool) -> web.Response:
+    number = flow_number(request)
     text = await _text(request)
-    number = request.match_info["number"]
+    if not text:
+        return error(400, "bad-flow", 'send {"text": "<the flow YAML>"}')
     try:
-        preview = await asyncio.to_thread(_checked, request, text, False)
+        preview = await asyncio.to_thread(_checked, request, number, text, False)
         if install:
-            preview = await asyncio.to_thread(_checked, request, text, True)
+            preview = await asyncio.to_thread(_checked, request, number, text, True)
+    except FlowNumberError as exc:  # the text's own number: not a flow number
+        return error(400, "bad-flow-number", str(exc))
     except FlowError as exc:
-        if not exc.issues:
-            return web.json_response({"error": "flow-number", "message":
-                                      f"the text is not flow {number}", "issues": [
-                                          {"line": None, "where": "number",
-                                           "message": f"this page edits flow {number}",
-                                           "source": number}]}, status=422)
-        return _issues(exc)
+        return _issues(exc) if exc.issues else _not_this_flow(number)
     return web.json_response(preview)
 
 
@@ -99,66 +106,15 @@ async def put_flow(request: web.Request) -> web.Response:
 
 async def rollback_flow(request: web.Request) -> web.Response:
     """POST /api/v1/flows/{number}/rollback: back to the version before the one in use."""
-    number = request.match_info["number"]
+    number = flow_number(request)
     try:
         message = await asyncio.to_thread(request.app[FLOWS].rollback, number)
+    except FlowNumberError as exc:
+        return error(400, "bad-flow-number", str(exc))
     except FlowError as exc:
         return web.json_response({"error": "no-rollback", "message": str(exc)}, status=409)
     body = await asyncio.to_thread(_flow_body, request, number)
     return web.json_response({"message": message, **body})
-
-
-async def list_users(request: web.Request) -> web.Response:
-    """GET /api/v1/users"""
-    users = await asyncio.to_thread(request.app[USERS].users)
-    return web.json_response({"users": [{"username": u.username, "role": str(u.role)}
-                                        for u in users]})
-
-
-async def add_user(request: web.Request) -> web.Response:
-    """POST /api/v1/users {"username", "role", "password"}"""
-    body = await request.json() if request.can_read_body else {}
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="send a JSON object")
-    try:
-        user = await asyncio.to_thread(request.app[USERS].add, str(body.get("username", "")),
-                                       str(body.get("role", "")), str(body.get("password", "")))
-    except AccountError as exc:
-        return web.json_response({"error": exc.error_id, "message": str(exc)}, status=422)
-    return web.json_response({"username": user.username, "role": str(user.role)}, status=201)
-
-
-async def list_tokens(request: web.Request) -> web.Response:
-    """GET /api/v1/tokens: every token issued (never the token itself)."""
-    tokens = await asyncio.to_thread(request.app[USERS].tokens)
-    return web.json_response({"tokens": [
-        {"id": t.id, "username": t.username, "label": t.label,
-         "created_at": t.created_at.isoformat(), "revoked": t.revoked} for t in tokens]})
-
-
-async def issue_token(request: web.Request) -> web.Response:
-    """POST /api/v1/tokens {"username", "label"}: the token is in this reply only."""
-    body = await request.json() if request.can_read_body else {}
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="send a JSON object")
-    try:
-        token_id, token = await asyncio.to_thread(
-            request.app[USERS].issue_token, str(body.get("username", "")),
-            str(body.get("label", "")))
-    except AccountError as exc:
-        return web.json_response({"error": exc.error_id, "message": str(exc)}, status=422)
-    return web.json_response({"id": token_id, "token": token}, status=201)
-
-
-async def revoke_token(request: web.Request) -> web.Response:
-    """DELETE /api/v1/tokens/{id}"""
-    try:
-        token_id = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
-    if not await asyncio.to_thread(request.app[USERS].revoke_token, token_id):
-        raise web.HTTPNotFound()
-    return web.json_response({"id": token_id, "revoked": True})
 
 
 def add_admin_routes(app: web.Application) -> None:
@@ -167,8 +123,3 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_put("/api/v1/flows/{number}", put_flow)
     app.router.add_post("/api/v1/flows/{number}/check", check_flow)
     app.router.add_post("/api/v1/flows/{number}/rollback", rollback_flow)
-    app.router.add_get("/api/v1/users", list_users)
-    app.router.add_post("/api/v1/users", add_user)
-    app.router.add_get("/api/v1/tokens", list_tokens)
-    app.router.add_post("/api/v1/tokens", issue_token)
-    app.router.add_delete("/api/v1/tokens/{id}", revoke_token)

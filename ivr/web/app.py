@@ -1,6 +1,7 @@
 """The aiohttp application: factory, typed keys (``keys.py``), resources and routes.
 
-Access is one middleware (``auth.access_middleware``) checking the table in ``access.py``.
+Access is one middleware (``auth.access_middleware``) checking the table in ``access.py``;
+every response gets the security headers of ``security_headers.py``.
 """
 
 from __future__ import annotations
@@ -21,19 +22,39 @@ from ..db import make_engine
 from ..state import LiveState
 from ..tickets.desk import build_ticket_desk
 from ..tickets.open311 import add_open311_routes, open311_config
+from .account_api import add_account_routes
 from .admin_api import add_admin_routes
-from .auth import Signer, access_middleware
+from .auth import access_middleware
+from .credentials import BasicCache, Credentials
+from .first_admin import ensure_first_admin
 from .health import check_all
-from .keys import ENGINE, FEED, FLOWS, LIVE, LOOKUP, SETTINGS, SIGNER, SOURCE, TICKETS, USERS
-from .live import BoardFeed, BoardSource, RedisBoardSource
+from .keys import (
+    CREDENTIALS,
+    ENGINE,
+    FEED,
+    FLOWS,
+    LIVE,
+    LOOKUP,
+    SETTINGS,
+    SIGNER,
+    SOURCE,
+    STREAMS,
+    TICKETS,
+    USERS,
+)
+from .live import BoardFeed, BoardSource, RedisBoardSource, StreamSlots
 from .live_api import add_live_routes
 from .metrics import metrics
 from .openapi import openapi
 from .operators import add_operator_routes
 from .pages import add_page_routes
+from .passwords import PasswordWork, dummy_hash
 from .reports_api import add_report_routes, keep_escalating
+from .security_headers import use_security_headers
+from .sessions import Signer
+from .throttle import LoginThrottle
 from .ticket_lookup import TicketLookup
-from .users import UserStore, ensure_first_admin
+from .users import UserStore
 
 __all__ = ["ENGINE", "LIVE", "SETTINGS", "TICKETS", "make_app"]
 
@@ -80,21 +101,27 @@ async def _tickets(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    desk.close()  # the desk's thread pools (the engine is the app's, closed by _resources)
 
 
 async def _accounts(app: web.Application) -> AsyncIterator[None]:
-    """Web accounts (and the first admin), the session secret, the flow store."""
+    """Web accounts (and the first admin), password checks, the session secret, the flows."""
     from ..services import flow_store  # services imports this module
 
     settings = app[SETTINGS]
     users = UserStore(app[ENGINE])
+    work = PasswordWork()
     await asyncio.to_thread(users.create_schema)
-    await asyncio.to_thread(ensure_first_admin, users, settings.data_dir, settings.admin_user,
-                            settings.admin_password)
+    await work.run(ensure_first_admin, users, settings.data_dir, settings.admin_user,
+                   settings.admin_password)
+    await work.run(dummy_hash)  # so the first unknown user costs no more than a known one
     app[USERS] = users
+    app[CREDENTIALS] = Credentials(users, work, LoginThrottle(time.monotonic),
+                                   BasicCache(time.monotonic))
     app[SIGNER] = Signer(read_or_create_secret(settings.data_dir, "web_session"))
     app[FLOWS] = flow_store(settings)
     yield
+    work.close()
 
 
 async def _feed(app: web.Application) -> AsyncIterator[None]:
@@ -116,9 +143,11 @@ async def _close_streams(app: web.Application) -> None:
 
 def make_app(settings: Settings, board_source: BoardSource | None = None) -> web.Application:
     """The web app; ``board_source`` replaces redis as the live board's source (tests)."""
-    app = web.Application(middlewares=[access_middleware(lambda r: r.app[USERS],
+    app = web.Application(middlewares=[access_middleware(lambda r: r.app[CREDENTIALS],
                                                          lambda r: r.app[SIGNER])])
     app[SETTINGS] = settings
+    app[STREAMS] = StreamSlots()
+    use_security_headers(app)
     if board_source is not None:
         app[SOURCE] = board_source
     app.cleanup_ctx.extend([_resources, _tickets, _accounts, _feed])
@@ -131,6 +160,7 @@ def make_app(settings: Settings, board_source: BoardSource | None = None) -> web
     add_live_routes(app)
     add_report_routes(app)
     add_admin_routes(app)
+    add_account_routes(app)
     add_operator_routes(app)
     add_open311_routes(app, TICKETS, open311_config(settings))
     return app

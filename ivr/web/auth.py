@@ -1,44 +1,37 @@
-"""Who is asking: signed session cookies, HTTP Basic, API tokens; CSRF; the access middleware.
+"""Who is asking (session cookie, HTTP Basic, API token) and the access middleware.
 
-A session cookie is ``base64(json).hmac`` signed with a secret made on first run
-(``<data_dir>/secrets/web_session_secret``), so every web process accepts every other's
-cookies. The user's role is read from the database on each request: a demoted or removed
-account loses its access at once.
+Session cookies are signed and carry the user's session epoch (``sessions.py``); passwords
+are throttled and checked off the event loop (``credentials.py``). The user's role and
+whether the account is enabled are read from the database on each request: a demoted or
+disabled account loses its access at once.
 
-CSRF: writes made with a session cookie need the session's token (form field ``csrf_token``
-or header ``X-CSRF-Token``). Bearer tokens are never sent by a browser on its own. Browsers
-do cache Basic credentials, so a Basic write must not have a body type a cross-site HTML form
-can send (form-encoded, multipart, text/plain): scripts send JSON, which needs a CORS
-preflight we never grant.
+Writes: every write to a route with a role must not be cross-site and must carry a JSON body
+(or the route's own type) whatever the credentials (``csrf.py``); with a session cookie it
+also needs the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import hashlib
-import hmac
-import json
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from .access import is_api, needed_role
-from .users import User, UserStore
-
-SESSION_COOKIE = "hotline_session"
-LOGIN_COOKIE = "hotline_login"
-SESSION_MAX_AGE_S = 12 * 3600
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-CROSS_SITE_FORM_TYPES = (*FORM_TYPES, "text/plain")
+from .credentials import BadCredentials, Credentials, Throttled
+from .csrf import FORM_TYPES, SAFE_METHODS, Write, write_refusal
+from .inputs import form_of
+from .passwords import Busy
+from .sessions import SESSION_COOKIE, Signer
+from .users import User
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="hotline"'}
 
 
 @dataclass(frozen=True)
@@ -46,39 +39,6 @@ class Identity:
     user: User
     via: str  # session, basic, token
     nonce: str = ""  # the session's, for its CSRF token
-
-
-class Signer:
-    """Signs and checks session cookies and CSRF tokens with one secret."""
-
-    def __init__(self, secret: str) -> None:
-        self.key = secret.encode()
-
-    def _mac(self, text: str) -> str:
-        return hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()
-
-    def session_cookie(self, username: str, now: float) -> str:
-        body = json.dumps({"u": username, "n": secrets.token_hex(8), "t": int(now)})
-        encoded = base64.urlsafe_b64encode(body.encode()).decode()
-        return f"{encoded}.{self._mac(encoded)}"
-
-    def read_session(self, cookie: str, now: float) -> tuple[str, str] | None:
-        """(username, nonce) of a valid, unexpired cookie; None otherwise."""
-        encoded, _, mac = cookie.partition(".")
-        if not hmac.compare_digest(mac, self._mac(encoded)):
-            return None
-        try:
-            body = json.loads(base64.urlsafe_b64decode(encoded.encode()))
-            username, nonce, issued = str(body["u"]), str(body["n"]), float(body["t"])
-        except (ValueError, KeyError, TypeError, binascii.Error):
-            return None
-        return (username, nonce) if 0 <= now - issued <= SESSION_MAX_AGE_S else None
-
-    def csrf_token(self, nonce: str) -> str:
-        return self._mac("csrf|" + nonce)[:40]
-
-    def csrf_ok(self, nonce: str, token: str) -> bool:
-        return bool(nonce) and hmac.compare_digest(self.csrf_token(nonce), token)
 
 
 def basic_credentials(header: str) -> tuple[str, str] | None:
@@ -97,66 +57,83 @@ def bearer_token(header: str) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-class BadCredentials(Exception):
-    """Credentials were given and are wrong: 401 even where the route is open."""
+def address(request: web.Request) -> str:
+    """The TCP peer (behind a proxy: the proxy, so its clients share one address's limit)."""
+    return request.remote or ""
 
 
-async def identify(request: web.Request, users: UserStore, signer: Signer) -> Identity | None:
+async def identify(request: web.Request, credentials: Credentials, signer: Signer
+                   ) -> Identity | None:
     header = request.headers.get("Authorization", "")
     if header:
         basic = basic_credentials(header)
         if basic is not None:
-            user = await asyncio.to_thread(users.authenticate, *basic)
-            if user is None:
-                raise BadCredentials
+            user = await credentials.by_password(address(request), *basic, remember=True)
             return Identity(user, "basic")
         token = bearer_token(header)
         if token is not None:
-            user = await asyncio.to_thread(users.token_user, token)
-            if user is None:
-                raise BadCredentials
-            return Identity(user, "token")
+            return Identity(await credentials.by_token(address(request), token), "token")
     cookie = request.cookies.get(SESSION_COOKIE)
     session = signer.read_session(cookie, time.time()) if cookie else None
     if session is None:
         return None
-    user = await asyncio.to_thread(users.user, session[0])
-    return Identity(user, "session", session[1]) if user else None
+    found = await credentials.by_session(session)
+    return Identity(found, "session", session.nonce) if found else None
 
 
-async def _csrf_ok(request: web.Request, identity: Identity, signer: Signer) -> bool:
-    if request.method in SAFE_METHODS or identity.via == "token":
+def write_of(request: web.Request) -> Write:
+    """The headers ``csrf.write_refusal`` decides on."""
+    return Write(request.method, request.path, request.headers.get("Host", ""),
+                 request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"),
+                 request.content_type if "Content-Type" in request.headers else None,
+                 request.body_exists, request.headers.get("X-Forwarded-Host", ""))
+
+
+async def _csrf_token_ok(request: web.Request, identity: Identity, signer: Signer) -> bool:
+    if request.method in SAFE_METHODS or identity.via != "session":
         return True
-    if identity.via == "basic":
-        return request.content_type not in CROSS_SITE_FORM_TYPES
     token = request.headers.get("X-CSRF-Token", "")
     if not token and request.content_type in FORM_TYPES:
-        token = str((await request.post()).get("csrf_token", ""))
+        token = str((await form_of(request)).get("csrf_token", ""))
     return signer.csrf_ok(identity.nonce, token)
 
 
+def error(status: int, error_id: str, message: str,
+          headers: dict[str, str] | None = None) -> web.Response:
+    """The API's error body: ``{"error": id, "message": text}``."""
+    return web.json_response({"error": error_id, "message": message}, status=status,
+                             headers=headers)
+
+
 def refuse(request: web.Request, status: int, error_id: str, message: str) -> web.Response:
-    headers = {"WWW-Authenticate": 'Basic realm="hotline"'} if status == 401 else {}
     if is_api(request.path) or status != 401:
-        return web.json_response({"error": error_id, "message": message}, status=status,
-                                 headers=headers)
-    raise web.HTTPSeeOther(f"/login?next={request.path_qs}")
+        return error(status, error_id, message, BASIC_CHALLENGE if status == 401 else None)
+    raise web.HTTPSeeOther("/login?" + urlencode({"next": request.path_qs}, safe="/"))
 
 
-def access_middleware(users_of: Callable[[web.Request], UserStore],
+def credential_error(exc: Exception) -> web.Response:
+    """A script's credentials failed: an answer, never the login page."""
+    if isinstance(exc, Throttled):
+        return error(429, "too-many-failures", "too many failed logins; try again later",
+                     {"Retry-After": str(exc.retry_after_s)})
+    if isinstance(exc, Busy):
+        return error(503, "busy", "too many logins at once; try again",
+                     {"Retry-After": "1"})
+    return error(401, "bad-credentials", "wrong user, password or token", BASIC_CHALLENGE)
+
+
+def access_middleware(credentials_of: Callable[[web.Request], Credentials],
                       signer_of: Callable[[web.Request], Signer]) -> Any:
-    """Every request passes here: who is it, may they, and (for writes) is the form ours."""
+    """Every request passes here: who is it, may they, and (for writes) is it theirs."""
 
     @web.middleware
     async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
         needed = needed_role(request.method, request.path)
         signer = signer_of(request)
         try:
-            identity = await identify(request, users_of(request), signer)
-        except BadCredentials:  # a script's credentials: an answer, never the login page
-            return web.json_response({"error": "bad-credentials", "message": "wrong user, "
-                                      "password or token"}, status=401,
-                                     headers={"WWW-Authenticate": 'Basic realm="hotline"'})
+            identity = await identify(request, credentials_of(request), signer)
+        except (BadCredentials, Throttled, Busy) as exc:
+            return credential_error(exc)
         if identity is not None:
             request[IDENTITY] = identity
         if needed is None:
@@ -165,7 +142,10 @@ def access_middleware(users_of: Callable[[web.Request], UserStore],
             return refuse(request, 401, "login-required", "log in or send credentials")
         if not identity.user.role.allows(needed):
             return refuse(request, 403, "forbidden", f"this needs the {needed} role")
-        if not await _csrf_ok(request, identity, signer):
+        refusal = write_refusal(write_of(request), identity.via)
+        if refusal is not None:
+            return error(refusal.status, refusal.error_id, refusal.message)
+        if not await _csrf_token_ok(request, identity, signer):
             return refuse(request, 403, "csrf", "missing or wrong CSRF token; reload the page")
         return await handler(request)
 

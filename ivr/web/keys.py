@@ -9,8 +9,9 @@ from ..config import Settings
 from ..flows.store import FlowStore
 from ..state import LiveState
 from ..tickets.desk import TicketDesk
-from .auth import Signer
-from .live import BoardFeed, BoardSource
+from .credentials import Credentials
+from .live import BoardFeed, BoardSource, StreamSlots
+from .sessions import Signer
 from .ticket_lookup import TicketLookup
 from .users import UserStore
 
@@ -24,3 +25,5 @@ SOURCE = web.AppKey("board_source", BoardSource)
 FEED = web.AppKey("feed", BoardFeed)
 LOOKUP = web.AppKey("ticket_lookup", TicketLookup)
 FLOWS = web.AppKey("flows", FlowStore)
+CREDENTIALS = web.AppKey("credentials", Credentials)
+STREAMS = web.AppKey("streams", StreamSlots)

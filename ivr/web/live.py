@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
@@ -19,6 +20,8 @@ from redis.exceptions import RedisError
 from ..state import BOARD_CHANNEL, LiveState
 
 log = logging.getLogger(__name__)
+
+MAX_STREAMS_PER_USER = 5
 
 
 class BoardSource(Protocol):
@@ -89,3 +92,28 @@ class BoardFeed:
         self.closed = True
         async with self._changed:
             self._changed.notify_all()
+
+
+class StreamSlots:
+    """The live event streams each user has open, at most ``limit`` at once.
+
+    One more is refused (429) and the open ones are kept: a wall screen that is live stays
+    live. Closing the oldest instead would loop: the browser reconnects the closed one at
+    once, which closes the next, and so on. A slot is given back when its stream ends, which
+    the server notices at the next write after the browser left (15 s at most).
+    """
+
+    def __init__(self, limit: int = MAX_STREAMS_PER_USER) -> None:
+        self.limit = limit
+        self.open: Counter[str] = Counter()
+
+    def take(self, username: str) -> bool:
+        if self.open[username] >= self.limit:
+            return False
+        self.open[username] += 1
+        return True
+
+    def give_back(self, username: str) -> None:
+        self.open[username] -= 1
+        if self.open[username] <= 0:
+            del self.open[username]

@@ -3,7 +3,8 @@
 ``GET /api/v1/events?want=board`` (supervisors) sends ``event: board`` with the wallboard's
 figures on every change; ``?want=console`` (anyone logged in) sends ``event: console`` when
 the call offered to this user (queue member name = user name) changes. A comment line every
-15 s keeps proxies from closing the stream.
+15 s keeps proxies from closing the stream. Each user may have ``MAX_STREAMS_PER_USER`` (5)
+streams open; one more is refused with 429 (see ``live.StreamSlots``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from aiohttp import web
 
 from ..stats.queue_day import thresholds
 from ..tickets.errors import TicketError
-from .auth import current
-from .keys import FEED, LOOKUP, SETTINGS, TICKETS
+from .auth import current, error
+from .inputs import json_object
+from .keys import FEED, LOOKUP, SETTINGS, STREAMS, TICKETS
 from .ticket_lookup import ticket_json
 from .users import Role
 from .wallboard import wallboard_view
@@ -66,12 +68,19 @@ async def events(request: web.Request) -> web.StreamResponse:
     if want == "board" and not identity.user.role.allows(Role.SUPERVISOR):
         return web.json_response({"error": "forbidden", "message": "the board is for "
                                   "supervisors"}, status=403)
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                           "Cache-Control": "no-cache",
-                                           "X-Accel-Buffering": "no"})
-    await response.prepare(request)
-    with contextlib.suppress(ConnectionResetError):  # the browser left the page
-        await _stream(request, response, want, identity.user.username)
+    name, slots = identity.user.username, request.app[STREAMS]
+    if not slots.take(name):
+        return error(429, "too-many-streams", f"at most {slots.limit} live pages per user; "
+                     "close one", {"Retry-After": str(int(KEEPALIVE_S))})
+    try:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                               "Cache-Control": "no-cache",
+                                               "X-Accel-Buffering": "no"})
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionResetError):  # the browser left the page
+            await _stream(request, response, want, name)
+    finally:
+        slots.give_back(name)
     return response
 
 
@@ -114,9 +123,7 @@ async def get_ticket(request: web.Request) -> web.Response:
 
 async def change_status(request: web.Request) -> web.Response:
     """POST /api/v1/tickets/{number}/status  {"status": "in_progress", "note": "..."}"""
-    body = await request.json() if request.can_read_body else {}
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="send a JSON object")
+    body = await json_object(request)
     actor = "web:" + current(request).user.username
     try:
         record = await request.app[LOOKUP].change_status(

@@ -1,7 +1,8 @@
 """GET /api/openapi.json: the JSON API described in OpenAPI 3.1, from one table of operations.
 
 Each operation names the least role it needs (the same as ``access.RULES``; a unit test
-checks they agree and that every /api/ route of the app is described).
+checks they agree and that every /api/ route of the app is described). Writes take JSON
+bodies (the roster CSV excepted) and are refused when cross-site (``csrf.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
      "abandon rate; abandoned callers; operators and time in state"),
     ("get", "/api/v1/events", "operator",
      "Server-sent events: ?want=board (supervisor, event 'board' = the wallboard body) or "
-     "?want=console (event 'console' = the console body)"),
+     "?want=console (event 'console' = the console body); at most 5 streams open per user, "
+     "one more is 429"),
     ("get", "/api/v1/console", "operator",
      "The queue call offered to me (ringing/connected), its ticket, the caller's tickets"),
     ("get", "/api/v1/tickets", "operator", "Tickets of a caller: ?caller=NUMBER"),
@@ -26,7 +28,8 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("post", "/api/v1/tickets/{number}/status", "operator",
      'Change a ticket\'s status with a note: {"status": "in_progress", "note": "..."}'),
     ("get", "/api/v1/reports/escalations", "supervisor",
-     "Overdue and due-soon tickets per agency (?hours=H, default IVR_TICKET_DUE_SOON_HOURS); "
+     "Overdue and due-soon tickets per agency (?hours=H, 0 to 8784, default "
+     "IVR_TICKET_DUE_SOON_HOURS); "
      "the web service also escalates them to each agency's supervisor every minute"),
     ("get", "/api/v1/reports/calls", "supervisor",
      "Calls offered, answered, abandoned, service level (15 s, 20 s, IVR_SERVICE_LEVEL_SECONDS) "
@@ -48,14 +51,35 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("post", "/api/v1/flows/{number}/check", "admin",
      "Check a flow without saving; 200 with the menu tree, or 422"),
     ("post", "/api/v1/flows/{number}/rollback", "admin", "Back to the previous version"),
-    ("get", "/api/v1/users", "admin", "Web accounts"),
+    ("get", "/api/v1/users", "admin", "Web accounts, with whether each is enabled"),
     ("post", "/api/v1/users", "admin", 'Add an account: {"username", "role", "password"}'),
+    ("post", "/api/v1/users/{username}/disable", "admin",
+     "Disable an account: its sessions end and its API tokens are revoked; 409 for the last "
+     "enabled admin"),
+    ("post", "/api/v1/users/{username}/enable", "admin",
+     "Enable an account again (its revoked tokens stay revoked)"),
+    ("post", "/api/v1/users/{username}/password", "admin",
+     'Set a user\'s password: {"password"}; their sessions end'),
+    ("post", "/api/v1/me/password", "operator",
+     'Change my own password: {"old_password", "new_password"}; my other sessions end '
+     "(a session caller gets a new cookie); 403 for a wrong old password"),
     ("get", "/api/v1/tokens", "admin", "API tokens issued (not the tokens)"),
     ("post", "/api/v1/tokens", "admin",
      'Issue a token for a user: {"username", "label"}; shown once'),
     ("delete", "/api/v1/tokens/{id}", "admin", "Revoke a token"),
     ("get", "/api/openapi.json", "", "This document"),
 )
+
+
+WRITE_RESPONSES = {
+    "400": {"description": "the body is not a JSON object (or a value is out of range)"},
+    "415": {"description": "a body of a type this operation does not take"},
+}
+ROLE_RESPONSES = {
+    "401": {"description": "not logged in, or wrong credentials"},
+    "429": {"description": "too many failed logins from this address or for this user; "
+                           "see Retry-After"},
+}
 
 
 def _operation(method: str, path: str, role: str, summary: str) -> dict[str, Any]:
@@ -65,17 +89,20 @@ def _operation(method: str, path: str, role: str, summary: str) -> dict[str, Any
         "responses": {"200": {"description": "OK"}},
     }
     if role:
-        operation["responses"].update({"401": {"description": "not logged in"},
-                                       "403": {"description": f"needs the {role} role"}})
+        operation["responses"].update({**ROLE_RESPONSES, "403": {"description": (
+            f"needs the {role} role; or a write that is cross-site, lacks the session's "
+            "CSRF token or has a form or text/plain body")}})
     else:
         operation["security"] = []
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
     if params:
         operation["parameters"] = [{"name": p, "in": "path", "required": True,
                                     "schema": {"type": "string"}} for p in params]
-    if method in ("post", "put"):
-        operation["requestBody"] = {"content": {"application/json": {"schema": {
-            "type": "object"}}}, "required": False}
+    if method in ("post", "put", "delete"):
+        media = "text/csv" if path.endswith(".csv") else "application/json"
+        operation["requestBody"] = {"content": {media: {"schema": {
+            "type": "string" if media == "text/csv" else "object"}}}, "required": False}
+        operation["responses"].update(WRITE_RESPONSES)
     return operation
 
 

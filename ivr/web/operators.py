@@ -19,6 +19,7 @@ from ..roster.desk import OperatorDesk, RosterDomainError
 from ..roster.model import RosterError, on_shift, validate
 from ..roster.pauses import PauseDesk
 from ..roster.store import RosterStore, to_json
+from .inputs import bad_input, json_object
 
 DESK = web.AppKey("operator_desk", OperatorDesk)
 CSV_TYPE = "text/csv"
@@ -36,8 +37,7 @@ async def list_operators(request: web.Request) -> web.Response:
 
 async def pause(request: web.Request) -> web.Response:
     """POST /api/v1/operators/{username}/pause  {"reason": "lunch"}"""
-    body = await request.json() if request.can_read_body else {}
-    reason = str(body.get("reason", "")) if isinstance(body, dict) else ""
+    reason = str((await json_object(request)).get("reason", ""))
     username = request.match_info["username"]
     try:
         await request.app[DESK].pause(username, reason)
@@ -78,7 +78,11 @@ async def put_roster_csv(request: web.Request) -> web.Response:
     """PUT /api/v1/roster.csv: replace the dates in the CSV; 422 names each bad line."""
     store = request.app[DESK].store
     try:
-        roster = import_csv(store.load(), await request.text())
+        text = (await request.read()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise bad_input("bad-roster-csv", "the CSV is not UTF-8") from None
+    try:
+        roster = import_csv(store.load(), text)
     except CsvError as exc:
         return web.json_response({"error": "bad-roster-csv", "message": "roster unchanged",
                                   "problems": [{"line": line, "reason": reason}

@@ -13,62 +13,103 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from string import Template
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .auth import LOGIN_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE_S, csrf_for, current
-from .keys import SETTINGS, SIGNER, USERS
-from .users import Role
+from .auth import address, csrf_for, current
+from .credentials import BadCredentials, Throttled
+from .inputs import Form, form_of
+from .keys import CREDENTIALS, SETTINGS, SIGNER, USERS
+from .passwords import Busy
+from .sessions import LOGIN_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE_S
+from .users import Role, User
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 HOME = {Role.ADMIN: "/admin/flows", Role.SUPERVISOR: "/wallboard", Role.OPERATOR: "/console"}
 
 
-def render(name: str, **values: str) -> web.Response:
+def render(name: str, status: int = 200, **values: str) -> web.Response:
     text = Template((TEMPLATES / name).read_text(encoding="utf-8"))
     body = text.safe_substitute({k: html.escape(v) for k, v in values.items()})
-    return web.Response(text=body, content_type="text/html",
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+    return web.Response(text=body, content_type="text/html", status=status,
+                        headers={"Cache-Control": "no-store"})
 
 
-def _safe_next(target: str) -> str:
-    """Only paths on this site (no //host, no scheme): no open redirect after login."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+def safe_next(target: str) -> str:
+    """Where to go after login: a path on this site, else ``/`` (no open redirect).
+
+    Browsers drop tabs and newlines from URLs and read a backslash as ``/``, so ``/%09/evil``
+    (a tab once decoded) and ``/%5Cevil`` would leave the site: any control character or
+    backslash is refused, and what is left must have no scheme, no host and a path that
+    starts with exactly one ``/``.
+    """
+    if not target.isprintable() or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    one_slash = parts.path.startswith("/") and not parts.path.startswith("//")
+    return target if one_slash and not parts.scheme and not parts.netloc else "/"
 
 
-async def login_page(request: web.Request, error: str = "") -> web.Response:
+def set_session(response: web.StreamResponse, request: web.Request, user: User) -> None:
+    """The session cookie for ``user`` under their current session epoch."""
+    response.set_cookie(SESSION_COOKIE, request.app[SIGNER].session_cookie(
+        user.username, user.epoch, time.time()), httponly=True, samesite="Lax",
+        max_age=SESSION_MAX_AGE_S, secure=request.app[SETTINGS].web_secure_cookies)
+
+
+async def login_page(request: web.Request, error: str = "", status: int = 200,
+                     retry_after: str = "", target: str | None = None) -> web.Response:
+    """GET /login[?next=PATH]; shown again (with ``error``) when a login fails."""
     nonce = request.cookies.get(LOGIN_COOKIE) or secrets.token_hex(8)
-    response = render("login.html", csrf=request.app[SIGNER].csrf_token("login|" + nonce),
-                      next=_safe_next(request.query.get("next", "/")), error=error)
+    target = request.query.get("next", "/") if target is None else target
+    response = render("login.html", status=status,
+                      csrf=request.app[SIGNER].csrf_token("login|" + nonce),
+                      next=safe_next(target), error=error)
     response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="Strict", max_age=3600)
-    if error:
-        response.set_status(401)
+    if retry_after:
+        response.headers["Retry-After"] = retry_after
     return response
+
+
+async def _checked_user(request: web.Request, form: Form) -> User | web.Response:
+    """The user the form names, or the login page again saying why not."""
+    target = str(form.get("next", "/"))
+    try:
+        return await request.app[CREDENTIALS].by_password(
+            address(request), str(form.get("username", "")), str(form.get("password", "")))
+    except BadCredentials:
+        return await login_page(request, "Wrong user name or password.", 401, target=target)
+    except Throttled as exc:
+        wait = str(exc.retry_after_s)
+        return await login_page(request, f"Too many failed logins; try again in {wait} s.",
+                                429, wait, target)
+    except Busy:
+        return await login_page(request, "Too many logins at once; try again.", 503, "1",
+                                target)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
     """POST /login (form: username, password, csrf_token, next)."""
-    form = await request.post()
+    form = await form_of(request)
     nonce = request.cookies.get(LOGIN_COOKIE, "")
     if not request.app[SIGNER].csrf_ok("login|" + nonce if nonce else "",
                                        str(form.get("csrf_token", ""))):
-        return await login_page(request, "The form expired; please try again.")
-    user = await asyncio.to_thread(request.app[USERS].authenticate,
-                                   str(form.get("username", "")), str(form.get("password", "")))
-    if user is None:
-        return await login_page(request, "Wrong user name or password.")
-    target = _safe_next(str(form.get("next", "/")))
+        return await login_page(request, "The form expired; please try again.", 401)
+    user = await _checked_user(request, form)
+    if isinstance(user, web.Response):
+        return user
+    target = safe_next(str(form.get("next", "/")))
     response = web.HTTPSeeOther(HOME[user.role] if target == "/" else target)
-    response.set_cookie(SESSION_COOKIE, request.app[SIGNER].session_cookie(user.username,
-                                                                           time.time()),
-                        httponly=True, samesite="Lax", max_age=SESSION_MAX_AGE_S,
-                        secure=request.app[SETTINGS].web_secure_cookies)
+    set_session(response, request, user)
     response.del_cookie(LOGIN_COOKIE)
     raise response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
+    """POST /logout: this user's session epoch moves on, ending their cookies everywhere."""
+    await asyncio.to_thread(request.app[USERS].end_sessions, current(request).user.username)
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE)
     raise response

@@ -12,12 +12,14 @@ from aiohttp import web
 
 from ..tickets.desk import TicketDesk
 from ..tickets.escalation import EscalationReport
+from .inputs import query_float
 from .keys import SETTINGS, TICKETS
 from .reports_pages import add_reports_routes
 
 log = logging.getLogger(__name__)
 
 ESCALATE_EVERY_S = 60.0
+MAX_WINDOW_HOURS = 24 * 366  # a due-soon window of a year; beyond is a typo (or inf)
 
 
 def report_json(report: EscalationReport) -> dict[str, Any]:
@@ -34,12 +36,8 @@ def report_json(report: EscalationReport) -> dict[str, Any]:
 
 async def escalations(request: web.Request) -> web.Response:
     """GET /api/v1/reports/escalations[?hours=H]: overdue and due-soon tickets per agency."""
-    default = request.app[SETTINGS].ticket_due_soon_hours
-    try:
-        hours = float(request.query.get("hours", default))
-    except ValueError:
-        return web.json_response({"error": "bad-hours", "message": "hours must be a number"},
-                                 status=400)
+    hours = query_float(request, "hours", request.app[SETTINGS].ticket_due_soon_hours, 0,
+                        MAX_WINDOW_HOURS)
     desk = request.app[TICKETS]
     report = await asyncio.to_thread(desk.service.escalation_report, timedelta(hours=hours))
     return web.json_response(report_json(report))

@@ -200,7 +200,7 @@ def _page(request: web.Request, period: Period | None, sections: str,
     body = text.safe_substitute({**{k: html.escape(v) for k, v in values.items()},
                                  "sections": sections})
     return web.Response(text=body, content_type="text/html", status=status,
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+                        headers={"Cache-Control": "no-store"})
 
 
 async def _call_store(app: web.Application) -> AsyncIterator[None]:

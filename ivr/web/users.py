@@ -1,30 +1,44 @@
 """Web accounts: operators, supervisors and admins, their hashed passwords and API tokens.
 
 The tables live in the hotline's database beside the tickets, created with ``create_all``
-(they are the web's own, outside the tickets' Alembic history). Passwords are hashed with
-scrypt from the standard library; API tokens are stored as SHA-256 digests and shown once.
+(they are the web's own, outside the tickets' Alembic history); ``create_schema`` also adds
+``session_epoch`` in place to a database made before it existed. Passwords are hashed with
+scrypt (``passwords.py``); API tokens are stored as SHA-256 digests and shown once.
+
+Each account has a session epoch: a session cookie names the epoch it was issued under and is
+refused once the epoch has moved on. Logging out, a password change and disabling an account
+move it on, so every earlier cookie of that user stops working in every web process at once.
 All methods are blocking: the web edge runs them in worker threads.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 
-from sqlalchemy import Boolean, DateTime, Engine, ForeignKey, Integer, String, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from .passwords import check_nobody, check_password, hash_password, needs_rehash
 
 log = logging.getLogger(__name__)
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD = 8
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
@@ -47,12 +61,25 @@ class AccountError(ValueError):
     """A bad username, role or password; the message is safe to show."""
 
     error_id = "bad-account"
+    status = 422
+
+
+class NoSuchUser(AccountError):
+    error_id = "no-such-user"
+    status = 404
+
+
+class LastAdmin(AccountError):
+    error_id = "last-admin"
+    status = 409
 
 
 @dataclass(frozen=True)
 class User:
     username: str
     role: Role
+    epoch: int = 0  # the session epoch; cookies of other epochs are refused
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -76,6 +103,7 @@ class WebUser(WebBase):
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class WebApiToken(WebBase):
@@ -88,38 +116,53 @@ class WebApiToken(WebBase):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    """``scrypt$N$r$p$salt$hash`` (hex), the parameters kept so they can change later."""
-    salt = salt if salt is not None else os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        mine = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r),
-                              p=int(p))
-    except ValueError:
-        return False
-    return hmac.compare_digest(mine.hex(), digest)
-
-
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
 
 
 def check_new_account(username: str, role: str, password: str) -> Role:
     if not username or len(username) > 64 or not set(username) <= USERNAME_CHARS:
         raise AccountError("a username is 1-64 of a-z, 0-9, '.', '_', '-'")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+    check_new_password(password)
     try:
         return Role(role)
     except ValueError:
         raise AccountError(f"role is one of {', '.join(Role)}") from None
+
+
+def _user(row: WebUser) -> User:
+    return User(row.username, Role(row.role), row.session_epoch or 0, bool(row.active))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _column_names(engine: Engine) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns("web_users")}
+
+
+def add_session_epoch_column(engine: Engine) -> None:
+    """Databases made before session epochs lack the column: add it in place.
+
+    Temporary, until the web's tables join one Alembic history; two web processes starting
+    together may both try, so a failure is fine when the column is there afterwards.
+    """
+    if "session_epoch" in _column_names(engine):
+        return
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE web_users ADD COLUMN session_epoch INTEGER "
+                                    "NOT NULL DEFAULT 0"))
+        log.info("web_users: added the session_epoch column")
+    except (OperationalError, ProgrammingError):
+        if "session_epoch" not in _column_names(engine):
+            raise
 
 
 class UserStore:
@@ -129,28 +172,38 @@ class UserStore:
 
     def create_schema(self) -> None:
         WebBase.metadata.create_all(self.engine)
+        add_session_epoch_column(self.engine)
 
     def add(self, username: str, role: str, password: str) -> User:
         checked = check_new_account(username, role, password)
         try:
             with self.sessions.begin() as session:
                 session.add(WebUser(username=username, role=str(checked),
-                                    password_hash=hash_password(password),
-                                    created_at=datetime.now(UTC).replace(tzinfo=None)))
+                                    password_hash=hash_password(password), created_at=_now(),
+                                    session_epoch=0))
         except IntegrityError:
             raise AccountError(f"user {username} exists") from None
         return User(username, checked)
 
-    def user(self, username: str) -> User | None:
+    def _row(self, session: Session, username: str) -> WebUser | None:
+        return session.scalars(select(WebUser).where(WebUser.username == username)).first()
+
+    def account(self, username: str) -> User | None:
+        """The account, enabled or not."""
         with self.sessions.begin() as session:
-            row = session.scalars(select(WebUser).where(WebUser.username == username)).first()
-            return User(row.username, Role(row.role)) if row and row.active else None
+            row = self._row(session, username)
+            return _user(row) if row else None
+
+    def user(self, username: str) -> User | None:
+        """The account if it may be used (not disabled)."""
+        found = self.account(username)
+        return found if found and found.active else None
 
     def users(self) -> list[User]:
+        """Every account, disabled ones too (an admin enables them again)."""
         with self.sessions.begin() as session:
-            rows = session.scalars(select(WebUser).where(WebUser.active).order_by(
-                WebUser.username))
-            return [User(r.username, Role(r.role)) for r in rows]
+            return [_user(r) for r in session.scalars(select(WebUser).order_by(
+                WebUser.username))]
 
     def has_admin(self) -> bool:
         with self.sessions.begin() as session:
@@ -158,23 +211,71 @@ class UserStore:
                 WebUser.role == str(Role.ADMIN), WebUser.active)).first() is not None
 
     def authenticate(self, username: str, password: str) -> User | None:
+        """The user when the password is theirs and the account enabled; one scrypt run
+        either way, so an unknown name answers as slowly as a known one."""
         with self.sessions.begin() as session:
-            row = session.scalars(select(WebUser).where(WebUser.username == username)).first()
-            if row is None or not row.active:
-                check_password(password, hash_password("timing"))  # same cost either way
+            row = self._row(session, username)
+            if row is None:
+                check_nobody(password)
                 return None
-            if not check_password(password, row.password_hash):
+            if not check_password(password, row.password_hash) or not row.active:
                 return None
-            return User(row.username, Role(row.role))
+            if needs_rehash(row.password_hash):
+                row.password_hash = hash_password(password)
+            return _user(row)
+
+    def _bump(self, session: Session, username: str, **values: object) -> None:
+        session.execute(update(WebUser).where(WebUser.username == username).values(
+            session_epoch=WebUser.session_epoch + 1, **values))
+
+    def end_sessions(self, username: str) -> None:
+        """Every session cookie of the user stops working (log out everywhere)."""
+        with self.sessions.begin() as session:
+            self._bump(session, username)
+
+    def set_password(self, username: str, password: str) -> User:
+        """A new password; the user's sessions end (API tokens stay: revoke them apart)."""
+        check_new_password(password)
+        digest = hash_password(password)
+        with self.sessions.begin() as session:
+            if self._row(session, username) is None:
+                raise NoSuchUser(f"no user {username}")
+            self._bump(session, username, password_hash=digest)
+        return self._must(username)
+
+    def set_active(self, username: str, active: bool) -> User:
+        """Enable or disable; disabling ends the sessions and revokes the user's tokens.
+
+        The last enabled admin cannot be disabled: nobody could enable anyone again.
+        """
+        with self.sessions.begin() as session:
+            row = self._row(session, username)
+            if row is None:
+                raise NoSuchUser(f"no user {username}")
+            if not active and row.role == str(Role.ADMIN) and row.active and session.scalars(
+                    select(WebUser.id).where(WebUser.role == str(Role.ADMIN), WebUser.active,
+                                             WebUser.username != username)).first() is None:
+                raise LastAdmin("the last enabled admin cannot be disabled")
+            self._bump(session, username, active=active)
+            if not active:
+                session.execute(update(WebApiToken).where(
+                    WebApiToken.username == username).values(revoked=True))
+        return self._must(username)
+
+    def _must(self, username: str) -> User:
+        found = self.account(username)
+        if found is None:
+            raise NoSuchUser(f"no user {username}")
+        return found
 
     def issue_token(self, username: str, label: str) -> tuple[int, str]:
         """A new API token for ``username``: (its id, the token, shown only this once)."""
         if self.user(username) is None:
-            raise AccountError(f"no user {username}")
+            raise NoSuchUser(f"no user {username}")
         token = "hl_" + secrets.token_urlsafe(32)
         with self.sessions.begin() as session:
             row = WebApiToken(digest=token_digest(token), username=username, label=label[:200],
-                              created_at=datetime.now(UTC).replace(tzinfo=None))
+                              created_at=_now())
             session.add(row)
             session.flush()
             return row.id, token
@@ -199,35 +300,3 @@ class UserStore:
                 return False
             row.revoked = True
             return True
-
-
-def ensure_first_admin(store: UserStore, data_dir: Path, username: str, password: str) -> None:
-    """Make the first admin when there is none: from the settings, else with a new password.
-
-    A generated password is logged once and kept 0600 in secrets/initial_admin_password.
-    """
-    if store.has_admin():
-        return
-    generated = not password
-    password = password or secrets.token_urlsafe(12)
-    try:
-        store.add(username or "admin", str(Role.ADMIN), password)
-    except AccountError as exc:
-        if "exists" in str(exc):  # another web process made it a moment ago
-            return
-        raise
-    if generated:
-        _write_once(data_dir / "secrets" / "initial_admin_password", password)
-        log.warning("first web admin created: user %s, password %s (also in %s; change it)",
-                    username or "admin", password,
-                    data_dir / "secrets" / "initial_admin_password")
-    else:
-        log.info("first web admin %s created from the settings", username or "admin")
-
-
-def _write_once(path: Path, value: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(value + "\n")

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from ivr.agi.channel import AgiChannel
-from ivr.agi.protocol import AgiCommandError, AgiHangup
+from ivr.agi.protocol import AgiCommandError, AgiHangup, AgiHeaderError
 from ivr.agi.server import MAX_HEADER_LINES, FastAgiServer, read_headers
 
 HEADERS = (
@@ -78,7 +78,7 @@ async def test_read_headers_eof_before_blank_line_raises(data: bytes) -> None:
 
 async def test_read_headers_gives_up_on_endless_headers() -> None:
     data = b"agi_x: y\n" * (MAX_HEADER_LINES + 1) + b"\n"
-    with pytest.raises(EOFError, match="too many"):
+    with pytest.raises(AgiHeaderError, match="too many"):
         await read_headers(fed_reader(data))
 
 

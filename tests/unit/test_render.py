@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from ivr import dialplan_vars
-from ivr.config import Settings, load_settings
+from ivr.config import ConfigError, Settings, load_settings
 from ivr.dialplan_vars import HOTLINE_QUEUE, HOTLINE_SERVICE
 from ivr.runtime.render import (
     RenderError,
+    ami_permit,
     copy_prompts,
     project_root,
     render_asterisk_config,
@@ -124,7 +125,48 @@ def test_manager_binds_the_ami_host_with_the_secret(etc: Path) -> None:
     assert re.search(r"^port = 5038$", manager, flags=re.MULTILINE)
     assert "[hotline]" in manager
     assert f"secret = {SECRET}\n" in manager
-    assert "permit = 127.0.0.1/255.255.255.255" in manager
+    assert "permit = 127.0.0.0/8,::1/128\n" in manager
+
+
+def test_manager_denies_every_other_address_and_grants_only_the_queue_classes(
+        etc: Path) -> None:
+    manager = (etc / "manager.conf").read_text()
+    assert re.findall(r"^deny = (.*)$", manager, flags=re.MULTILINE) == [
+        "0.0.0.0/0.0.0.0", "::/0"]
+    assert re.findall(r"^write = (.*)$", manager, flags=re.MULTILINE) == ["agent"]
+    read = re.findall(r"^read = (.*)$", manager, flags=re.MULTILINE)
+    assert read == ["agent,system,dtmf"]
+    assert "0.0.0.0/0.0.0.0" not in re.findall(r"^permit = (.*)$", manager, re.MULTILINE)[0]
+
+
+@pytest.mark.parametrize(("environ", "permit"), [
+    ({}, "127.0.0.0/8,::1/128"),
+    ({"IVR_AMI_HOST": "127.0.0.2"}, "127.0.0.0/8,::1/128"),
+    ({"IVR_AMI_HOST": "0.0.0.0"}, "127.0.0.0/8,::1/128"),
+    # Binding AMI to a LAN address lets this host in by that address, nobody else.
+    ({"IVR_AMI_HOST": "10.1.2.3"}, "127.0.0.0/8,::1/128,10.1.2.3/32"),
+    ({"IVR_AMI_HOST": "10.1.2.3", "IVR_AMI_PERMIT": "10.1.2.0/24, 192.168.7.9"},
+     "127.0.0.0/8,::1/128,10.1.2.3/32,10.1.2.0/24,192.168.7.9/32"),
+    ({"IVR_AMI_PERMIT": "10.1.2.3/24,fd00::/64"}, "127.0.0.0/8,::1/128,10.1.2.0/24,fd00::/64"),
+])
+def test_ami_permit_is_this_host_unless_the_setting_names_clients(
+        environ: dict[str, str], permit: str) -> None:
+    assert ami_permit(load_settings(environ)) == permit
+
+
+@pytest.mark.parametrize("bad", ["0.0.0.0/0", "::/0", "10.0.0.0/33", "somehost", "10.0.0.1,x"])
+def test_ami_permit_refuses_every_address_and_non_addresses(bad: str) -> None:
+    with pytest.raises(ConfigError, match="IVR_AMI_PERMIT"):
+        load_settings({"IVR_AMI_PERMIT": bad})
+
+
+def test_dialplan_filters_the_callers_number_before_agi(etc: Path) -> None:
+    extensions = (etc / "extensions.conf").read_text()
+    for context in ("emergency-112", "citizen-hotline"):
+        body = extensions.split(f"[{context}]", 1)[1].split("\n[", 1)[0]
+        lines = body.strip().splitlines()
+        assert lines[0] == "exten => s,1,Set(CALLERID(num)=${FILTER(0-9+,${CALLERID(num)}):0:20})"
+        assert any("AGI(" in line for line in lines[1:])
 
 
 def test_asterisk_conf_points_into_the_data_folder(etc: Path, settings: Settings) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 from tickets_pg import database_url  # noqa: F401  (the sqlite/postgresql fixture)
 
 from ivr.config import Settings
@@ -163,7 +164,7 @@ async def test_get_requests_filters(client):
     waste = (await (await post(client, {**POTHOLE, "service_code": "environment"})).json()
              )[0]["service_request_id"]
     await client.desk._db(client.desk.service.change_status, waste, Status.REJECTED, "desk",
-                          "duplicate of another report")
+                          "same caller as last week", None, "duplicate of another report")
 
     async def ids(**params):
         response = await client.get(f"{V2}/requests.json", params=params)
@@ -179,6 +180,7 @@ async def test_get_requests_filters(client):
     assert await ids(start_date="2000-01-01T00:00:00+07:00") == {roads, waste}
     closed = await (await client.get(f"{V2}/requests/{waste}.json")).json()
     assert closed[0]["status_notes"] == "rejected: duplicate of another report"
+    assert "same caller" not in str(closed)  # the internal note stays internal
     root = xml_of(await (await client.get(f"{V2}/requests.xml",
                                           params={"service_code": "roads"})).text())
     assert [r.find("service_request_id").text for r in root.findall("request")] == [roads]
@@ -204,3 +206,76 @@ async def test_wired_into_the_web_app(tmp_path: Path):
         response = await test_client.get(f"{V2}/services.json")
         assert response.status == 200
         assert len(await response.json()) >= 5
+
+
+# --- names against the column, the api key's place, media_url, control characters -----------
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"first_name": "a" * 100, "last_name": "b" * 100},
+     "first_name and last_name together are longer than 200 characters"),
+    ({"phone": "9" * 65}, "phone is longer than 64 characters"),
+    ({"address_id": "x" * 401}, "address_id is longer than 400 characters"),
+    ({"media_url": "https://img.example/a.jpg\r\nSet-Cookie: x=1"}, "media_url must be"),
+    ({"media_url": "https://img.example/a b.jpg"}, "media_url must be"),
+    ({"media_url": "https://img.example/\x01.jpg"}, "media_url must be"),
+    ({"media_url": "https://img.example/" + "a" * 490}, "media_url is longer than 500"),
+    ({"lat": "1_0"}, "lat must be decimal degrees"),
+    ({"long": "nan"}, "long must be decimal degrees"),
+])
+async def test_post_refuses_what_does_not_fit_with_the_field_name(client, change, message):
+    response = await post(client, {**POTHOLE, **change})
+    assert response.status == 400, await response.text()
+    assert message in (await response.json())[0]["description"]
+
+
+async def test_names_that_fit_together_are_stored(client):
+    response = await post(client, {**POTHOLE, "first_name": "a" * 100, "last_name": "b" * 99})
+    assert response.status == 200
+
+
+async def test_api_key_in_the_query_string_is_refused(client):
+    form = {k: v for k, v in POTHOLE.items() if k != "api_key"}
+    response = await client.post(f"{V2}/requests.json", params={"api_key": KEY}, data=form)
+    assert response.status == 400
+    message = (await response.json())[0]["description"]
+    assert "POST body" in message and "X-API-Key" in message and KEY not in message
+
+
+async def test_api_key_in_a_header_or_a_json_body(client):
+    form = {k: v for k, v in POTHOLE.items() if k != "api_key"}
+    by_header = await client.post(f"{V2}/requests.json", data=form, headers={"X-API-Key": KEY})
+    assert by_header.status == 200, await by_header.text()
+    by_json = await client.post(f"{V2}/requests.json", json=POTHOLE)
+    assert by_json.status == 200, await by_json.text()
+    wrong = await client.post(f"{V2}/requests.json", data=form, headers={"X-API-Key": "no"})
+    assert wrong.status == 403
+
+
+async def test_control_characters_never_break_the_xml_feed(client):
+    nasty = "bad\x00 \x01\x08\x0b\x0c\x1b[31m \ufffe chars\tkept\nhere"
+    response = await post(client, {**POTHOLE, "description": nasty, "address_string": nasty})
+    assert response.status == 200, await response.text()
+    number = (await response.json())[0]["service_request_id"]
+    # Data stored before this fix still reaches the writer: it must clean on output too.
+    with client.desk.service.sessions.begin() as session:
+        session.execute(text("UPDATE categories SET name = :n WHERE code = 'roads'"),
+                        {"n": "Roads\x07\x1f"})
+    feed = await (await client.get(f"{V2}/requests.xml")).text()
+    root = xml_of(feed)  # parses
+    request = root.find("request")
+    assert request.find("description").text == "bad [31m  chars\tkept\nhere"
+    assert request.find("service_name").text == "Roads"
+    one = xml_of(await (await client.get(f"{V2}/requests/{number}.xml")).text())
+    assert one.find("request/address").text == "bad [31m  chars\tkept\nhere"
+
+
+async def test_control_characters_from_a_call_are_dropped(client):
+    from ivr.flows.ports import CallReport
+
+    number = await client.desk.open_from_call(
+        CallReport("0812\x00\x1b", "id", "roads", None, "call-ctl", "words\x01 heard"))
+    assert await client.desk.attach_transcript(number, "hello\x0b there\x00")
+    stored = await client.desk.ticket(number)
+    assert stored.caller_number == "0812"
+    assert stored.description == "words heard\n[transcript] hello there"
+    xml_of(await (await client.get(f"{V2}/requests.xml")).text())

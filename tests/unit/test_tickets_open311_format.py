@@ -7,6 +7,7 @@ import pytest
 from ivr.tickets.catalog import ATTRIBUTES
 from ivr.tickets.errors import InvalidRequest
 from ivr.tickets.open311_format import (
+    FIELD_LIMITS,
     check_limits,
     errors_body,
     parse_attributes,
@@ -116,3 +117,52 @@ def test_parse_attributes():
         parse_attributes({}, specs)
     with pytest.raises(InvalidRequest, match="must be one of"):
         parse_attributes({"attribute[utility]": "wine"}, specs)
+
+
+@pytest.mark.parametrize("form", [
+    {"lat": "1_0", "long": "0"}, {"lat": "0", "long": "1_0"}, {"lat": "nan", "long": "0"},
+    {"lat": "inf", "long": "0"}, {"lat": "-infinity", "long": "0"}, {"lat": "1e1", "long": "0"},
+    {"lat": "٣", "long": "0"}, {"lat": "0x10", "long": "0"}, {"lat": "1.2.3", "long": "0"},
+    {"lat": "90.0001", "long": "0"}, {"lat": "0", "long": "-180.5"}, {"lat": "+", "long": "0"},
+    {"lat": "1" * 40, "long": "0"},
+])
+def test_parse_location_is_strict(form):
+    with pytest.raises(InvalidRequest):
+        parse_location(form)
+
+
+@pytest.mark.parametrize(("lat", "long"), [("-90", "180"), ("+6.5", "-106."), (".5", "0.0"),
+                                           ("-6.208763", "106.845599")])
+def test_parse_location_takes_decimal_degrees(lat, long):
+    assert parse_location({"lat": lat, "long": long}) == (float(lat), float(long), "")
+
+
+@pytest.mark.parametrize("url", [
+    "https://img.example/a.jpg\r\nSet-Cookie: x=1", "http://img.example/a b", "ftp://x/a",
+    "https://img.example/\x7f", "https://img.example/é", "https://", "HTTPS:/x",
+])
+def test_check_limits_refuses_bad_media_urls(url):
+    with pytest.raises(InvalidRequest, match="media_url"):
+        check_limits({"media_url": url})
+
+
+def test_check_limits_takes_a_plain_link():
+    check_limits({"media_url": "https://img.example/a.jpg?size=2&x=%20"})
+
+
+def test_limits_come_from_the_columns():
+    from ivr.tickets.fields import TICKET_LIMITS
+    from ivr.tickets.models import Ticket
+
+    assert TICKET_LIMITS["caller_number"] == Ticket.__table__.c.caller_number.type.length
+    assert FIELD_LIMITS["phone"] == TICKET_LIMITS["caller_number"]
+    assert FIELD_LIMITS["email"] == TICKET_LIMITS["contact_email"]
+
+
+def test_xml_safe_keeps_what_xml_can_carry():
+    from ivr.tickets.fields import xml_safe
+
+    assert xml_safe("a\x00b\x1fc\td\ne\rf\ud800g\ufffeh\uffffi\U0001f6a7é") == (
+        "abc\td\ne\rfghi\U0001f6a7é")
+    text, _ = render("xml", "errors", [{"description": "x\x01y\ud800"}])
+    assert ET.fromstring(text.split("\n", 1)[1]).find("error/description").text == "xy"

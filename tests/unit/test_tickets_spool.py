@@ -1,11 +1,11 @@
 """Nothing lost: numbers without the database, the spool, and the flush exactly once."""
 
+import json
 import shutil
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from tickets_pg import postgres_server
 
@@ -29,32 +29,29 @@ def test_spool_lines_round_trip():
     assert decode(encode(incident)) == incident
 
 
-def test_drain_stops_at_the_first_failure_and_keeps_the_rest(tmp_path):
+def test_settle_removes_what_landed_and_keeps_what_came_meanwhile(tmp_path):
     spool = Spool(tmp_path)
     for uid in ("a", "b", "c"):
         spool.append(IncidentReport(uid, "", "police", "police", AT))
-    written = []
-
-    def write(record):
-        if record.unique_id == "b":
-            raise ConnectionError("database went away")
-        written.append(record.unique_id)
-
-    with pytest.raises(ConnectionError):
-        spool.drain(write)
-    assert written == ["a"]
-    assert [r.unique_id for r in spool.records()] == ["b", "c"]
-    assert spool.drain(lambda record: None) == 2
-    assert spool.records() == []
+    waiting, unreadable = spool.take()
+    assert [w.record.unique_id for w in waiting] == ["a", "b", "c"] and unreadable == []
+    spool.append(IncidentReport("d", "", "police", "police", AT))  # while the flush runs
+    spool.settle([waiting[0].line], [])
+    assert [r.unique_id for r in spool.records()] == ["b", "c", "d"]
 
 
-def test_unreadable_lines_are_set_aside(tmp_path):
+def test_unreadable_lines_are_set_aside_with_reason_and_time(tmp_path):
     spool = Spool(tmp_path)
     spool.append(IncidentReport("a", "", "police", "police", AT))
     with open(spool.path, "a") as out:
         out.write('{"kind": "tick')  # a torn last line
-    assert spool.drain(lambda record: None) == 1
-    assert spool.rejected_path.read_text() == '{"kind": "tick\n'
+    waiting, unreadable = spool.take()
+    assert [u.line for u in unreadable] == [b'{"kind": "tick']
+    spool.settle([w.line for w in waiting], unreadable)
+    rejected = [json.loads(line) for line in spool.rejected_path.read_text().splitlines()]
+    assert [r["line"] for r in rejected] == ['{"kind": "tick']
+    assert rejected[0]["reason"].startswith("unreadable line")
+    assert datetime.fromisoformat(rejected[0]["at"]).tzinfo is not None
     assert spool.records() == []
 
 

@@ -80,3 +80,21 @@ async def log_in(client: TestClient, user: str, password: str) -> str:
     found = re.search(r'name="csrf" content="([^"]+)"', await home.text())
     assert found is not None
     return found.group(1)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def issue_token(client: TestClient, username: str) -> tuple[int, str]:
+    """An API token for ``username``, issued by the admin over Basic: (id, token)."""
+    reply = await client.post("/api/v1/tokens", json={"username": username, "label": "test"},
+                              headers=basic(*ADMIN))
+    assert reply.status == 201, await reply.text()
+    body = await reply.json()
+    return body["id"], body["token"]
+
+
+def origin_of(client: TestClient) -> str:
+    """The Origin a browser on our own pages sends."""
+    return f"http://{client.host}:{client.port}"

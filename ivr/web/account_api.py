@@ -1,0 +1,152 @@
+"""Accounts and API tokens: admins add, disable, enable and reset users; anyone changes their
+own password.
+
+Disabling a user ends their sessions and revokes their API tokens (enabling does not bring
+the tokens back); a password change or reset ends the user's sessions (their tokens stay:
+revoke them with ``DELETE /api/v1/tokens/{id}``). Whoever changes their own password over a
+session gets a new session cookie in the reply and stays logged in on that page only.
+Anything that hashes a password runs on the password threads (``passwords.PasswordWork``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from .auth import address, credential_error, current, error
+from .credentials import BadCredentials, Throttled
+from .inputs import json_object
+from .keys import CREDENTIALS, USERS
+from .pages import set_session
+from .passwords import Busy
+from .users import AccountError, User
+
+T = TypeVar("T")
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {"username": user.username, "role": str(user.role), "active": user.active}
+
+
+def _account_error(exc: AccountError) -> web.Response:
+    return error(exc.status, exc.error_id, str(exc))
+
+
+async def _hashing(request: web.Request, fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)`` on the password threads; 503 when they are flooded."""
+    try:
+        return await request.app[CREDENTIALS].work.run(fn, *args)
+    except Busy:
+        raise web.HTTPServiceUnavailable(headers={"Retry-After": "1"}) from None
+
+
+async def list_users(request: web.Request) -> web.Response:
+    """GET /api/v1/users: every account, with whether it is enabled."""
+    users = await asyncio.to_thread(request.app[USERS].users)
+    return web.json_response({"users": [user_json(u) for u in users]})
+
+
+async def add_user(request: web.Request) -> web.Response:
+    """POST /api/v1/users {"username", "role", "password"}"""
+    body = await json_object(request)
+    try:
+        user = await _hashing(request, request.app[USERS].add, str(body.get("username", "")),
+                              str(body.get("role", "")), str(body.get("password", "")))
+    except AccountError as exc:
+        return _account_error(exc)
+    return web.json_response(user_json(user), status=201)
+
+
+def _set_active(active: bool) -> Callable[[web.Request], Any]:
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            user = await asyncio.to_thread(request.app[USERS].set_active,
+                                           request.match_info["username"], active)
+        except AccountError as exc:
+            return _account_error(exc)
+        return web.json_response(user_json(user))
+
+    handler.__doc__ = f"POST /api/v1/users/{{username}}/{'enable' if active else 'disable'}"
+    return handler
+
+
+async def reset_password(request: web.Request) -> web.Response:
+    """POST /api/v1/users/{username}/password {"password"}: an admin sets a new one."""
+    body = await json_object(request)
+    try:
+        user = await _hashing(request, request.app[USERS].set_password,
+                              request.match_info["username"], str(body.get("password", "")))
+    except AccountError as exc:
+        return _account_error(exc)
+    return web.json_response(user_json(user))
+
+
+async def change_my_password(request: web.Request) -> web.Response:
+    """POST /api/v1/me/password {"old_password", "new_password"}"""
+    body = await json_object(request)
+    identity = current(request)
+    name = identity.user.username
+    try:
+        await request.app[CREDENTIALS].by_password(address(request), name,
+                                                   str(body.get("old_password", "")))
+    except BadCredentials:
+        return error(403, "wrong-password", "the old password is wrong")
+    except (Throttled, Busy) as exc:
+        return credential_error(exc)
+    try:
+        user = await _hashing(request, request.app[USERS].set_password, name,
+                              str(body.get("new_password", "")))
+    except AccountError as exc:
+        return _account_error(exc)
+    response = web.json_response(user_json(user))
+    if identity.via == "session":
+        set_session(response, request, user)
+    return response
+
+
+async def list_tokens(request: web.Request) -> web.Response:
+    """GET /api/v1/tokens: every token issued (never the token itself)."""
+    tokens = await asyncio.to_thread(request.app[USERS].tokens)
+    return web.json_response({"tokens": [
+        {"id": t.id, "username": t.username, "label": t.label,
+         "created_at": t.created_at.isoformat(), "revoked": t.revoked} for t in tokens]})
+
+
+async def issue_token(request: web.Request) -> web.Response:
+    """POST /api/v1/tokens {"username", "label"}: the token is in this reply only."""
+    body = await json_object(request)
+    try:
+        token_id, token = await asyncio.to_thread(
+            request.app[USERS].issue_token, str(body.get("username", "")),
+            str(body.get("label", "")))
+    except AccountError as exc:
+        return _account_error(exc)
+    return web.json_response({"id": token_id, "token": token}, status=201)
+
+
+async def revoke_token(request: web.Request) -> web.Response:
+    """DELETE /api/v1/tokens/{id}"""
+    try:
+        token_id = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    if not 0 < token_id < 2**63:  # beyond what the database's integers hold
+        raise web.HTTPNotFound()
+    if not await asyncio.to_thread(request.app[USERS].revoke_token, token_id):
+        raise web.HTTPNotFound()
+    return web.json_response({"id": token_id, "revoked": True})
+
+
+def add_account_routes(app: web.Application) -> None:
+    app.router.add_get("/api/v1/users", list_users)
+    app.router.add_post("/api/v1/users", add_user)
+    app.router.add_post("/api/v1/users/{username}/disable", _set_active(False))
+    app.router.add_post("/api/v1/users/{username}/enable", _set_active(True))
+    app.router.add_post("/api/v1/users/{username}/password", reset_password)
+    app.router.add_post("/api/v1/me/password", change_my_password)
+    app.router.add_get("/api/v1/tokens", list_tokens)
+    app.router.add_post("/api/v1/tokens", issue_token)
+    app.router.add_delete("/api/v1/tokens/{id}", revoke_token)

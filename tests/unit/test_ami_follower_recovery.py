@@ -1,0 +1,261 @@
+"""The AMI follower recovers from a link cut in the middle of a QueueStatus reply.
+
+A fake Asterisk speaks the AMI wire protocol on loopback (banner, Login, Ping, QueueStatus,
+events); the real follower and panoramisk talk to it over TCP. panoramisk never resolves an
+action whose reply was cut, so without a time-out and a cancel the follower would hold its
+lock for good: no heartbeat, no event applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from ivr.ami.follower import QueueFollower, link_state
+from ivr.config import Settings
+
+WAIT_S = 8.0  # generous: the follower reconnects 1 s after a drop (panoramisk's minimum)
+
+QUEUE_PARAMS = "Event: QueueParams\r\nQueue: fire\r\nMax: 0\r\nCalls: 1\r\n"
+QUEUE_ENTRY = ("Event: QueueEntry\r\nQueue: fire\r\nPosition: 1\r\nCallerIDNum: 0811\r\n"
+               "Uniqueid: 1700000000.1\r\nWait: 3\r\n")
+CALLER_JOIN = ("Event: QueueCallerJoin\r\nPrivilege: agent,all\r\nQueue: fire\r\nPosition: 2\r\n"
+               "Count: 2\r\nCallerIDNum: 0822\r\nUniqueid: 1700000000.2\r\n\r\n")
+
+
+class FakeAsterisk:
+    """An AMI peer on loopback; ``replies[n]`` says how connection n answers QueueStatus.
+
+    ``whole``: the full reply. ``cut``: the ack and one event, then the link is closed.
+    ``silent``: the ack and one event, then nothing more (the link stays up).
+    """
+
+    def __init__(self, replies: list[str]) -> None:
+        self.replies = replies
+        self.connections = 0
+        self.status_asked = 0
+        self.writers: list[asyncio.StreamWriter] = []
+        self.server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._session, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        for writer in self.writers:
+            writer.close()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def push(self, event: str) -> None:
+        """Send an event on the newest connection."""
+        writer = self.writers[-1]
+        writer.write(event.encode())
+        await writer.drain()
+
+    async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        mode = self.replies[min(self.connections, len(self.replies) - 1)]
+        self.connections += 1
+        self.writers.append(writer)
+        writer.write(b"Asterisk Call Manager/9.0.0\r\n")
+        try:
+            while True:
+                action = await read_action(reader)
+                if action is None:
+                    return
+                if not await self._answer(action, mode, writer):
+                    return
+        except ConnectionError:
+            return
+
+    async def _answer(self, action: dict[str, str], mode: str,
+                      writer: asyncio.StreamWriter) -> bool:
+        name, action_id = action.get("Action", "").lower(), action.get("ActionID", "")
+        tag = f"ActionID: {action_id}\r\n"
+        if name == "login":
+            writer.write(f"Response: Success\r\n{tag}Message: Authentication accepted\r\n\r\n"
+                         "Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Ready\r\n\r\n"
+                         .encode())
+        elif name == "ping":
+            writer.write(f"Response: Success\r\n{tag}Ping: Pong\r\n\r\n".encode())
+        elif name == "queuestatus":
+            self.status_asked += 1
+            writer.write(f"Response: Success\r\n{tag}EventList: start\r\n"
+                         f"Message: Queue status will follow\r\n\r\n"
+                         f"{QUEUE_PARAMS}{tag}\r\n".encode())
+            if mode == "cut":
+                await writer.drain()
+                writer.close()
+                return False
+            if mode == "whole":
+                writer.write(f"{QUEUE_ENTRY}{tag}\r\nEvent: QueueStatusComplete\r\n{tag}"
+                             "EventList: Complete\r\nListItems: 2\r\n\r\n".encode())
+        await writer.drain()
+        return True
+
+
+async def read_action(reader: asyncio.StreamReader) -> dict[str, str] | None:
+    try:
+        raw = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
+    lines = raw.decode().strip().split("\r\n")
+    return dict(line.split(": ", 1) for line in lines if ": " in line)
+
+
+class MemoryLive:
+    """The follower's redis side, in memory: the stored board and the heartbeats."""
+
+    def __init__(self) -> None:
+        self.boards: list[tuple[str, dict[str, Any]]] = []
+        self.beats: dict[str, dict[str, Any]] = {}
+
+    async def save_board(self, board: dict[str, Any], reason: str) -> None:
+        self.boards.append((reason, board))
+
+    async def load_board(self) -> dict[str, Any]:
+        return {"queues": {}, "abandoned": []}
+
+    async def beat(self, service: str, details: dict[str, Any]) -> None:
+        self.beats[service] = details
+
+    async def flatline(self, service: str) -> None:
+        self.beats.pop(service, None)
+
+
+async def until(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {WAIT_S:.0f} s: {what}")
+        await asyncio.sleep(0.05)
+
+
+def waiting(follower: QueueFollower) -> list[str]:
+    queue = follower.board.queues.get("fire")
+    return [c.caller_number for c in queue.waiting] if queue else []
+
+
+Start = Callable[..., Awaitable[tuple[FakeAsterisk, QueueFollower, MemoryLive]]]
+
+
+@pytest.fixture
+async def start_follower() -> AsyncIterator[Start]:
+    made: list[tuple[FakeAsterisk, QueueFollower]] = []
+
+    async def start(replies: list[str], **options: float) -> tuple[
+            FakeAsterisk, QueueFollower, MemoryLive]:
+        asterisk = FakeAsterisk(replies)
+        await asterisk.start()
+        live = MemoryLive()
+        settings = Settings(ami_host="127.0.0.1", ami_port=asterisk.port, ami_secret="s3cret")
+        follower = QueueFollower(settings, live, **options)  # type: ignore[arg-type]
+        follower.start()
+        made.append((asterisk, follower))
+        return asterisk, follower, live
+
+    yield start
+    for asterisk, follower in made:
+        follower.stop()
+        await asterisk.stop()
+
+
+async def test_a_link_cut_mid_queuestatus_is_followed_by_a_resync_and_new_events(
+        start_follower: Start, caplog: pytest.LogCaptureFixture) -> None:
+    asterisk, follower, live = await start_follower(["cut", "whole"])
+    await until(lambda: asterisk.connections == 2, "a reconnection after the cut")
+    await until(lambda: follower.synced, "a resync on the new link")
+    assert waiting(follower) == ["0811"]
+    assert await follower.beat_once() == "synced"
+    assert live.beats["ami"]["asterisk"] == "up"
+
+    await asterisk.push(CALLER_JOIN)
+    await until(lambda: waiting(follower) == ["0811", "0822"], "the new caller on the board")
+    assert live.boards[-1][0] == "CallerJoined"
+    assert "failed" not in caplog.text
+
+
+async def test_a_queuestatus_never_completed_times_out_and_the_link_is_made_again(
+        start_follower: Start) -> None:
+    asterisk, follower, live = await start_follower(["silent", "whole"], resync_timeout_s=0.5)
+    await until(lambda: asterisk.status_asked == 1, "the first QueueStatus")
+    assert await follower.beat_once() == "syncing"
+    assert "ami" not in live.beats
+    await until(lambda: asterisk.connections == 2, "the follower logging in again")
+    await until(lambda: follower.synced, "a resync on the new link")
+    assert await follower.beat_once() == "synced"
+    await asterisk.push(CALLER_JOIN)
+    await until(lambda: waiting(follower) == ["0811", "0822"], "the new caller on the board")
+
+
+async def test_a_follower_logged_in_without_a_board_for_too_long_relinks(
+        start_follower: Start, caplog: pytest.LogCaptureFixture) -> None:
+    # The resync outlives the stuck watchdog: the heartbeat loop is what drops the link.
+    asterisk, follower, live = await start_follower(
+        ["silent", "whole"], resync_timeout_s=60, stuck_after_s=0.3)
+    await until(lambda: asterisk.status_asked == 1, "the first QueueStatus")
+    await asyncio.sleep(0.35)
+    with caplog.at_level(logging.ERROR, logger="ivr.ami.follower"):
+        assert await follower.beat_once() == "stuck"
+    assert "no synced queue board" in caplog.text
+    assert "ami" not in live.beats
+    await until(lambda: follower.synced, "a resync after the relink")
+    assert asterisk.connections == 2
+
+
+async def test_a_failing_event_is_logged_and_the_next_one_still_applies(
+        start_follower: Start, caplog: pytest.LogCaptureFixture) -> None:
+    asterisk, follower, live = await start_follower(["whole"])
+    await until(lambda: follower.synced, "the first resync")
+    saves = live.save_board
+
+    async def broken_once(board: dict[str, Any], reason: str) -> None:
+        live.save_board = saves  # type: ignore[method-assign]
+        raise ConnectionError("redis went away")
+
+    live.save_board = broken_once  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="ivr.ami.follower"):
+        await asterisk.push(CALLER_JOIN)
+        await until(lambda: "CallerJoined fire failed" in caplog.text, "the failure logged")
+    await asterisk.push(CALLER_JOIN.replace("0822", "0833").replace(".2\r\n", ".3\r\n"))
+    await until(lambda: "0833" in waiting(follower), "the next event applied")
+
+
+@pytest.mark.parametrize(("linked", "synced", "unsynced_for", "state"), [
+    (False, False, 99.0, "down"),
+    (True, True, 0.0, "synced"),
+    (True, False, 5.0, "syncing"),
+    (True, False, 30.0, "stuck"),
+])
+def test_link_state(linked: bool, synced: bool, unsynced_for: float, state: str) -> None:
+    assert link_state(linked, synced, unsynced_for, stuck_after_s=30.0) == state
+
+
+async def test_the_heartbeat_loop_outlives_a_redis_restart(
+        start_follower: Start, monkeypatch: pytest.MonkeyPatch) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    monkeypatch.setattr("ivr.ami.follower.PING_EVERY_S", 0.05)
+    asterisk, follower, live = await start_follower(["whole"])
+    beat = live.beat
+    failures = [RedisConnectionError("redis restarting")] * 3
+
+    async def flaky_beat(service: str, details: dict[str, Any]) -> None:
+        if failures:
+            raise failures.pop()
+        await beat(service, details)
+
+    live.beat = flaky_beat  # type: ignore[method-assign]
+    loop = asyncio.create_task(follower.keep_heartbeat())
+    try:
+        await until(lambda: "ami" in live.beats, "a heartbeat once redis is back")
+    finally:
+        loop.cancel()
+    assert failures == []
