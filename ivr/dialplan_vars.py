@@ -3,6 +3,9 @@
 The dialplan reads these after ``AGI()`` returns; a test checks the rendered dialplan uses them.
 """
 
+# Every key a caller can press (DTMF), in the order of a phone's keypad reading.
+DTMF_KEYS = "0123456789*#"
+
 # The queue the caller must wait in; the dialplan falls back when it is unset.
 HOTLINE_QUEUE = "HOTLINE_QUEUE"
 # Asterisk's own queue priority variable: higher is answered first.

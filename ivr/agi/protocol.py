@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..dialplan_vars import DTMF_KEYS
+
 # The note runs to the LAST ')' on the line: a variable's value may itself hold parentheses.
 _RESULT = re.compile(r"^200 result=(?P<value>\S*)(?:\s+\((?P<data>.*)\))?(?P<rest>[^)]*)$")
 
@@ -102,4 +104,4 @@ def quote(argument: str) -> str:
 def digits_from(result: AgiResult) -> str:
     """The keys a GET DATA returned ('' on time-out with nothing typed)."""
     value = result.value
-    return value if value and set(value) <= set("0123456789*#") else ""
+    return value if value and set(value) <= set(DTMF_KEYS) else ""

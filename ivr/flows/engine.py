@@ -19,6 +19,7 @@ from typing import Any
 from ..agi.channel import AgiChannel
 from ..agi.protocol import AgiHangup
 from ..dialplan_vars import (
+    DTMF_KEYS,
     HOTLINE_LANGUAGE,
     HOTLINE_NEXT,
     HOTLINE_QUEUE,
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 MAX_STEPS = 200
 STATUS_DIGIT_TIMEOUT_MS = 8000
 STATUS_MAX_DIGITS = 16
-ALL_KEYS = "0123456789*#"
+ALL_KEYS = DTMF_KEYS
 # A spoken answer ends after this much silence.
 ANSWER_SILENCE_S = 2
 

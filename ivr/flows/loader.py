@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from ..dialplan_vars import DTMF_KEYS
 from .model import (
     Action,
     Flow,
@@ -129,7 +130,7 @@ class _Reader:
             raw_keys = {}
         for key, raw_action in raw_keys.items():
             key_text = str(key)
-            if len(key_text) != 1 or key_text not in "0123456789*#":
+            if len(key_text) != 1 or key_text not in DTMF_KEYS:
                 self.problem(f"{where}.keys.{key_text}", "a key is one of 0-9, * or #",
                              raw_keys, key)
                 continue

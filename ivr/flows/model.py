@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-KEYS = tuple("0123456789*#")
+from ..dialplan_vars import DTMF_KEYS
+
+KEYS = tuple(DTMF_KEYS)
 
 
 @dataclass(frozen=True)
