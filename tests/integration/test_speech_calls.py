@@ -108,8 +108,12 @@ def test_a_report_with_an_emergency_phrase_is_flagged_and_goes_on_to_112(
     assert queue == "fire"
     number = entry["ticket"]
     assert number
-    status, body = speaking_hotline.get(f"/open311/v2/requests/{number}.json")
-    assert status == 200, body
-    assert "Emergency words heard: " in body[0]["description"]
-    assert "불이 났어요" in body[0]["description"]
+    # Operators see the flag and the words; the public Open311 feed shows neither.
+    status, ticket = speaking_hotline.get(f"/api/v1/tickets/{number}")
+    assert status == 200, ticket
+    assert "Emergency words heard: " in ticket["description"]
+    assert "불이 났어요" in ticket["description"]
+    status, public = speaking_hotline.get(f"/open311/v2/requests/{number}.json")
+    assert status == 200, public
+    assert "불이" not in public[0].get("description", "")
     assert call.wait(timeout=60) == 0
