@@ -4,35 +4,24 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from open311_fixtures import V2, open311_client
 from sqlalchemy import text
 from tickets_pg import database_url  # noqa: F401  (the sqlite/postgresql fixture)
 
 from ivr.config import Settings
-from ivr.tickets.desk import TicketDesk, build_ticket_desk
-from ivr.tickets.open311 import add_open311_routes, open311_config
 from ivr.tickets.status import Status
 from ivr.web.app import make_app
 
-DESK = web.AppKey("desk", TicketDesk)
 KEY = "test-key-123"
-V2 = "/open311/v2"
 
 
 @pytest.fixture
 async def client(database_url, tmp_path):  # noqa: F811
     settings = Settings(data_dir=tmp_path, database_url=database_url, open311_api_keys=KEY,
                         open311_jurisdiction="testcity")
-    desk = build_ticket_desk(settings)
-    assert await desk.prepare()
-    app = web.Application()
-    app[DESK] = desk
-    add_open311_routes(app, DESK, open311_config(settings))
-    async with TestClient(TestServer(app)) as test_client:
-        test_client.desk = desk
+    async with open311_client(settings) as test_client:
         yield test_client
-    desk.close()
 
 
 def xml_of(text: str) -> ET.Element:

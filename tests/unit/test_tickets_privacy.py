@@ -9,23 +9,19 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 from alembic import command
+from open311_fixtures import V2, open311_client
 from sqlalchemy import text
 from tickets_pg import database_url  # noqa: F401  (the sqlite/postgresql fixture)
 
 from ivr.config import Settings
 from ivr.db import make_engine
 from ivr.flows.ports import CallReport
-from ivr.tickets.desk import TicketDesk, build_ticket_desk
+from ivr.tickets.desk import TicketDesk
 from ivr.tickets.migrate import VERSION_TABLE, alembic_config, migrate_engine
-from ivr.tickets.open311 import add_open311_routes, open311_config
 from ivr.tickets.status import Status
 from ivr.tickets.storage import public_note_after
 
-DESK = web.AppKey("desk", TicketDesk)
-V2 = "/open311/v2"
 KEY = "privacy-key"
 TRANSCRIPT = "my name is Budi Santoso, I live at Jalan Melati 5, my phone is 0812 5550 1234"
 INTERNAL = "caller sounded drunk, check with depot foreman Agus"
@@ -35,15 +31,8 @@ PUBLIC = "a crew is scheduled for Tuesday"
 @pytest.fixture
 async def client(database_url, tmp_path):  # noqa: F811
     settings = Settings(data_dir=tmp_path, database_url=database_url, open311_api_keys=KEY)
-    desk = build_ticket_desk(settings)
-    assert await desk.prepare()
-    app = web.Application()
-    app[DESK] = desk
-    add_open311_routes(app, DESK, open311_config(settings))
-    async with TestClient(TestServer(app)) as test_client:
-        test_client.desk = desk
+    async with open311_client(settings) as test_client:
         yield test_client
-    desk.close()
 
 
 async def published(client, number: str) -> str:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
-from web_fixtures import FakeBoardSource, as_user, start_client
+from web_fixtures import FakeBoardSource, as_user
 
 from ivr.ami.board import QueueBoard
 from ivr.ami.events import (
@@ -60,18 +58,6 @@ def test_wallboard_figures() -> None:
     assert (budi["paused"], budi["paused_reason"], budi["in_state_s"]) == (True, "lunch", 60)
     ani = next(o for o in view["operators"] if o["name"] == "ani")
     assert ani["call"] == "connected"
-
-
-@pytest.fixture
-def source() -> FakeBoardSource:
-    return FakeBoardSource()
-
-
-@pytest.fixture
-async def client(tmp_path: Path, source: FakeBoardSource) -> AsyncIterator[TestClient]:
-    client = await start_client(tmp_path, source)
-    yield client
-    await client.close()
 
 
 async def next_event(reply: ClientResponse, name: str) -> dict[str, Any]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
-from web_fixtures import ADMIN, FakeBoardSource, as_user, basic, start_client
+from web_fixtures import ADMIN, FakeBoardSource, as_user, basic
 
 from ivr.web.inputs import parse_json_object
 from ivr.web.live import MAX_STREAMS_PER_USER, StreamSlots
@@ -29,18 +28,6 @@ ROUTES = [
     ("POST", "/api/v1/users", "boss"), ("POST", "/api/v1/users/ani/password", "boss"),
     ("POST", "/api/v1/me/password", "ani"), ("POST", "/api/v1/operators/ani/pause", "sri"),
 ]
-
-
-@pytest.fixture
-def source() -> FakeBoardSource:
-    return FakeBoardSource()
-
-
-@pytest.fixture
-async def client(tmp_path: Path, source: FakeBoardSource) -> AsyncIterator[TestClient]:
-    client = await start_client(tmp_path, source)
-    yield client
-    await client.close()
 
 
 @pytest.mark.parametrize(("method", "path", "user"), ROUTES)

@@ -1,0 +1,32 @@
+"""Shared by the Open311 tests: the Open311 routes alone, on a real desk and loopback server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from ivr.config import Settings
+from ivr.tickets.desk import TicketDesk, build_ticket_desk
+from ivr.tickets.open311 import add_open311_routes, open311_config
+
+DESK = web.AppKey("desk", TicketDesk)
+V2 = "/open311/v2"
+
+
+@asynccontextmanager
+async def open311_client(settings: Settings) -> AsyncIterator[TestClient]:
+    """A client of the Open311 routes; ``client.desk`` is the migrated desk behind them."""
+    desk = build_ticket_desk(settings)
+    assert await desk.prepare()
+    app = web.Application()
+    app[DESK] = desk
+    add_open311_routes(app, DESK, open311_config(settings))
+    try:
+        async with TestClient(TestServer(app)) as client:
+            client.desk = desk  # type: ignore[attr-defined]
+            yield client
+    finally:
+        desk.close()
