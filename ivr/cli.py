@@ -11,6 +11,9 @@ from .config import ConfigError, Settings, load_settings
 from .roster.cli import add_roster_commands, run_roster_command
 from .runtime.data_folder import keep_private, prepare_data_folder
 
+# What `ivr serve NAME` runs; `ivr run` starts each under its supervisor.
+SERVICE_NAMES = ("agi", "ami", "web", "roster")
+
 
 def _logging(verbose: bool) -> None:
     logging.basicConfig(
@@ -20,8 +23,7 @@ def _logging(verbose: bool) -> None:
 
 def writes_data_folder(args: argparse.Namespace) -> bool:
     """The commands that run the hotline or a service, or render into the data folder."""
-    return args.command in ("run", "render", "agi", "ami", "web") or (
-        args.command == "roster" and args.verb is None)
+    return args.command in ("run", "render", "serve")
 
 
 def cmd_run(settings: Settings) -> int:
@@ -47,11 +49,11 @@ def cmd_run(settings: Settings) -> int:
     return asyncio.run(supervisor.run(lambda: banner(settings)))
 
 
-def cmd_service(name: str, settings: Settings) -> int:
-    from . import services
+def cmd_serve(name: str, settings: Settings) -> int:
+    """Run one long-running service in the foreground (``ivr run`` supervises all of them)."""
+    from .services import SERVICES
 
-    runner = {"agi": services.run_agi, "ami": services.run_ami, "web": services.run_web}[name]
-    asyncio.run(runner(settings))
+    asyncio.run(SERVICES[name](settings))
     return 0
 
 
@@ -128,9 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="set up what is missing and run the whole hotline")
-    sub.add_parser("agi", help="run the FastAGI server only")
-    sub.add_parser("ami", help="run the AMI queue follower only")
-    sub.add_parser("web", help="run the web server only")
+    serve = sub.add_parser("serve", help="run one service in the foreground: agi (the FastAGI "
+                                         "menus), ami (the queue follower), web, roster (the "
+                                         "roster engine)")
+    serve.add_argument("service", choices=SERVICE_NAMES)
     sub.add_parser("render", help="render Asterisk's config into the run folder")
     ctl = sub.add_parser("ctl", help="control a running `ivr run`: status, stop NAME, start NAME")
     ctl.add_argument("words", nargs="+")
@@ -156,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.command == "run":
         return cmd_run(settings)
-    if args.command in ("agi", "ami", "web"):
-        return cmd_service(args.command, settings)
+    if args.command == "serve":
+        return cmd_serve(args.service, settings)
     if args.command == "render":
         return cmd_render(settings)
     if args.command in ("roster", "operator"):

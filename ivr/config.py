@@ -1,18 +1,21 @@
 """One typed settings object, read once at start from the environment and an optional file.
 
 Every setting has an environment variable ``IVR_<NAME>`` (upper case) and may also be set in a
-TOML file named by ``IVR_CONFIG`` (keys in lower case, e.g. ``web_port = 8081``). The
-environment wins over the file; the file wins over the defaults below.
+TOML file named by ``IVR_CONFIG``, in the sections of ``SECTIONS`` (``[web]`` ``port = 8081``
+is ``web_port``; the flat ``web_port = 8081`` of older files still works). The environment wins
+over the file; the file wins over the defaults below. A key or section we do not know is
+refused with its name (and the nearest known one), so a typo never passes unnoticed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
@@ -96,7 +99,6 @@ class Settings:
     # The FastAGI server's event loop: "asyncio" (the standard one) or "uvloop" (the `bench`
     # extra installs it; used only when installed, else the standard loop with a warning).
     event_loop: str = "asyncio"
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def logs_dir(self) -> Path:
@@ -164,29 +166,84 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
         raise ConfigError(f"setting {name} (IVR_{name.upper()}): {exc}") from exc
 
 
+# The sections of the TOML file and the settings in each. A key inside a section is the
+# setting's name without the section's prefix: [web] port is web_port, [tickets] timezone is
+# ticket_timezone, [web] admin_user is admin_user.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "hotline": ("data_dir", "cache_dir", "asterisk", "emergency_number", "hotline_number",
+                "default_language", "restart_services", "event_loop"),
+    "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
+    "agi": ("agi_host", "agi_port", "agi_max_sessions"),
+    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret"),
+    "web": ("web_host", "web_port", "web_secure_cookies", "admin_user", "admin_password",
+            "service_level_seconds"),
+    "redis": ("redis_url", "redis_port"),
+    "database": ("database_url",),
+    "emergency": ("emergency_surge_after",),
+    "tickets": ("ticket_timezone", "office_hours", "ticket_number_prefix",
+                "ticket_due_soon_hours"),
+    "open311": ("open311_api_keys", "open311_jurisdiction", "open311_contact"),
+    "speech": ("speech_models", "speech_workers", "speech_min_confidence",
+               "speech_emergency_words"),
+}
+_PREFIX = {"tickets": "ticket_"}
+
+
+def section_key(section: str, name: str) -> str:
+    """The key of setting ``name`` inside ``[section]``: ``web_port`` in [web] is ``port``."""
+    prefix = _PREFIX.get(section, section + "_")
+    return name.removeprefix(prefix)
+
+
+def _refuse_unknown(what: str, name: str, known: list[str]) -> ConfigError:
+    near = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    return ConfigError(f"IVR_CONFIG: unknown {what} {name!r}{hint}")
+
+
+def file_values(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a parsed TOML document names, by setting name; unknown keys refused."""
+    flat = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for key, raw in document.items():
+        if key in SECTIONS and isinstance(raw, Mapping):
+            by_key = {section_key(key, name): name for name in SECTIONS[key]}
+            for inner, value in raw.items():
+                if inner not in by_key:
+                    raise _refuse_unknown(f"key in [{key}]", inner, list(by_key))
+                values[by_key[inner]] = value
+        elif key in flat:
+            values[key] = raw
+        else:
+            raise _refuse_unknown("setting or section", key, [*SECTIONS, *flat])
+    return values
+
+
+def _read_file(config_file: str) -> dict[str, Any]:
+    try:
+        with open(config_file, "rb") as fh:
+            return file_values(tomllib.load(fh))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"IVR_CONFIG={config_file}: {exc}") from exc
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from defaults, then the IVR_CONFIG file, then IVR_* variables."""
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
+    known = {f.name: f for f in fields(Settings)}
     config_file = env.get("IVR_CONFIG")
-    known = {f.name: f for f in fields(Settings) if f.name != "extra"}
-    extra: dict[str, Any] = {}
-    if config_file:
-        try:
-            with open(config_file, "rb") as fh:
-                from_file = tomllib.load(fh)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"IVR_CONFIG={config_file}: {exc}") from exc
-        for key, raw in from_file.items():
-            if key in known:
-                values[key] = _convert(key, raw, known[key].type)
-            else:
-                extra[key] = raw
-    for name, fld in known.items():
-        env_name = f"IVR_{name.upper()}"
-        if env_name in env:
-            values[name] = _convert(name, env[env_name], fld.type)
-    settings = Settings(**values, extra=extra)
+    raw = _read_file(config_file) if config_file else {}
+    for name in known:
+        if f"IVR_{name.upper()}" in env:
+            raw[name] = env[f"IVR_{name.upper()}"]
+    settings = Settings(**{name: _convert(name, value, known[name].type)
+                           for name, value in raw.items()})
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    """Refuse values of the right type that we still cannot use; the error names the setting."""
     if settings.asterisk not in ("auto", "host", "private"):
         raise ConfigError("setting asterisk (IVR_ASTERISK): use auto, host or private")
     if settings.event_loop not in ("asyncio", "uvloop"):
@@ -194,7 +251,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if settings.agi_max_sessions < 1:
         raise ConfigError("setting agi_max_sessions (IVR_AGI_MAX_SESSIONS): at least 1")
     ami_permit_networks(settings.ami_permit)
-    return settings
 
 
 def ami_permit_networks(text: str) -> list[IPv4Network | IPv6Network]:

@@ -191,3 +191,6 @@ async def run_roster(settings: Settings) -> None:
         queues.stop()
         await live.flatline("roster")
         await redis.aclose()
+
+
+SERVICES = {"agi": run_agi, "ami": run_ami, "web": run_web, "roster": run_roster}

@@ -23,9 +23,9 @@ from .store import RosterStore, roster_path
 
 
 def add_roster_commands(sub: argparse._SubParsersAction) -> None:
-    roster = sub.add_parser("roster", help="run the roster engine (no verb), or: check, "
-                                           "show [DATE], export, import FILE")
-    roster.add_argument("verb", nargs="?", choices=["check", "show", "export", "import"])
+    roster = sub.add_parser("roster", help="the roster: check, show [DATE], export, import FILE "
+                                           "(`ivr serve roster` runs the roster engine)")
+    roster.add_argument("verb", choices=["check", "show", "export", "import"])
     roster.add_argument("target", nargs="?")
     operator = sub.add_parser("operator", help="list, add NAME, pause NAME, unpause NAME")
     operator.add_argument("verb", choices=["list", "add", "pause", "unpause"])
@@ -50,12 +50,7 @@ def run_roster_command(settings: Settings, args: argparse.Namespace) -> int:
     return 1
 
 
-def _roster(settings: Settings, store: RosterStore, verb: str | None, target: str | None) -> int:
-    if verb is None:
-        from ..services import run_roster
-
-        asyncio.run(run_roster(settings))
-        return 0
+def _roster(settings: Settings, store: RosterStore, verb: str, target: str | None) -> int:
     roster = store.load()
     if verb == "export":
         sys.stdout.write(export_csv(roster))

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-EMERGENCY_SERVICES = ("police", "fire", "ambulance")
+from ..queues import EMERGENCY_SERVICES
+
 LANGUAGES = ("id", "en")
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 

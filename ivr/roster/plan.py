@@ -24,11 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .model import EMERGENCY_SERVICES, Operator, Skills
+from ..queues import ALL_QUEUES, EMERGENCY_QUEUES, EMERGENCY_SERVICES, HOTLINE
+from .model import Operator, Skills
 
-EMERGENCY_QUEUES = (*EMERGENCY_SERVICES, "emergency")
-HOTLINE_QUEUE = "hotline"
-ALL_QUEUES = (*EMERGENCY_QUEUES, HOTLINE_QUEUE)
 # Off-shift operators brought in by a surge come after everyone on shift (penalties 0-2).
 SURGE_PENALTY = 3
 
@@ -81,7 +79,7 @@ def penalties(skills: Skills) -> dict[str, int]:
     has_emergency = bool(skills.services)
     table = {service: 0 if service in skills.services else 2 for service in EMERGENCY_SERVICES}
     table["emergency"] = 0 if has_emergency else 1
-    table[HOTLINE_QUEUE] = 1 if has_emergency else 0
+    table[HOTLINE] = 1 if has_emergency else 0
     return table
 
 

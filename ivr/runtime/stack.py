@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import socket
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -50,7 +51,19 @@ def ports_in_use(settings: Settings, private_redis: bool) -> list[str]:
 
 
 def python_service(name: str, settings: Settings) -> list[str]:
-    return [sys.executable, "-m", "ivr", name]
+    """The command that runs one of our services: ``ivr serve NAME``."""
+    return [sys.executable, "-m", "ivr", "serve", name]
+
+
+def heartbeat_seen(settings: Settings, service: str) -> Callable[[], Awaitable[bool]]:
+    """A readiness probe: whether ``service`` has a heartbeat in redis (it is up and linked)."""
+    async def probe() -> bool:
+        redis = Redis.from_url(settings.effective_redis_url, socket_timeout=1)
+        try:
+            return await LiveState(redis).heartbeat(service) is not None
+        finally:
+            await redis.aclose()
+    return probe
 
 
 def build_services(settings: Settings, root: Path) -> list[Service]:
@@ -72,23 +85,10 @@ def build_services(settings: Settings, root: Path) -> list[Service]:
         "fastagi", python_service("agi", settings),
         ready=lambda: tcp_open(settings.agi_host, settings.agi_port)))
 
-    async def ami_linked() -> bool:
-        redis = Redis.from_url(settings.effective_redis_url, socket_timeout=1)
-        try:
-            return await LiveState(redis).heartbeat("ami") is not None
-        finally:
-            await redis.aclose()
-
-    services.append(Service("ami", python_service("ami", settings), ready=ami_linked))
-
-    async def roster_applied() -> bool:
-        redis = Redis.from_url(settings.effective_redis_url, socket_timeout=1)
-        try:
-            return await LiveState(redis).heartbeat("roster") is not None
-        finally:
-            await redis.aclose()
-
-    services.append(Service("roster", python_service("roster", settings), ready=roster_applied))
+    services.append(Service("ami", python_service("ami", settings),
+                            ready=heartbeat_seen(settings, "ami")))
+    services.append(Service("roster", python_service("roster", settings),
+                            ready=heartbeat_seen(settings, "roster")))
     services.append(Service(
         "web", python_service("web", settings),
         ready=lambda: tcp_open(settings.web_host, settings.web_port)))

@@ -1,11 +1,19 @@
 """Settings from defaults, an IVR_CONFIG TOML file and IVR_* variables."""
 
 import stat
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from ivr.config import ConfigError, Settings, load_settings, read_or_create_secret
+from ivr.config import (
+    SECTIONS,
+    ConfigError,
+    Settings,
+    load_settings,
+    read_or_create_secret,
+    section_key,
+)
 
 
 def test_defaults_without_environment() -> None:
@@ -53,7 +61,7 @@ def test_settings_from_file(tmp_path: Path) -> None:
     config = tmp_path / "hotline.toml"
     config.write_text(
         'web_port = 8082\nemergency_number = "110"\nrestart_services = false\n'
-        f'data_dir = "{tmp_path}"\nemergency_surge_after = 3\nsite_name = "Kota"\n'
+        f'data_dir = "{tmp_path}"\nemergency_surge_after = 3\n'
     )
     settings = load_settings({"IVR_CONFIG": str(config)})
     assert settings.web_port == 8082
@@ -61,7 +69,44 @@ def test_settings_from_file(tmp_path: Path) -> None:
     assert settings.restart_services is False
     assert settings.data_dir == tmp_path
     assert settings.emergency_surge_after == 3.0
-    assert settings.extra == {"site_name": "Kota"}
+
+
+def test_settings_from_file_sections(tmp_path: Path) -> None:
+    config = tmp_path / "hotline.toml"
+    config.write_text(
+        '[web]\nport = 8083\nadmin_user = "chief"\n'
+        '[tickets]\ntimezone = "Asia/Makassar"\n'
+        '[hotline]\nemergency_number = "110"\n'
+        '[ami]\npermit = "10.0.0.5"\n'
+    )
+    settings = load_settings({"IVR_CONFIG": str(config)})
+    assert (settings.web_port, settings.admin_user) == (8083, "chief")
+    assert settings.ticket_timezone == "Asia/Makassar"
+    assert settings.emergency_number == "110"
+    assert settings.ami_permit == "10.0.0.5"
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ('site_name = "Kota"\n', "unknown setting or section 'site_name'"),
+    ("web_prot = 8081\n", "'web_prot' (did you mean 'web_port'?)"),
+    ("[web]\nprot = 8081\n", "unknown key in [web] 'prot' (did you mean 'port'?)"),
+    ("[webb]\nport = 8081\n", "'webb' (did you mean 'web'?)"),
+    ("[web]\nweb_port = 8081\n", "unknown key in [web] 'web_port'"),
+])
+def test_unknown_keys_are_refused_with_their_name(tmp_path: Path, body: str, words: str) -> None:
+    config = tmp_path / "hotline.toml"
+    config.write_text(body)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"IVR_CONFIG": str(config)})
+    assert words in str(caught.value)
+
+
+def test_every_setting_is_in_exactly_one_section() -> None:
+    placed = [name for names in SECTIONS.values() for name in names]
+    assert sorted(placed) == sorted(f.name for f in fields(Settings))
+    for section, names in SECTIONS.items():
+        keys = [section_key(section, name) for name in names]
+        assert len(set(keys)) == len(keys), section
 
 
 def test_environment_wins_over_file(tmp_path: Path) -> None:
