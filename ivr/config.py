@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATA_DIR = "/var/lib/city-hotline"
 DEFAULT_CACHE_DIR = "/var/cache/city-hotline"
@@ -251,6 +252,11 @@ def check(settings: Settings) -> None:
     if settings.agi_max_sessions < 1:
         raise ConfigError("setting agi_max_sessions (IVR_AGI_MAX_SESSIONS): at least 1")
     ami_permit_networks(settings.ami_permit)
+    try:
+        ZoneInfo(settings.ticket_timezone)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise ConfigError(f"setting ticket_timezone (IVR_TICKET_TIMEZONE): no time zone "
+                          f"{settings.ticket_timezone!r} (e.g. Asia/Jakarta)") from exc
 
 
 def ami_permit_networks(text: str) -> list[IPv4Network | IPv6Network]:

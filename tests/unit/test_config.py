@@ -125,6 +125,8 @@ def test_environment_wins_over_file(tmp_path: Path) -> None:
         ({"IVR_RESTART_SERVICES": "maybe"}, "restart_services (IVR_RESTART_SERVICES)"),
         ({"IVR_ASTERISK": "docker"}, "asterisk (IVR_ASTERISK)"),
         ({"IVR_ASTERISK": ""}, "asterisk (IVR_ASTERISK)"),
+        ({"IVR_TICKET_TIMEZONE": "Asia/Jakart"}, "ticket_timezone (IVR_TICKET_TIMEZONE)"),
+        ({"IVR_TICKET_TIMEZONE": "../etc"}, "ticket_timezone (IVR_TICKET_TIMEZONE)"),
     ],
 )
 def test_bad_values_name_the_setting(environ: dict[str, str], words: str) -> None:
