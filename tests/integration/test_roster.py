@@ -7,7 +7,7 @@ roster engine crosses a real boundary; the engine reloads the roster file on its
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,7 @@ def _on_a_call(member: dict[str, Any]) -> bool:
     return bool(member["in_call"] or member["state"] in ("in_use", "busy"))
 
 
-def wait_until(check, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_until(check: Callable[[], object], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
         if time.monotonic() > deadline:

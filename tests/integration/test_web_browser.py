@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hotline import Hotline
 from sipp import Step
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -37,7 +41,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
 
 
 @pytest.fixture
-def page(stack: Hotline, tmp_path: Path) -> Iterator[object]:
+def page(stack: Hotline, tmp_path: Path) -> Iterator[Page]:
     if not CHROMIUM.exists():
         pytest.fail("chromium is missing: run scripts/setup-host.sh (make test does)")
     with playwright.sync_playwright() as driver:
@@ -54,7 +58,7 @@ def base(stack: Hotline) -> str:
     return f"http://127.0.0.1:{stack.ports['web']}"
 
 
-def log_in(page, stack: Hotline, target: str) -> None:  # type: ignore[no-untyped-def]
+def log_in(page: Page, stack: Hotline, target: str) -> None:
     page.goto(base(stack) + target)
     assert "/login" in page.url  # sent to the login page first
     page.fill("#username", ADMIN_USER)
@@ -63,7 +67,7 @@ def log_in(page, stack: Hotline, target: str) -> None:  # type: ignore[no-untype
     page.wait_for_url(re.compile(re.escape(target) + "$"))
 
 
-def test_the_wallboard_shows_a_real_call_waiting_then_gone(stack: Hotline, page,  # type: ignore[no-untyped-def]
+def test_the_wallboard_shows_a_real_call_waiting_then_gone(stack: Hotline, page: Page,
                                                           tmp_path: Path) -> None:
     log_in(page, stack, "/wallboard")
     page.wait_for_selector("#link.up")
@@ -79,8 +83,8 @@ def test_the_wallboard_shows_a_real_call_waiting_then_gone(stack: Hotline, page,
     assert page.locator('#queues tr[data-queue="fire"] .abandoned').inner_text() == "1"
 
 
-def test_an_admin_edits_a_flow_a_bad_edit_is_refused_and_rollback_restores(  # type: ignore[no-untyped-def]
-        stack: Hotline, page) -> None:
+def test_an_admin_edits_a_flow_a_bad_edit_is_refused_and_rollback_restores(
+        stack: Hotline, page: Page) -> None:
     log_in(page, stack, "/admin/flows")
     page.select_option("#flow", "112")
     page.wait_for_function("document.getElementById('text').value.includes('number')")
