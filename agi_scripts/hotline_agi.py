@@ -14,8 +14,8 @@ import sys
 
 def main() -> int:
     from ivr.agi.classic import read_headers_with_pyst2, run_classic
+    from ivr.app import agi_routes
     from ivr.config import load_settings
-    from ivr.services import agi_routes
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="hotline_agi %(levelname)s %(name)s: %(message)s")

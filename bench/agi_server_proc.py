@@ -18,9 +18,11 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Coroutine
+from typing import Any
 
-from ivr import services
-from ivr.config import load_settings
+from ivr import app
+from ivr.config import Settings, load_settings
 
 LAG_PERIOD_S = 0.01
 
@@ -46,12 +48,12 @@ def dump(lags: list[float]) -> None:
     lags.clear()
 
 
-async def main(service: object) -> None:
+async def main(service: Coroutine[Any, Any, None]) -> None:
     lags: list[float] = []
     asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump, lags)
     task = asyncio.create_task(probe(lags)) if os.environ.get("BENCH_LAG") != "0" else None
     try:
-        await service  # type: ignore[misc]
+        await service
     finally:
         if task:
             task.cancel()
@@ -70,20 +72,20 @@ class NoDesk:
         return None
 
 
-async def serve_without_desk(settings: object) -> None:
+async def serve_without_desk(settings: Settings) -> None:
     from ivr.agi.server import serve
 
-    routes = services.agi_routes(settings, desk=NoDesk())  # type: ignore[arg-type]
-    server = await serve(routes, settings.agi_host, settings.agi_port)  # type: ignore[attr-defined]
+    routes = app.agi_routes(settings, desk=NoDesk())
+    server = await serve(routes, settings.agi_host, settings.agi_port)
     async with server:
-        await services._until_stopped()
+        await app.until_stopped()
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
-    coro = services.run_agi(settings)  # installs uvloop's policy when IVR_EVENT_LOOP=uvloop
+    coro = app.run_agi(settings)  # installs uvloop's policy when IVR_EVENT_LOOP=uvloop
     if os.environ.get("BENCH_DESK") == "none":
         coro.close()
         coro = serve_without_desk(settings)

@@ -51,7 +51,7 @@ def cmd_run(settings: Settings) -> int:
 
 def cmd_serve(name: str, settings: Settings) -> int:
     """Run one long-running service in the foreground (``ivr run`` supervises all of them)."""
-    from .services import SERVICES
+    from .app import SERVICES
 
     asyncio.run(SERVICES[name](settings))
     return 0
@@ -63,6 +63,30 @@ def cmd_render(settings: Settings) -> int:
     path = render_asterisk_config(settings.with_ami_secret())
     print(path)
     return 0
+
+
+def cmd_db(settings: Settings, verb: str) -> int:
+    """ivr db current | upgrade: the schema's revision, or bring it to the newest."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db import make_engine
+    from .schema.upgrade import current_revision, head_revision, upgrade_database
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        before = current_revision(engine)
+        if verb == "current":
+            state = "newest" if before == head_revision() else f"newest is {head_revision()}"
+            print(f"{before or 'empty'} ({state})")
+            return 0
+        after = upgrade_database(engine)
+        print(f"{before or 'empty'} -> {after}" if before != after else f"{after} (unchanged)")
+        return 0
+    except SQLAlchemyError as exc:
+        print(f"error: database {engine.url.render_as_string()}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
 
 
 def cmd_ctl(settings: Settings, words: list[str]) -> int:
@@ -77,10 +101,10 @@ def cmd_flow(settings: Settings, verb: str, target: str | None) -> int:
     """ivr flow check [FILE] | install FILE | rollback NUMBER | show [NUMBER] | versions NUMBER"""
     from pathlib import Path
 
+    from .app import flow_store
     from .flows.loader import FlowError
     from .flows.store import FlowNumberError, checked_number
     from .flows.tree import menu_tree
-    from .services import flow_store
 
     store = flow_store(settings)
     try:
@@ -141,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
                                        "show [NUMBER], versions NUMBER")
     flow.add_argument("verb", choices=["check", "install", "rollback", "show", "versions"])
     flow.add_argument("target", nargs="?")
+    db = sub.add_parser("db", help="the database schema: current (its revision), upgrade "
+                                   "(to the newest; every service also does it at start)")
+    db.add_argument("verb", choices=["current", "upgrade"])
     add_roster_commands(sub)
     args = parser.parse_args(argv)
     _logging(args.verbose)
@@ -165,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_render(settings)
     if args.command in ("roster", "operator"):
         return run_roster_command(settings, args)
+    if args.command == "db":
+        return cmd_db(settings, args.verb)
     if args.command == "flow":
         return cmd_flow(settings, args.verb, args.target)
     return cmd_ctl(settings, args.words)

@@ -1,7 +1,7 @@
 """Live state shared through redis: the queue board and each service's heartbeat.
 
-The AMI process writes, any number of web processes read. Keys live under one prefix so a
-redis server can be shared.
+The AMI process writes the board as ``QueueBoard.to_dict`` JSON; any number of web processes
+read it back as a ``QueueBoard``. Keys live under one prefix so a redis server can be shared.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import time
 from typing import Any
 
 from redis.asyncio import Redis
+
+from .ami.board import QueueBoard
 
 PREFIX = "ivr:"
 BOARD_KEY = PREFIX + "queues"
@@ -33,9 +35,10 @@ class LiveState:
             pipe.publish(BOARD_CHANNEL, json.dumps({"reason": reason, "at": time.time()}))
             await pipe.execute()
 
-    async def load_board(self) -> dict[str, Any]:
+    async def load_board(self) -> QueueBoard:
+        """The board the AMI process last stored, parsed here at the edge (empty: none yet)."""
         body = await self.redis.get(BOARD_KEY)
-        return json.loads(body) if body else {"queues": {}, "abandoned": []}
+        return QueueBoard.from_dict(json.loads(body)) if body else QueueBoard()
 
     async def beat(self, service: str, details: dict[str, Any]) -> None:
         """Say a service is up, for HEARTBEAT_TTL_S seconds."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Protocol
 
 from .protocol import (
     AgiCommandError,
@@ -25,14 +26,22 @@ log = logging.getLogger(__name__)
 COMMAND_TIMEOUT = 120.0
 
 
+class CommandWriter(Protocol):
+    """Where AGI command lines go (an ``asyncio.StreamWriter``)."""
+
+    def write(self, data: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
+
+
 class AgiChannel:
-    """One call's AGI session over a stream pair."""
+    """One call's AGI session over a stream pair (the ``CallChannel`` of the flows)."""
 
     def __init__(
         self,
         headers: dict[str, str],
         reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
+        writer: CommandWriter,
         *,
         command_timeout: float = COMMAND_TIMEOUT,
     ) -> None:
@@ -124,4 +133,4 @@ class AgiChannel:
         await self.command(f"VERBOSE {quote(message)} {level}")
 
 
-__all__ = ["AgiChannel", "AgiCommandError", "AgiError", "AgiHangup"]
+__all__ = ["AgiChannel", "AgiCommandError", "AgiError", "AgiHangup", "CommandWriter"]

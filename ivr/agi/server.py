@@ -1,9 +1,10 @@
 """The FastAGI server: reads Asterisk's headers safely and runs the route the URL names.
 
-Built on panoramisk's ``fast_agi.Application`` (its route table), with the edge it lacks:
-a header read that ends on EOF and has a time-out, bounded lines and a bounded number of
-sessions, and a route failure that is logged with the call's id and then handed back to the
-dialplan, whose fallback (for 112: the ``emergency`` queue) takes the caller on.
+Routes by the PATH of ``agi://host:port/PATH`` as panoramisk's ``fast_agi.Application`` does,
+with the edge that one lacks: a header read that ends on EOF and has a time-out, bounded lines
+and a bounded number of sessions, and a route failure that is logged with the call's id and
+then handed back to the dialplan, whose fallback (for 112: the ``emergency`` queue) takes the
+caller on.
 
 Every connection this server refuses or closes early (too many sessions, no headers in
 time, a header block Asterisk would not send) is closed cleanly with a log line: Asterisk
@@ -15,10 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
 
-from panoramisk.fast_agi import Application
-
-from .channel import AgiChannel
+from .channel import AgiChannel, CommandWriter
 from .protocol import AgiError, AgiHangup, AgiHeaderError, parse_headers
 
 log = logging.getLogger(__name__)
@@ -31,14 +31,20 @@ MAX_HEADER_LINE_BYTES = 8192  # Asterisk's own AGI buffers are a few kB
 MAX_SESSIONS = 500  # default of IVR_AGI_MAX_SESSIONS; each session holds a socket
 
 
-class FastAgiServer(Application):
+class SessionWriter(CommandWriter, Protocol):
+    """The writing side of one FastAGI connection (an ``asyncio.StreamWriter``)."""
+
+    def close(self) -> None: ...
+
+    def get_extra_info(self, name: str) -> object: ...
+
+
+class FastAgiServer:
     """Routes ``agi://host:port/PATH`` sessions to coroutines taking an :class:`AgiChannel`."""
 
     def __init__(self, routes: Mapping[str, Route], *, max_sessions: int = MAX_SESSIONS,
                  header_timeout: float = HEADER_TIMEOUT) -> None:
-        super().__init__(loop=asyncio.get_running_loop())
-        for path, route in routes.items():
-            self.add_route(path, _as_coroutine_function(route))
+        self.routes = dict(routes)
         self.max_sessions = max_sessions
         self.header_timeout = header_timeout
         self.sessions = 0  # flows started
@@ -47,7 +53,7 @@ class FastAgiServer(Application):
         self.closed_idle = 0
         self.refused_headers = 0
 
-    async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handler(self, reader: asyncio.StreamReader, writer: SessionWriter) -> None:
         peer = writer.get_extra_info("peername")
         if self.active >= self.max_sessions:
             self.refused_full += 1
@@ -85,10 +91,10 @@ class FastAgiServer(Application):
 
     async def run_route(self, channel: AgiChannel) -> None:
         path = channel.script.strip("/")
-        route = self._route.get(path)
+        route = self.routes.get(path)
         if route is None:
             log.error("call %s: no AGI route %r (known: %s)",
-                      channel.unique_id, path, ", ".join(sorted(self._route)))
+                      channel.unique_id, path, ", ".join(sorted(self.routes)))
             return
         self.sessions += 1
         await run_flow(route, channel, path)
@@ -110,15 +116,6 @@ async def run_flow(route: Route, channel: AgiChannel, path: str) -> None:
     except Exception:
         log.exception("call %s (%s): route crashed, dialplan fallback takes over",
                       channel.unique_id, path)
-
-
-def _as_coroutine_function(route: Route) -> Route:
-    """panoramisk accepts only coroutine functions; flows may be callable objects."""
-
-    async def endpoint(channel: AgiChannel) -> None:
-        await route(channel)
-
-    return endpoint
 
 
 async def read_headers(reader: asyncio.StreamReader) -> dict[str, str]:

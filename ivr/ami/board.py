@@ -6,6 +6,7 @@ queue events. Times are epoch seconds passed in by the caller, so tests need no 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -204,6 +205,20 @@ class QueueBoard:
             "offers": {name: dict(vars(o)) for name, o in sorted(self.offers.items())},
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], timezone: str = "UTC") -> QueueBoard:
+        """The inverse of ``to_dict`` (what redis stores); keys an older writer did not write
+        take their defaults, keys a newer one adds are ignored."""
+        return cls(
+            queues={name: _queue_of(name, q) for name, q in data.get("queues", {}).items()},
+            abandoned=[_abandoned_of(a) for a in data.get("abandoned", [])],
+            day=str(data.get("day", "")),
+            today={name: QueueDay([int(w) for w in d.get("answer_waits", [])],
+                                  [int(w) for w in d.get("abandon_waits", [])])
+                   for name, d in data.get("today", {}).items()},
+            offers={name: _offer_of(o) for name, o in data.get("offers", {}).items()},
+            timezone=timezone)
+
 
 def _queue_dict(queue: QueueState) -> dict[str, Any]:
     return {"name": queue.name,
@@ -211,13 +226,51 @@ def _queue_dict(queue: QueueState) -> dict[str, Any]:
             "members": {key: dict(vars(m)) for key, m in queue.members.items()}}
 
 
-def today_from_snapshot(snapshot: dict[str, Any], timezone: str = "UTC") -> QueueBoard:
-    """A board holding only the day's counters of a stored board (after an AMI restart)."""
+def _queue_of(name: str, data: Mapping[str, Any]) -> QueueState:
+    return QueueState(str(data.get("name", name)),
+                      [_caller_of(c) for c in data.get("waiting", [])],
+                      {key: _member_of(key, m) for key, m in data.get("members", {}).items()})
+
+
+def _caller_of(data: Mapping[str, Any]) -> WaitingCaller:
+    return WaitingCaller(str(data.get("unique_id", "")), str(data.get("caller_number", "")),
+                         float(data.get("joined_at", 0.0)), str(data.get("language", "")),
+                         str(data.get("ticket", "")))
+
+
+def _member_of(interface: str, data: Mapping[str, Any]) -> Member:
+    return Member(interface=str(data.get("interface", interface)),
+                  name=str(data.get("name", interface)), state=str(data.get("state", "")),
+                  paused=bool(data.get("paused", False)),
+                  paused_reason=str(data.get("paused_reason", "")),
+                  in_call=bool(data.get("in_call", False)), since=float(data.get("since", 0.0)),
+                  penalty=int(data.get("penalty", 0)),
+                  last_call=float(data.get("last_call", 0.0)))
+
+
+def _abandoned_of(data: Mapping[str, Any]) -> AbandonedCall:
+    return AbandonedCall(str(data.get("queue", "")), str(data.get("caller_number", "")),
+                         float(data.get("at", 0.0)), int(data.get("waited_s", 0)))
+
+
+def _offer_of(data: Mapping[str, Any]) -> Offer:
+    return Offer(str(data.get("queue", "")), str(data.get("unique_id", "")),
+                 str(data.get("caller_number", "")), str(data.get("language", "")),
+                 str(data.get("ticket", "")), str(data.get("state", "")),
+                 float(data.get("since", 0.0)), int(data.get("waited_s", 0)))
+
+
+def today_from_snapshot(stored: QueueBoard | Mapping[str, Any],
+                        timezone: str = "UTC") -> QueueBoard:
+    """A board holding only the day's counters of a stored board (after an AMI restart).
+
+    ``stored`` is what ``LiveState.load_board`` returns; its plain-data form is still taken.
+    """
+    board = stored if isinstance(stored, QueueBoard) else QueueBoard.from_dict(stored)
     return QueueBoard(
-        abandoned=[AbandonedCall(**a) for a in snapshot.get("abandoned", [])],
-        day=str(snapshot.get("day", "")),
-        today={name: QueueDay(list(d.get("answer_waits", [])), list(d.get("abandon_waits", [])))
-               for name, d in snapshot.get("today", {}).items()},
+        abandoned=list(board.abandoned), day=board.day,
+        today={name: QueueDay(list(d.answer_waits), list(d.abandon_waits))
+               for name, d in board.today.items()},
         timezone=timezone)
 
 
@@ -236,21 +289,23 @@ def rebuild(events: list[QueueEvent], now: float, previous: QueueBoard | None = 
     return board
 
 
-def queues_view(snapshot: dict[str, Any], now: float) -> list[dict[str, Any]]:
+def queues_view(board: QueueBoard, now: float) -> list[dict[str, Any]]:
     """The /api/v1/queues body from a stored board: positions and seconds waited at ``now``."""
-    view = []
-    for name, queue in sorted(snapshot.get("queues", {}).items()):
-        waiting = [
-            {"caller_number": c["caller_number"], "position": position,
-             "waited_s": max(0, round(now - c["joined_at"])), "unique_id": c["unique_id"],
-             "language": c.get("language", ""), "ticket": c.get("ticket", "")}
-            for position, c in enumerate(queue["waiting"], start=1)
-        ]
-        members = [
-            {"interface": m["interface"], "name": m["name"], "state": m["state"],
-             "paused": m["paused"], "paused_reason": m["paused_reason"],
-             "in_call": m["in_call"], "in_state_s": max(0, round(now - m["since"]))}
-            for m in sorted(queue["members"].values(), key=lambda m: m["interface"])
-        ]
-        view.append({"name": name, "waiting": waiting, "members": members})
-    return view
+    return [{"name": name,
+             "waiting": [_waiting_view(c, position, now)
+                         for position, c in enumerate(queue.waiting, start=1)],
+             "members": [_member_view(m, now)
+                         for m in sorted(queue.members.values(), key=lambda m: m.interface)]}
+            for name, queue in sorted(board.queues.items())]
+
+
+def _waiting_view(caller: WaitingCaller, position: int, now: float) -> dict[str, Any]:
+    return {"caller_number": caller.caller_number, "position": position,
+            "waited_s": max(0, round(now - caller.joined_at)), "unique_id": caller.unique_id,
+            "language": caller.language, "ticket": caller.ticket}
+
+
+def _member_view(member: Member, now: float) -> dict[str, Any]:
+    return {"interface": member.interface, "name": member.name, "state": member.state,
+            "paused": member.paused, "paused_reason": member.paused_reason,
+            "in_call": member.in_call, "in_state_s": max(0, round(now - member.since))}

@@ -16,23 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, Protocol
 
-from panoramisk import Manager
 from redis.exceptions import RedisError
 
 from ..config import Settings
-from ..state import LiveState
 from .board import QueueBoard, WaitingCaller, rebuild, today_from_snapshot
-from .events import (
-    AGENT_EVENTS,
-    AgentAnswered,
-    CallerAbandoned,
-    CallerJoined,
-    QueueEvent,
-    parse_event,
-)
+from .client import QUEUE_EVENTS, AmiClient, TaskSet
+from .events import AGENT_EVENTS, AgentAnswered, CallerAbandoned, CallerJoined, QueueEvent
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +39,18 @@ LinkState = Literal["synced", "syncing", "stuck", "down"]
 # Told of each queue call that stopped waiting (answered or abandoned), with what its join
 # said (None when the join was not seen) and the time; the reports' call records.
 CallDone = Callable[[AgentAnswered | CallerAbandoned, WaitingCaller | None, float], None]
+
+
+class LivePort(Protocol):
+    """Where the board and the heartbeat go (``ivr.state.LiveState``: redis)."""
+
+    async def save_board(self, board: dict[str, Any], reason: str) -> None: ...
+
+    async def load_board(self) -> QueueBoard | Mapping[str, Any]: ...
+
+    async def beat(self, service: str, details: dict[str, Any]) -> None: ...
+
+    async def flatline(self, service: str) -> None: ...
 
 
 def link_state(linked: bool, synced: bool, unsynced_for_s: float,
@@ -64,7 +68,7 @@ def link_state(linked: bool, synced: bool, unsynced_for_s: float,
 
 
 class QueueFollower:
-    def __init__(self, settings: Settings, live: LiveState, *,
+    def __init__(self, settings: Settings, live: LivePort, *,
                  resync_timeout_s: float = RESYNC_TIMEOUT_S,
                  stuck_after_s: float = STUCK_AFTER_S) -> None:
         self.settings = settings
@@ -77,69 +81,38 @@ class QueueFollower:
         self._logins = 0  # which login a resync belongs to; an older one gives way
         self._restored = False
         self._lock = asyncio.Lock()
-        # Strong references to the tasks we start (asyncio keeps only weak ones), so none is
-        # collected half-way and each failure is logged.
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._resyncs: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet("AMI follower", log)
+        self._resyncs = TaskSet("AMI follower", log)  # cancelled when the link drops
         self.on_call_done: CallDone | None = None
         self._joins: dict[tuple[str, str], WaitingCaller] = {}
-        self.manager = Manager(
-            host=settings.ami_host, port=settings.ami_port,
-            username=settings.ami_user, secret=settings.ami_secret,
-            ping_delay=3600, reconnect_timeout=1,
-            on_login=self._on_login, on_disconnect=self._on_disconnect,
-            loop=asyncio.get_running_loop(),
-        )
-        self.manager.register_event("QueueCaller*", self._on_event)
-        self.manager.register_event("QueueMember*", self._on_event)
-        for name in AGENT_EVENTS:  # offers to operators, answered calls (wallboard, console)
-            self.manager.register_event(name, self._on_event)
+        # Offers to operators and answered calls too (wallboard, console).
+        self.ami = AmiClient(settings, (*QUEUE_EVENTS, *AGENT_EVENTS), on_login=self._on_login,
+                             on_lost=self._on_lost, on_event=self._on_event)
 
     def start(self) -> None:
-        self.manager.connect()
+        self.ami.connect()
 
     def stop(self) -> None:
-        self.manager.close()
+        self.ami.close()
 
     @property
     def linked(self) -> bool:
-        protocol = self.manager.protocol
-        return bool(self.manager.authenticated and protocol is not None
-                    and protocol.transport is not None and not protocol.transport.is_closing())
+        return self.ami.linked
 
-    def _spawn(self, work: Coroutine[Any, Any, None], what: str) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(lambda done: self._task_done(done, what))
-        return task
-
-    def _task_done(self, task: asyncio.Task[None], what: str) -> None:
-        self._tasks.discard(task)
-        self._resyncs.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("AMI follower: %s failed", what, exc_info=task.exception())
-
-    def _on_login(self, manager: Manager) -> None:
-        log.info("AMI logged in to %s:%d", self.settings.ami_host, self.settings.ami_port)
+    def _on_login(self) -> None:
         self._logins += 1
         self.synced, self._unsynced_since = False, time.monotonic()
-        self._resyncs.add(self._spawn(self.resync(), "resync"))
+        self._resyncs.spawn(self.resync(), "resync")
 
-    def _on_disconnect(self, manager: Manager, exc: Exception | None) -> None:
-        log.warning("AMI link lost (%s); reconnecting", exc or "closed")
+    def _on_lost(self, exc: Exception | None) -> None:
         self.synced = False
-        for task in list(self._resyncs):  # its reply will never complete: free the lock now
-            task.cancel()
-        self._spawn(self.live.flatline("ami"), "heartbeat removal")
+        self._resyncs.cancel()  # its reply will never complete: free the lock now
+        self._tasks.spawn(self.live.flatline("ami"), "heartbeat removal")
 
     def _relink(self, why: str) -> None:
         """Drop the AMI link; panoramisk reconnects and logs in, which starts a new resync."""
-        protocol = self.manager.protocol
-        transport = getattr(protocol, "transport", None)
-        if transport is None or transport.is_closing():
-            return
-        log.error("AMI follower: %s; dropping the link to log in again", why)
-        transport.close()
+        if self.ami.drop():
+            log.error("AMI follower: %s; dropping the link to log in again", why)
 
     async def resync(self) -> None:
         """Rebuild the board from QueueStatus (Asterisk's own view), within a time-out."""
@@ -158,11 +131,7 @@ class QueueFollower:
                 self._restored = True
                 stored = await self.live.load_board()
                 self.board = today_from_snapshot(stored, self.settings.ticket_timezone)
-            reply = await asyncio.wait_for(
-                self.manager.send_action({"Action": "QueueStatus"}, as_list=True),
-                self.resync_timeout_s)
-            messages = reply if isinstance(reply, list) else [reply]
-            events = [e for e in (parse_event(m) for m in messages) if e is not None]
+            events = await self.ami.queue_status(self.resync_timeout_s)
             self.board = rebuild(events, time.time(), self.board)
             self.synced = True
             log.info("queue board resynchronised: %d queues, %d callers waiting",
@@ -170,10 +139,9 @@ class QueueFollower:
                      sum(len(q.waiting) for q in self.board.queues.values()))
             await self.live.save_board(self.board.to_dict(), "resync")
 
-    def _on_event(self, manager: Manager, message: Any) -> None:
-        event = parse_event(message)
-        if event is not None:  # a task per event; the lock keeps them in arrival order
-            self._spawn(self.apply(event), f"{type(event).__name__} {event.queue}")
+    def _on_event(self, event: QueueEvent) -> None:
+        # A task per event; the lock keeps them in arrival order.
+        self._tasks.spawn(self.apply(event), f"{type(event).__name__} {event.queue}")
 
     async def apply(self, event: QueueEvent) -> None:
         async with self._lock:
@@ -212,11 +180,10 @@ class QueueFollower:
         if not self.linked:
             return False
         try:
-            reply = await asyncio.wait_for(
-                self.manager.send_action({"Action": "Ping"}), PING_TIMEOUT_S)
-        except (TimeoutError, ConnectionError, AttributeError):
+            reply = await self.ami.send({"Action": "Ping"}, PING_TIMEOUT_S)
+        except (TimeoutError, ConnectionError):  # no link, or a reply lost with it
             return False
-        return bool(getattr(reply, "success", False))
+        return reply.success
 
     def state(self) -> LinkState:
         unsynced_for = 0.0 if self.synced else time.monotonic() - self._unsynced_since

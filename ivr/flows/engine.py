@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from ..agi.channel import AgiChannel
 from ..agi.protocol import AgiHangup
 from ..dialplan_vars import (
     DTMF_KEYS,
@@ -47,7 +45,7 @@ from .model import (
     TicketStatus,
     Transfer,
 )
-from .ports import CallReport, SpeechPort, TicketDeskPort
+from .ports import CallChannel, CallReport, SpeechPort, TicketDeskPort
 from .prompts import Prompts
 from .spoken import Speaker, date_words
 
@@ -80,7 +78,7 @@ def decide(menu: Menu, key: str, attempt: int) -> Action | Retry:
 
 @dataclass
 class Call:
-    channel: AgiChannel
+    channel: CallChannel
     flows: FlowSet
     flow: Flow
     language: str
@@ -101,13 +99,13 @@ class FlowEngine:
         self.speech = speech
         self._background: set[asyncio.Task[None]] = set()
 
-    def route(self, number: str) -> Callable[[AgiChannel], Awaitable[None]]:
-        async def run(channel: AgiChannel) -> None:
+    def route(self, number: str) -> Callable[[CallChannel], Awaitable[None]]:
+        async def run(channel: CallChannel) -> None:
             await self.run(channel, number)
 
         return run
 
-    async def run(self, channel: AgiChannel, number: str) -> None:
+    async def run(self, channel: CallChannel, number: str) -> None:
         flows = self.current_flows()
         flow = flows.flows[number]
         call = Call(channel, flows, flow, flow.default_language)
@@ -212,10 +210,9 @@ class FlowEngine:
                                               menu.words[call.language])
         finally:
             wav.unlink(missing_ok=True)  # answers are not kept
-        heard = getattr(getattr(choice, "recognition", None), "text", "")
         log.info("call %s: %s/%s heard %r -> %s", channel.unique_id, call.flow.number,
-                 menu.name, heard, choice.option)
-        return str(choice.option or "")
+                 menu.name, choice.recognition.text, choice.option)
+        return choice.option or ""
 
     async def finish_in_queue(self, call: Call, action: JoinQueue) -> None:
         channel = call.channel
@@ -278,7 +275,7 @@ class FlowEngine:
                 or call.language not in self.speech.languages():
             return ()
         check = await self.speech.spot_emergency(recording, call.language)
-        return tuple(getattr(check, "words", ()) or ())
+        return check.words
 
     def transcribe_later(self, call: Call, recording: str, number: str) -> None:
         """Transcribe after the call has moved on: text beside the recording and in the ticket."""
@@ -287,17 +284,15 @@ class FlowEngine:
         speech, desk, language = self.speech, self.desk, call.language
 
         async def transcribe() -> None:
-            result = await speech.transcribe(recording, language)
-            text = str(getattr(result, "text", "") or "")
+            text = (await speech.transcribe(recording, language)).text
             Path(recording + ".txt").write_text(text + "\n", encoding="utf-8")
-            attach = getattr(desk, "attach_transcript", None)
-            if text and attach is not None:
-                await attach(number, text)
+            if text and desk is not None:
+                await desk.attach_transcript(number, text)
             log.info("ticket %s transcribed: %r", number, text)
 
         self.in_background(transcribe(), f"ticket {number}: transcription")
 
-    def in_background(self, work: Coroutine[Any, Any, Any], what: str) -> None:
+    def in_background(self, work: Awaitable[object], what: str) -> None:
         """Run ``work`` after the caller has moved on; a failure is logged, never raised."""
 
         async def guarded() -> None:

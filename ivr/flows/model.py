@@ -113,6 +113,37 @@ class Flow:
     source: str = ""
 
 
+def next_menu(action: Action) -> str | None:
+    """The menu an action continues in, if any."""
+    if isinstance(action, GoToMenu):
+        return action.menu
+    if isinstance(action, SetLanguage | RecordReport | TicketStatus | Play):
+        return action.next
+    return None
+
+
+def menu_actions(menu: Menu) -> list[tuple[str, Action]]:
+    """Every action of a menu with where it is (``keys.1``, ``otherwise``, ``no_input``)."""
+    places: list[tuple[str, Action]] = [(f"keys.{k}", a) for k, a in menu.keys.items()]
+    places.append(("otherwise", menu.otherwise))
+    if menu.no_input is not None:
+        places.append(("no_input", menu.no_input))
+    return places
+
+
+def reachable_menus(flow: Flow) -> list[str]:
+    """The menus a caller can reach from the start, in the order they meet them."""
+    seen: list[str] = []
+    todo = [flow.start]
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name not in flow.menus:
+            continue
+        seen.append(name)
+        todo.extend(m for _, a in menu_actions(flow.menus[name]) if (m := next_menu(a)))
+    return seen
+
+
 @dataclass(frozen=True)
 class FlowIssue:
     """One problem in a flow file: where (file, line, path) and what."""

@@ -14,7 +14,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from ..agi.channel import AgiChannel
+from .ports import PromptPlayer
 from .prompts import Prompts
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,11 @@ class Speaker:
         self.prompts = prompts
         self.tts_dir = tts_dir
 
-    async def say_digits(self, channel: AgiChannel, number: str, language: str) -> None:
+    async def say_digits(self, channel: PromptPlayer, number: str, language: str) -> None:
         for prompt in digit_prompts(number):
             await channel.stream_file(self.prompts.path(prompt, language))
 
-    async def say_text(self, channel: AgiChannel, text: str, language: str) -> None:
+    async def say_text(self, channel: PromptPlayer, text: str, language: str) -> None:
         """Synthesise (once) and play ``text``; a missing synthesiser only skips the words."""
         path = await self.synthesise(text, language)
         if path is not None:

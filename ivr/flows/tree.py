@@ -14,6 +14,7 @@ from .model import (
     SwitchFlow,
     TicketStatus,
     Transfer,
+    reachable_menus,
 )
 
 
@@ -46,13 +47,7 @@ def menu_tree(flow: Flow) -> str:
     """Every menu reachable from the start, in the order a caller meets them."""
     lines = [f"{flow.number} - {flow.name} (languages: {', '.join(flow.languages)}; "
              f"fallback queue: {flow.fallback_queue})"]
-    seen: set[str] = set()
-    order = [flow.start]
-    while order:
-        name = order.pop(0)
-        if name in seen or name not in flow.menus:
-            continue
-        seen.add(name)
+    for name in reachable_menus(flow):
         menu = flow.menus[name]
         lines.append(f"  [{name}] prompt '{menu.prompt}', wait {menu.timeout_s:g} s, "
                      f"heard up to {menu.retries + 1}x")
@@ -61,11 +56,4 @@ def menu_tree(flow: Flow) -> str:
         if menu.no_input is not None:
             lines.append(f"    no key -> {describe(menu.no_input)}")
         lines.append(f"    otherwise -> {describe(menu.otherwise)}")
-        actions: list[Action] = [*menu.keys.values(), menu.otherwise]
-        if menu.no_input is not None:
-            actions.append(menu.no_input)
-        for action in actions:
-            target = getattr(action, "menu", None) or getattr(action, "next", None)
-            if target and target not in seen:
-                order.append(target)
     return "\n".join(lines)

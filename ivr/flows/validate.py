@@ -14,7 +14,6 @@ from .model import (
     Action,
     Flow,
     FlowIssue,
-    GoToMenu,
     HangUp,
     JoinQueue,
     Menu,
@@ -24,6 +23,9 @@ from .model import (
     SwitchFlow,
     TicketStatus,
     Transfer,
+    menu_actions,
+    next_menu,
+    reachable_menus,
 )
 
 # Languages are ISO 639 codes; each needs its prompt recordings (checked below).
@@ -36,35 +38,6 @@ STATUS_PROMPTS = ("ticket-unknown", "status-intro", "status-agency", "status-due
                                              "closed", "rejected", "duplicate")))
 
 PromptExists = Callable[[str, str], bool]
-
-
-def next_menu(action: Action) -> str | None:
-    """The menu an action continues in, if any."""
-    if isinstance(action, GoToMenu):
-        return action.menu
-    if isinstance(action, SetLanguage | RecordReport | TicketStatus | Play):
-        return action.next
-    return None
-
-
-def menu_actions(menu: Menu) -> list[tuple[str, Action]]:
-    places = [(f"keys.{k}", a) for k, a in menu.keys.items()]
-    places.append(("otherwise", menu.otherwise))
-    if menu.no_input is not None:
-        places.append(("no_input", menu.no_input))
-    return places
-
-
-def reachable_menus(flow: Flow) -> set[str]:
-    seen: set[str] = set()
-    todo = [flow.start]
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in flow.menus:
-            continue
-        seen.add(name)
-        todo.extend(m for _, a in menu_actions(flow.menus[name]) if (m := next_menu(a)))
-    return seen
 
 
 def menus_that_end(flow: Flow) -> set[str]:
@@ -129,7 +102,7 @@ def check_flow(flow: Flow, flows: dict[str, Flow], prompt_exists: PromptExists |
                             f"prompt {prompt!r} has no recording for {', '.join(missing)} "
                             f"(recordings/<lang>/{prompt}.wav)")
     if flow.start in flow.menus:
-        for name in sorted(set(flow.menus) - reachable_menus(flow)):
+        for name in sorted(set(flow.menus) - set(reachable_menus(flow))):
             problem(f"menus.{name}", f"unreachable from the start menu {flow.start!r}")
     for name in sorted(set(flow.menus) - menus_that_end(flow)):
         problem(f"menus.{name}", "dead end: no path from here ends the menu "

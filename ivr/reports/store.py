@@ -1,8 +1,8 @@
 """Call records: one row per queue call that ended waiting (answered or abandoned).
 
 The AMI process writes them (``CallRecorder``, fed by ``QueueFollower.on_call_done``); the web
-service reads them for the reports. The table has its own metadata, made with ``create_all``
-at start, in the tickets' database (``settings.effective_database_url``).
+service reads them for the reports. The table is in the hotline's one schema history
+(``ivr/schema``, revision 0004), beside the tickets.
 """
 
 from __future__ import annotations
@@ -13,13 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import (
-    Column,
     Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
     insert,
     select,
 )
@@ -27,28 +21,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..ami.board import WaitingCaller
 from ..ami.events import AgentAnswered, CallerAbandoned
-from ..tickets.models import UtcDateTime
+from ..tickets.errors import StoreUnavailable
+from .tables import queue_calls
 
 log = logging.getLogger(__name__)
 
 ANSWERED, ABANDONED = "answered", "abandoned"
-
-metadata = MetaData()
-
-queue_calls = Table(
-    "queue_calls", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("queue", String(80), nullable=False, index=True),
-    Column("unique_id", String(100), nullable=False, index=True),
-    Column("caller_number", String(64), nullable=False, default=""),
-    Column("joined_at", UtcDateTime, nullable=False, index=True),
-    Column("outcome", String(20), nullable=False),
-    Column("waited_s", Float, nullable=False),
-    Column("member", String(200), nullable=False, default=""),
-    Column("language", String(8), nullable=False, default=""),
-    Column("ticket", String(32), nullable=False, default=""),
-)
-
 
 @dataclass(frozen=True)
 class CallRecord:
@@ -85,15 +63,8 @@ class CallStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._ready = False
-
-    def create_schema(self) -> None:
-        metadata.create_all(self.engine, checkfirst=True)
-        self._ready = True
 
     def add(self, record: CallRecord) -> None:
-        if not self._ready:  # the database may have been away at start
-            self.create_schema()
         with self.engine.begin() as conn:
             conn.execute(insert(queue_calls).values(
                 queue=record.queue, unique_id=record.unique_id,
@@ -101,10 +72,16 @@ class CallStore:
                 outcome=record.outcome, waited_s=record.waited_s, member=record.member,
                 language=record.language, ticket=record.ticket))
 
+    async def calls_between(self, start: datetime, end: datetime) -> list[CallRecord]:
+        """``between`` off the event loop; a database that fails is ``StoreUnavailable``."""
+        try:
+            return await asyncio.to_thread(self.between, start, end)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable(f"call records unavailable ({exc.__class__.__name__})"
+                                   ) from exc
+
     def between(self, start: datetime, end: datetime) -> list[CallRecord]:
         """Calls that joined in ``[start, end)``, oldest first."""
-        if not self._ready:
-            self.create_schema()
         stmt = (select(queue_calls).where(queue_calls.c.joined_at >= start)
                 .where(queue_calls.c.joined_at < end)
                 .order_by(queue_calls.c.joined_at, queue_calls.c.id))
@@ -124,12 +101,6 @@ class CallRecorder:
     def __init__(self, store: CallStore) -> None:
         self.store = store
         self._writes: set[asyncio.Task[None]] = set()
-
-    async def prepare(self) -> None:
-        try:
-            await asyncio.to_thread(self.store.create_schema)
-        except (SQLAlchemyError, OSError) as exc:
-            log.error("call records: cannot create queue_calls yet (%s); will retry", exc)
 
     def call_done(self, event: AgentAnswered | CallerAbandoned, caller: WaitingCaller | None,
                   now: float) -> None:

@@ -12,20 +12,19 @@ to whoever listens. Wire examples::
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from panoramisk import Manager
-
-from ..ami.events import QueueEvent, parse_event
+from ..ami.client import AmiClient, TaskSet
+from ..ami.events import QueueEvent
 from ..config import Settings
 from .plan import AddMember, QueueAction, RemoveMember, SetPenalty
 
 log = logging.getLogger(__name__)
 
 ACTION_TIMEOUT_S = 5.0
+STATUS_TIMEOUT_S = 10.0
 # Replies that mean "already as wanted" (a race with our own earlier action).
 HARMLESS = ("Already there", "Not there", "Unable to remove interface: Not there")
 
@@ -51,63 +50,50 @@ class AsteriskQueues:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.on_login: Callable[[], Awaitable[None]] | None = None
+        self.on_login: Callable[[], Coroutine[Any, Any, None]] | None = None
         self.on_event: Callable[[QueueEvent], None] | None = None
         self.on_lost: Callable[[], None] | None = None
-        self.manager = Manager(
-            host=settings.ami_host, port=settings.ami_port,
-            username=settings.ami_user, secret=settings.ami_secret,
-            ping_delay=3600, reconnect_timeout=1,
-            on_login=self._logged_in, on_disconnect=self._disconnected,
-            loop=asyncio.get_running_loop())
-        self.manager.register_event("QueueCaller*", self._event)
-        self.manager.register_event("QueueMember*", self._event)
+        self._tasks = TaskSet("roster AMI link", log)
+        self.ami = AmiClient(settings, on_login=self._logged_in, on_lost=self._disconnected,
+                             on_event=self._event)
 
     def start(self) -> None:
-        self.manager.connect()
+        self.ami.connect()
 
     def stop(self) -> None:
-        self.manager.close()
+        self.ami.close()
 
-    def _logged_in(self, manager: Manager) -> None:
-        log.info("AMI logged in to %s:%d", self.settings.ami_host, self.settings.ami_port)
+    def _logged_in(self) -> None:
         if self.on_login is not None:
-            asyncio.ensure_future(self.on_login())
+            self._tasks.spawn(self.on_login(), "login")
 
-    def _disconnected(self, manager: Manager, exc: Exception | None) -> None:
-        log.warning("AMI link lost (%s); reconnecting", exc or "closed")
+    def _disconnected(self, exc: Exception | None) -> None:
         if self.on_lost is not None:
             self.on_lost()
 
-    async def _event(self, manager: Manager, message: Any) -> None:
-        event = parse_event(message)
-        if event is not None and self.on_event is not None:
+    def _event(self, event: QueueEvent) -> None:
+        if self.on_event is not None:
             self.on_event(event)
 
     async def status(self) -> list[QueueEvent]:
         """Every queue, waiting caller and member as Asterisk sees them now."""
-        reply = await asyncio.wait_for(
-            self.manager.send_action({"Action": "QueueStatus"}, as_list=True), 10)
-        messages = reply if isinstance(reply, list) else [reply]
-        return [e for e in (parse_event(m) for m in messages) if e is not None]
+        return await self.ami.queue_status(STATUS_TIMEOUT_S)
 
     async def apply(self, action: QueueAction) -> bool:
         """Carry out one action; False (logged) when Asterisk refused it or did not answer."""
         message = ami_message(action)
         try:
-            # as_list=False: panoramisk would otherwise wait for more replies after
-            # "Added interface to queue" and never resolve (its QueueAdd heuristic).
-            reply = await asyncio.wait_for(self.manager.send_action(message, as_list=False),
-                                           ACTION_TIMEOUT_S)
-        except (TimeoutError, ConnectionError, AttributeError) as exc:
+            # One reply only: QueueAdd's "Added interface to queue" would otherwise be taken
+            # for the start of a list and never resolve (see AmiClient.send).
+            reply = await self.ami.send(message, ACTION_TIMEOUT_S)
+        except (TimeoutError, ConnectionError) as exc:
             log.warning("%s %s: no reply (%s)", message["Action"], message["Interface"],
                         exc.__class__.__name__)
             return False
-        if getattr(reply, "success", False):
+        if reply.success:
             log.info("%s %s %s", message["Action"], message["Queue"], message["Interface"])
             return True
-        text = str(getattr(reply, "message", reply))
-        level = logging.DEBUG if any(h in text for h in HARMLESS) else logging.WARNING
+        level = logging.DEBUG if any(h in reply.message for h in HARMLESS) else logging.WARNING
         log.log(level, "%s %s %s refused: %s", message["Action"], message["Queue"],
-                message["Interface"], text)
+                message["Interface"], reply.message)
         return False

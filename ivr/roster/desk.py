@@ -8,27 +8,21 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ..ami.board import Member
+from ..errors import DomainError
 from ..state import LiveState
 from .pauses import PauseDesk
 from .states import DEFAULT_WRAPUP_S, operator_states
 from .store import RosterStore
 
 
-class RosterDomainError(Exception):
+class RosterDomainError(DomainError):
     """A request the roster refuses; ``error_id`` is stable for API clients."""
 
     error_id = "roster-error"
-    status = 400
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.details = details
 
 
 class UnknownOperator(RosterDomainError):
     error_id = "no-such-operator"
-    status = 404
 
 
 class OperatorDesk:
@@ -53,9 +47,8 @@ class OperatorDesk:
     async def states(self, now: float) -> list[dict[str, Any]]:
         """Every operator's state from the live queue board, with the pause asked for."""
         board = await self.live.load_board()
-        members = [(queue, Member(**{k: v for k, v in m.items() if k in Member.__annotations__}))
-                   for queue, body in board.get("queues", {}).items()
-                   for m in body.get("members", {}).values()]
+        members = [(name, member) for name, queue in board.queues.items()
+                   for member in queue.members.values()]
         asked = await self.pauses.all()
         states = operator_states(self.store.load().operators, members, now, self.wrapup_s)
         return [{**asdict(s), "queues": list(s.queues), "pause_requested": asked.get(s.username)}

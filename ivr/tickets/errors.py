@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from ..errors import DomainError
 
-class TicketError(Exception):
+
+class TicketError(DomainError):
     """Base of every ticket error; ``error_id`` is stable and safe to show to clients."""
 
     error_id = "ticket-error"
-
-    def __init__(self, message: str, **details: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
 
 
 class InvalidTicketNumber(TicketError):

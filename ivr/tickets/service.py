@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,6 +91,18 @@ class TicketService:
     def find(self, query: TicketQuery) -> list[TicketRecord]:
         with self.sessions.begin() as session:
             return [storage.to_record(t) for t in storage.find_tickets(session, query)]
+
+    def by_caller(self, caller_number: str, limit: int) -> list[TicketRecord]:
+        """The caller's latest ``limit`` tickets, newest first."""
+        stmt = (select(Ticket).where(Ticket.caller_number == caller_number)
+                .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
+        with self.sessions.begin() as session:
+            return [storage.to_record(t) for t in session.scalars(stmt).unique()]
+
+    def counts_by_status(self) -> dict[str, int]:
+        stmt = select(Ticket.status, func.count()).group_by(Ticket.status)
+        with self.sessions.begin() as session:
+            return {str(status): int(n) for status, n in session.execute(stmt)}
 
     def change_status(self, number: str, target: Status, actor: str, note: str = "",
                       agency: str | None = None, public_note: str = "") -> TicketRecord:

@@ -6,6 +6,7 @@ the tokens back); a password change or reset ends the user's sessions (their tok
 revoke them with ``DELETE /api/v1/tokens/{id}``). Whoever changes their own password over a
 session gets a new session cookie in the reply and stays logged in on that page only.
 Anything that hashes a password runs on the password threads (``passwords.PasswordWork``).
+Account errors (``users.AccountError``) reach ``errors.error_middleware``, which answers them.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from .auth import address, credential_error, current, error
+from ..accounts import User
+from ..passwords import Busy
+from .auth import address, credential_refusal, current
 from .credentials import BadCredentials, Throttled
+from .errors import Refused
 from .inputs import json_object
 from .keys import CREDENTIALS, USERS
 from .pages import set_session
-from .passwords import Busy
-from .users import AccountError, User
 
 T = TypeVar("T")
 
@@ -31,16 +33,13 @@ def user_json(user: User) -> dict[str, Any]:
     return {"username": user.username, "role": str(user.role), "active": user.active}
 
 
-def _account_error(exc: AccountError) -> web.Response:
-    return error(exc.status, exc.error_id, str(exc))
-
-
 async def _hashing(request: web.Request, fn: Callable[..., T], *args: object) -> T:
     """``fn(*args)`` on the password threads; 503 when they are flooded."""
     try:
         return await request.app[CREDENTIALS].work.run(fn, *args)
     except Busy:
-        raise web.HTTPServiceUnavailable(headers={"Retry-After": "1"}) from None
+        raise Refused("busy", "too many password checks at once; try again",
+                      retry_after_s=1) from None
 
 
 async def list_users(request: web.Request) -> web.Response:
@@ -52,21 +51,15 @@ async def list_users(request: web.Request) -> web.Response:
 async def add_user(request: web.Request) -> web.Response:
     """POST /api/v1/users {"username", "role", "password"}"""
     body = await json_object(request)
-    try:
-        user = await _hashing(request, request.app[USERS].add, str(body.get("username", "")),
-                              str(body.get("role", "")), str(body.get("password", "")))
-    except AccountError as exc:
-        return _account_error(exc)
+    user = await _hashing(request, request.app[USERS].add, str(body.get("username", "")),
+                          str(body.get("role", "")), str(body.get("password", "")))
     return web.json_response(user_json(user), status=201)
 
 
 def _set_active(active: bool) -> Callable[[web.Request], Any]:
     async def handler(request: web.Request) -> web.Response:
-        try:
-            user = await asyncio.to_thread(request.app[USERS].set_active,
-                                           request.match_info["username"], active)
-        except AccountError as exc:
-            return _account_error(exc)
+        user = await asyncio.to_thread(request.app[USERS].set_active,
+                                       request.match_info["username"], active)
         return web.json_response(user_json(user))
 
     handler.__doc__ = f"POST /api/v1/users/{{username}}/{'enable' if active else 'disable'}"
@@ -76,11 +69,8 @@ def _set_active(active: bool) -> Callable[[web.Request], Any]:
 async def reset_password(request: web.Request) -> web.Response:
     """POST /api/v1/users/{username}/password {"password"}: an admin sets a new one."""
     body = await json_object(request)
-    try:
-        user = await _hashing(request, request.app[USERS].set_password,
-                              request.match_info["username"], str(body.get("password", "")))
-    except AccountError as exc:
-        return _account_error(exc)
+    user = await _hashing(request, request.app[USERS].set_password,
+                          request.match_info["username"], str(body.get("password", "")))
     return web.json_response(user_json(user))
 
 
@@ -93,14 +83,11 @@ async def change_my_password(request: web.Request) -> web.Response:
         await request.app[CREDENTIALS].by_password(address(request), name,
                                                    str(body.get("old_password", "")))
     except BadCredentials:
-        return error(403, "wrong-password", "the old password is wrong")
+        raise Refused("wrong-password", "the old password is wrong") from None
     except (Throttled, Busy) as exc:
-        return credential_error(exc)
-    try:
-        user = await _hashing(request, request.app[USERS].set_password, name,
-                              str(body.get("new_password", "")))
-    except AccountError as exc:
-        return _account_error(exc)
+        raise credential_refusal(exc) from None
+    user = await _hashing(request, request.app[USERS].set_password, name,
+                          str(body.get("new_password", "")))
     response = web.json_response(user_json(user))
     if identity.via == "session":
         set_session(response, request, user)
@@ -118,25 +105,20 @@ async def list_tokens(request: web.Request) -> web.Response:
 async def issue_token(request: web.Request) -> web.Response:
     """POST /api/v1/tokens {"username", "label"}: the token is in this reply only."""
     body = await json_object(request)
-    try:
-        token_id, token = await asyncio.to_thread(
-            request.app[USERS].issue_token, str(body.get("username", "")),
-            str(body.get("label", "")))
-    except AccountError as exc:
-        return _account_error(exc)
+    token_id, token = await asyncio.to_thread(
+        request.app[USERS].issue_token, str(body.get("username", "")),
+        str(body.get("label", "")))
     return web.json_response({"id": token_id, "token": token}, status=201)
 
 
 async def revoke_token(request: web.Request) -> web.Response:
     """DELETE /api/v1/tokens/{id}"""
-    try:
-        token_id = int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    raw = request.match_info["id"]
+    token_id = int(raw) if raw.isascii() and raw.isdigit() else 0
     if not 0 < token_id < 2**63:  # beyond what the database's integers hold
-        raise web.HTTPNotFound()
+        raise Refused("no-such-token", f"no token {raw}")
     if not await asyncio.to_thread(request.app[USERS].revoke_token, token_id):
-        raise web.HTTPNotFound()
+        raise Refused("no-such-token", f"no token {raw}")
     return web.json_response({"id": token_id, "revoked": True})
 
 

@@ -2,7 +2,8 @@
 
 Flows go through ``FlowStore``: an edit is checked beside the other flows before it is
 saved, the previous version is kept, and a rollback restores it. Every flow problem comes
-back as ``{"issues": [{"line", "where", "message"}]}`` with status 422. The ``{number}`` of
+back as the error body's ``details.issues`` (``[{"line", "where", "message", "source"}]``)
+with status 422 (the flow package's errors become ``errors.Refused`` here). The ``{number}`` of
 every route is checked here (1 to 15 digits, else 400) before the store sees it: it becomes
 a file name. Accounts and tokens are in ``account_api.py``.
 """
@@ -17,16 +18,15 @@ from aiohttp import web
 from ..flows.loader import FlowError
 from ..flows.store import FlowNumberError
 from ..flows.tree import menu_tree
-from .auth import error
-from .inputs import flow_number, json_object
+from .errors import Refused
+from .inputs import bad_input, flow_number, json_object
 from .keys import FLOWS
 
 
-def _issues(exc: FlowError) -> web.Response:
-    return web.json_response({"error": "flow-invalid", "message": "the flow was not saved",
-                              "issues": [{"line": i.line, "where": i.where,
-                                          "message": i.message, "source": i.source}
-                                         for i in exc.issues]}, status=422)
+def _issues(exc: FlowError) -> Refused:
+    return Refused("flow-invalid", "the flow was not saved",
+                   issues=[{"line": i.line, "where": i.where, "message": i.message,
+                            "source": i.source} for i in exc.issues])
 
 
 async def _text(request: web.Request) -> str:
@@ -40,7 +40,7 @@ def _flow_body(request: web.Request, number: str) -> dict[str, Any]:
     store = request.app[FLOWS]
     files = store.files()
     if number not in files:
-        raise web.HTTPNotFound(text=f"no flow {number}")
+        raise Refused("no-such-flow", f"no flow {number}", number=number)
     path = files[number]
     return {"number": number, "text": path.read_text(encoding="utf-8"),
             "installed": path.parent == store.override_dir,
@@ -71,26 +71,25 @@ def _checked(request: web.Request, number: str, text: str, install: bool) -> dic
     return {"number": number, "tree": menu_tree(flow), "installed": install}
 
 
-def _not_this_flow(number: str) -> web.Response:
-    return web.json_response({"error": "flow-number", "message": f"the text is not flow {number}",
-                              "issues": [{"line": None, "where": "number",
-                                          "message": f"this page edits flow {number}",
-                                          "source": number}]}, status=422)
+def _not_this_flow(number: str) -> Refused:
+    return Refused("flow-number", f"the text is not flow {number}",
+                   issues=[{"line": None, "where": "number",
+                            "message": f"this page edits flow {number}", "source": number}])
 
 
 async def _check_or_install(request: web.Request, install: bool) -> web.Response:
     number = flow_number(request)
     text = await _text(request)
     if not text:
-        return error(400, "bad-flow", 'send {"text": "<the flow YAML>"}')
+        raise bad_input("bad-flow", 'send {"text": "<the flow YAML>"}')
     try:
         preview = await asyncio.to_thread(_checked, request, number, text, False)
         if install:
             preview = await asyncio.to_thread(_checked, request, number, text, True)
     except FlowNumberError as exc:  # the text's own number: not a flow number
-        return error(400, "bad-flow-number", str(exc))
+        raise bad_input("bad-flow-number", str(exc)) from None
     except FlowError as exc:
-        return _issues(exc) if exc.issues else _not_this_flow(number)
+        raise (_issues(exc) if exc.issues else _not_this_flow(number)) from None
     return web.json_response(preview)
 
 
@@ -110,9 +109,9 @@ async def rollback_flow(request: web.Request) -> web.Response:
     try:
         message = await asyncio.to_thread(request.app[FLOWS].rollback, number)
     except FlowNumberError as exc:
-        return error(400, "bad-flow-number", str(exc))
+        raise bad_input("bad-flow-number", str(exc)) from None
     except FlowError as exc:
-        return web.json_response({"error": "no-rollback", "message": str(exc)}, status=409)
+        raise Refused("no-rollback", str(exc)) from None
     body = await asyncio.to_thread(_flow_body, request, number)
     return web.json_response({"message": message, **body})
 

@@ -1,5 +1,9 @@
 """The aiohttp application: factory, typed keys (``keys.py``), resources and routes.
 
+The factory builds no redis client, engine or desk: the composition root (``ivr/app.py``)
+hands them over as ``parts.WebParts``. Errors of every API route get one body from
+``errors.error_middleware``.
+
 Access is one middleware (``auth.access_middleware``) checking the table in ``access.py``;
 every response gets the security headers of ``security_headers.py``.
 """
@@ -10,31 +14,30 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from aiohttp import web
-from redis.asyncio import Redis
 
 from ..ami.board import queues_view
 from ..config import Settings, read_or_create_secret
-from ..db import make_engine
-from ..state import LiveState
-from ..tickets.desk import build_ticket_desk
+from ..passwords import PasswordWork, dummy_hash
 from ..tickets.open311 import add_open311_routes, open311_config
 from .account_api import add_account_routes
 from .admin_api import add_admin_routes
 from .auth import access_middleware
 from .credentials import BasicCache, Credentials
+from .errors import error_middleware
 from .first_admin import ensure_first_admin
 from .health import check_all
 from .keys import (
+    CALLS,
     CREDENTIALS,
-    ENGINE,
+    DATABASE_PING,
     FEED,
     FLOWS,
     LIVE,
-    LOOKUP,
+    OPERATORS,
     SETTINGS,
     SIGNER,
     SOURCE,
@@ -42,21 +45,19 @@ from .keys import (
     TICKETS,
     USERS,
 )
-from .live import BoardFeed, BoardSource, RedisBoardSource, StreamSlots
+from .live import BoardFeed, StreamSlots
 from .live_api import add_live_routes
 from .metrics import metrics
 from .openapi import openapi
 from .operators import add_operator_routes
 from .pages import add_page_routes
-from .passwords import PasswordWork, dummy_hash
+from .parts import PartsFactory
 from .reports_api import add_report_routes, keep_escalating
 from .security_headers import use_security_headers
 from .sessions import Signer
 from .throttle import LoginThrottle
-from .ticket_lookup import TicketLookup
-from .users import UserStore
 
-__all__ = ["ENGINE", "LIVE", "SETTINGS", "TICKETS", "make_app"]
+__all__ = ["LIVE", "SETTINGS", "TICKETS", "make_app"]
 
 log = logging.getLogger(__name__)
 
@@ -69,30 +70,26 @@ async def queues(request: web.Request) -> web.Response:
 
 async def healthz(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    health = await check_all(request.app[LIVE], request.app[ENGINE],
+    health = await check_all(request.app[LIVE], request.app[DATABASE_PING],
                              settings.agi_host, settings.agi_port)
     body = {"status": "ok" if health.ok else "degraded", "components": health.components}
     return web.json_response(body, status=200 if health.ok else 503)
 
 
-async def _resources(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    redis = Redis.from_url(settings.effective_redis_url, socket_timeout=2)
-    app[LIVE] = LiveState(redis)
-    app[ENGINE] = make_engine(settings.effective_database_url)
-    if SOURCE not in app:
-        app[SOURCE] = RedisBoardSource(app[LIVE], settings.effective_redis_url)
-    yield
-    await redis.aclose()
-    app[ENGINE].dispose()
+def _parts(factory: PartsFactory) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Enter the composition root's parts on start-up and put each under its key."""
+    async def provide(app: web.Application) -> AsyncIterator[None]:
+        async with factory() as parts:
+            app[LIVE], app[SOURCE], app[TICKETS] = parts.live, parts.board, parts.tickets
+            app[USERS], app[FLOWS], app[CALLS] = parts.users, parts.flows, parts.calls
+            app[OPERATORS], app[DATABASE_PING] = parts.operators, parts.database_ping
+            yield
+    return provide
 
 
 async def _tickets(app: web.Application) -> AsyncIterator[None]:
-    """The ticket desk on the app's engine; migrates, then flushes the spool in the background."""
-    desk = build_ticket_desk(app[SETTINGS], app[ENGINE])
-    await desk.prepare()
-    app[TICKETS] = desk
-    app[LOOKUP] = TicketLookup(desk)
+    """The spool flush and the escalation passes, in the background."""
+    desk = app[TICKETS]
     window = timedelta(hours=app[SETTINGS].ticket_due_soon_hours)
     tasks = [asyncio.create_task(desk.keep_flushing()),
              asyncio.create_task(keep_escalating(desk, window))]
@@ -101,25 +98,19 @@ async def _tickets(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    desk.close()  # the desk's thread pools (the engine is the app's, closed by _resources)
 
 
 async def _accounts(app: web.Application) -> AsyncIterator[None]:
-    """Web accounts (and the first admin), password checks, the session secret, the flows."""
-    from ..services import flow_store  # services imports this module
-
+    """The first admin, password checks, the session secret."""
     settings = app[SETTINGS]
-    users = UserStore(app[ENGINE])
+    users = app[USERS]
     work = PasswordWork()
-    await asyncio.to_thread(users.create_schema)
     await work.run(ensure_first_admin, users, settings.data_dir, settings.admin_user,
                    settings.admin_password)
     await work.run(dummy_hash)  # so the first unknown user costs no more than a known one
-    app[USERS] = users
     app[CREDENTIALS] = Credentials(users, work, LoginThrottle(time.monotonic),
                                    BasicCache(time.monotonic))
     app[SIGNER] = Signer(read_or_create_secret(settings.data_dir, "web_session"))
-    app[FLOWS] = flow_store(settings)
     yield
     work.close()
 
@@ -141,16 +132,15 @@ async def _close_streams(app: web.Application) -> None:
         await app[FEED].close()
 
 
-def make_app(settings: Settings, board_source: BoardSource | None = None) -> web.Application:
-    """The web app; ``board_source`` replaces redis as the live board's source (tests)."""
-    app = web.Application(middlewares=[access_middleware(lambda r: r.app[CREDENTIALS],
+def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
+    """The web app on the parts the composition root builds (``ivr.app.web_app``)."""
+    app = web.Application(middlewares=[error_middleware,
+                                       access_middleware(lambda r: r.app[CREDENTIALS],
                                                          lambda r: r.app[SIGNER])])
     app[SETTINGS] = settings
     app[STREAMS] = StreamSlots()
     use_security_headers(app)
-    if board_source is not None:
-        app[SOURCE] = board_source
-    app.cleanup_ctx.extend([_resources, _tickets, _accounts, _feed])
+    app.cleanup_ctx.extend([_parts(parts), _tickets, _accounts, _feed])
     app.on_shutdown.append(_close_streams)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -8,6 +8,8 @@ disabled account loses its access at once.
 Writes: every write to a route with a role must not be cross-site and must carry a JSON body
 (or the route's own type) whatever the credentials (``csrf.py``); with a session cookie it
 also needs the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
+Refusals are raised (``errors.Refused``); ``errors.error_middleware``, outside this one,
+answers them.
 """
 
 from __future__ import annotations
@@ -17,21 +19,21 @@ import binascii
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from ..accounts import User
+from ..passwords import Busy
 from .access import is_api, needed_role
 from .credentials import BadCredentials, Credentials, Throttled
 from .csrf import FORM_TYPES, SAFE_METHODS, Write, write_refusal
+from .errors import Refused, status_of
 from .inputs import form_of
-from .passwords import Busy
 from .sessions import SESSION_COOKIE, Signer
-from .users import User
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="hotline"'}
 
 
 @dataclass(frozen=True)
@@ -98,28 +100,21 @@ async def _csrf_token_ok(request: web.Request, identity: Identity, signer: Signe
     return signer.csrf_ok(identity.nonce, token)
 
 
-def error(status: int, error_id: str, message: str,
-          headers: dict[str, str] | None = None) -> web.Response:
-    """The API's error body: ``{"error": id, "message": text}``."""
-    return web.json_response({"error": error_id, "message": message}, status=status,
-                             headers=headers)
+def refuse(request: web.Request, error_id: str, message: str) -> NoReturn:
+    """Refuse the request; a person (not an /api/ client) who must log in goes to the login."""
+    if status_of(error_id) == 401 and not is_api(request.path):
+        raise web.HTTPSeeOther("/login?" + urlencode({"next": request.path_qs}, safe="/"))
+    raise Refused(error_id, message)
 
 
-def refuse(request: web.Request, status: int, error_id: str, message: str) -> web.Response:
-    if is_api(request.path) or status != 401:
-        return error(status, error_id, message, BASIC_CHALLENGE if status == 401 else None)
-    raise web.HTTPSeeOther("/login?" + urlencode({"next": request.path_qs}, safe="/"))
-
-
-def credential_error(exc: Exception) -> web.Response:
+def credential_refusal(exc: Exception) -> Refused:
     """A script's credentials failed: an answer, never the login page."""
     if isinstance(exc, Throttled):
-        return error(429, "too-many-failures", "too many failed logins; try again later",
-                     {"Retry-After": str(exc.retry_after_s)})
+        return Refused("too-many-failures", "too many failed logins; try again later",
+                       retry_after_s=exc.retry_after_s)
     if isinstance(exc, Busy):
-        return error(503, "busy", "too many logins at once; try again",
-                     {"Retry-After": "1"})
-    return error(401, "bad-credentials", "wrong user, password or token", BASIC_CHALLENGE)
+        return Refused("busy", "too many logins at once; try again", retry_after_s=1)
+    return Refused("bad-credentials", "wrong user, password or token")
 
 
 def access_middleware(credentials_of: Callable[[web.Request], Credentials],
@@ -133,20 +128,20 @@ def access_middleware(credentials_of: Callable[[web.Request], Credentials],
         try:
             identity = await identify(request, credentials_of(request), signer)
         except (BadCredentials, Throttled, Busy) as exc:
-            return credential_error(exc)
+            raise credential_refusal(exc) from None
         if identity is not None:
             request[IDENTITY] = identity
         if needed is None:
             return await handler(request)
         if identity is None:
-            return refuse(request, 401, "login-required", "log in or send credentials")
+            refuse(request, "login-required", "log in or send credentials")
         if not identity.user.role.allows(needed):
-            return refuse(request, 403, "forbidden", f"this needs the {needed} role")
+            refuse(request, "forbidden", f"this needs the {needed} role")
         refusal = write_refusal(write_of(request), identity.via)
         if refusal is not None:
-            return error(refusal.status, refusal.error_id, refusal.message)
+            refuse(request, refusal.error_id, refusal.message)
         if not await _csrf_token_ok(request, identity, signer):
-            return refuse(request, 403, "csrf", "missing or wrong CSRF token; reload the page")
+            refuse(request, "csrf", "missing or wrong CSRF token; reload the page")
         return await handler(request)
 
     return access

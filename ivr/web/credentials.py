@@ -16,10 +16,10 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable
 
-from .passwords import PasswordWork
+from ..accounts import User, UserStore
+from ..passwords import PasswordWork
 from .sessions import Session
 from .throttle import LoginThrottle, address_key, user_key
-from .users import User, UserStore
 
 BASIC_CACHE_S = 60.0
 BASIC_CACHE_ENTRIES = 1000

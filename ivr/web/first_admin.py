@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from .users import AccountError, Role, UserStore
+from ..accounts import AccountError, Role, UserStore
 
 log = logging.getLogger(__name__)
 

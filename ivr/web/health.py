@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from sqlalchemy import Engine
 
-from ..db import ping as db_ping
 from ..state import LiveState
 
 CHECK_TIMEOUT_S = 1.5
@@ -40,17 +39,18 @@ async def check_redis(redis: Redis) -> str:
     return "up"
 
 
-async def check_database(engine: Engine) -> str:
+async def check_database(ping: Callable[[], None]) -> str:
     try:
-        await asyncio.wait_for(asyncio.to_thread(db_ping, engine), CHECK_TIMEOUT_S)
+        await asyncio.wait_for(asyncio.to_thread(ping), CHECK_TIMEOUT_S)
     except Exception as exc:  # any driver error means "down"; the reason is shown
         return f"down: {exc.__class__.__name__}"
     return "up"
 
 
-async def check_all(live: LiveState, engine: Engine, agi_host: str, agi_port: int) -> Health:
+async def check_all(live: LiveState, database_ping: Callable[[], None], agi_host: str,
+                    agi_port: int) -> Health:
     redis_state, db_state, agi_state = await asyncio.gather(
-        check_redis(live.redis), check_database(engine), check_tcp(agi_host, agi_port))
+        check_redis(live.redis), check_database(database_ping), check_tcp(agi_host, agi_port))
     ami = await live.heartbeat("ami") if redis_state == "up" else None
     return Health({
         "asterisk": "up" if ami and ami.get("asterisk") == "up" else "unknown: no AMI link",

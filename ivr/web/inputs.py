@@ -1,9 +1,9 @@
-"""What clients send, read once and refused with a 400 JSON error when it is not usable.
+"""What clients send, read once and refused with a 400 error when it is not usable.
 
 Every route that takes a JSON body reads it with ``json_object``; numeric query values go
 through ``query_float``. Malformed JSON, a body that is not UTF-8, nesting deep enough to
-exhaust the parser, and ``inf``/``nan`` (in JSON or a query) are the client's mistake: 400
-``{"error", "message"}``, never a 500.
+exhaust the parser, and ``inf``/``nan`` (in JSON or a query) are the client's mistake: a
+``Refused`` (400, the API's error body: ``errors.py``), never a 500.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from typing import Any, NoReturn
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
 
+from .errors import Refused
+
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 FLOW_NUMBER = re.compile(r"[0-9]{1,15}")  # as ivr.flows.store: the number is a file name
 
 
-def bad_input(error_id: str, message: str) -> web.HTTPBadRequest:
-    """A 400 with the API's usual error body, to raise from a route."""
-    return web.HTTPBadRequest(text=json.dumps({"error": error_id, "message": message}),
-                              content_type="application/json")
+def bad_input(error_id: str, message: str) -> Refused:
+    """What a route raises for input it cannot read (``error_id`` is a 400 in the table)."""
+    return Refused(error_id, message)
 
 
 def _no_constants(name: str) -> NoReturn:
@@ -50,7 +51,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 
 def query_float(request: web.Request, name: str, default: float, low: float,
                 high: float) -> float:
-    """``?name=`` as a finite number within [low, high], else 400 ``bad-<name>``."""
+    """``?name=`` as a finite number within [low, high], else ``bad-<name>`` (a 400)."""
     raw = request.query.get(name)
     if raw is None:
         return default

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-from sqlalchemy import Engine
+from collections.abc import Callable
 
+from aiohttp import web
+
+from ..accounts import UserStore
 from ..config import Settings
 from ..flows.store import FlowStore
+from ..reports.store import CallStore
+from ..roster.desk import OperatorDesk
 from ..state import LiveState
 from ..tickets.desk import TicketDesk
 from .credentials import Credentials
 from .live import BoardFeed, BoardSource, StreamSlots
 from .sessions import Signer
-from .ticket_lookup import TicketLookup
-from .users import UserStore
 
 SETTINGS = web.AppKey("settings", Settings)
+# The parts the composition root builds (``parts.WebParts``).
 LIVE = web.AppKey("live", LiveState)
-ENGINE = web.AppKey("engine", Engine)
+SOURCE = web.AppKey("board_source", BoardSource)
 TICKETS = web.AppKey("tickets", TicketDesk)
 USERS = web.AppKey("users", UserStore)
-SIGNER = web.AppKey("signer", Signer)
-SOURCE = web.AppKey("board_source", BoardSource)
-FEED = web.AppKey("feed", BoardFeed)
-LOOKUP = web.AppKey("ticket_lookup", TicketLookup)
 FLOWS = web.AppKey("flows", FlowStore)
+CALLS = web.AppKey("call_records", CallStore)
+OPERATORS = web.AppKey("operator_desk", OperatorDesk)
+DATABASE_PING: web.AppKey[Callable[[], None]] = web.AppKey("database_ping")
+# The web app's own.
+SIGNER = web.AppKey("signer", Signer)
+FEED = web.AppKey("feed", BoardFeed)
 CREDENTIALS = web.AppKey("credentials", Credentials)
 STREAMS = web.AppKey("streams", StreamSlots)

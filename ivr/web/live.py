@@ -12,11 +12,12 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
-from typing import Any, Protocol
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ..ami.board import QueueBoard
 from ..state import BOARD_CHANNEL, LiveState
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ MAX_STREAMS_PER_USER = 5
 
 
 class BoardSource(Protocol):
-    async def load_board(self) -> dict[str, Any]: ...
+    async def load_board(self) -> QueueBoard: ...
 
     def changes(self) -> AsyncIterator[None]:
         """Yields once subscribed, then once per change."""
@@ -37,7 +38,7 @@ class RedisBoardSource:
         self.live = live
         self.redis_url = redis_url
 
-    async def load_board(self) -> dict[str, Any]:
+    async def load_board(self) -> QueueBoard:
         return await self.live.load_board()
 
     async def changes(self) -> AsyncIterator[None]:
@@ -60,7 +61,7 @@ class BoardFeed:
 
     def __init__(self, source: BoardSource) -> None:
         self.source = source
-        self.snapshot: dict[str, Any] = {"queues": {}, "abandoned": []}
+        self.snapshot = QueueBoard()
         self.version = 0
         self.closed = False
         self._changed = asyncio.Condition()

@@ -12,17 +12,19 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
 
+from ..accounts import Role
 from ..stats.queue_day import thresholds
-from ..tickets.errors import TicketError
-from .auth import current, error
-from .inputs import json_object
-from .keys import FEED, LOOKUP, SETTINGS, STREAMS, TICKETS
-from .ticket_lookup import ticket_json
-from .users import Role
+from ..tickets.errors import NoSuchTicket
+from .auth import current
+from .errors import Refused
+from .inputs import bad_input, json_object
+from .keys import FEED, SETTINGS, STREAMS, TICKETS
+from .ticket_json import ticket_json
 from .wallboard import wallboard_view
 
 KEEPALIVE_S = 15.0
@@ -34,13 +36,12 @@ def board_body(app: web.Application) -> dict[str, Any]:
 
 
 async def console_body(app: web.Application, username: str) -> dict[str, Any]:
-    offer = app[FEED].snapshot.get("offers", {}).get(username)
-    if not offer:
+    offer = app[FEED].snapshot.offers.get(username)
+    if offer is None:
         return {"operator": username, "call": None, "ticket": None, "earlier": []}
-    lookup = app[LOOKUP]
-    earlier = await lookup.by_caller(offer["caller_number"])
-    ticket = await app[TICKETS].ticket(offer["ticket"]) if offer.get("ticket") else None
-    return {"operator": username, "call": offer,
+    earlier = await app[TICKETS].by_caller(offer.caller_number)
+    ticket = await app[TICKETS].ticket(offer.ticket) if offer.ticket else None
+    return {"operator": username, "call": asdict(offer),
             "ticket": ticket_json(ticket) if ticket else None,
             "earlier": [ticket_json(t) for t in earlier]}
 
@@ -64,14 +65,13 @@ async def events(request: web.Request) -> web.StreamResponse:
     identity = current(request)
     want = request.query.get("want", "console")
     if want not in ("board", "console"):
-        raise web.HTTPBadRequest(text="want is board or console")
+        raise bad_input("bad-want", "want is board or console")
     if want == "board" and not identity.user.role.allows(Role.SUPERVISOR):
-        return web.json_response({"error": "forbidden", "message": "the board is for "
-                                  "supervisors"}, status=403)
+        raise Refused("forbidden", "the board is for supervisors")
     name, slots = identity.user.username, request.app[STREAMS]
     if not slots.take(name):
-        return error(429, "too-many-streams", f"at most {slots.limit} live pages per user; "
-                     "close one", {"Retry-After": str(int(KEEPALIVE_S))})
+        raise Refused("too-many-streams", f"at most {slots.limit} live pages per user; "
+                      "close one", retry_after_s=int(KEEPALIVE_S))
     try:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                                "Cache-Control": "no-cache",
@@ -107,17 +107,17 @@ async def find_tickets(request: web.Request) -> web.Response:
     """GET /api/v1/tickets?caller=NUMBER: that caller's latest tickets."""
     caller = request.query.get("caller", "")
     if not caller:
-        raise web.HTTPBadRequest(text="give ?caller=NUMBER")
-    found = await request.app[LOOKUP].by_caller(caller)
+        raise bad_input("bad-caller", "give ?caller=NUMBER")
+    found = await request.app[TICKETS].by_caller(caller)
     return web.json_response({"tickets": [ticket_json(t) for t in found]})
 
 
 async def get_ticket(request: web.Request) -> web.Response:
     """GET /api/v1/tickets/{number}: one ticket with its history."""
-    record = await request.app[TICKETS].ticket(request.match_info["number"])
+    number = request.match_info["number"]
+    record = await request.app[TICKETS].ticket(number)
     if record is None:
-        return web.json_response({"error": "no-such-ticket", "message": "no such ticket"},
-                                 status=404)
+        raise NoSuchTicket("no such ticket", number=number)
     return web.json_response(ticket_json(record))
 
 
@@ -125,14 +125,9 @@ async def change_status(request: web.Request) -> web.Response:
     """POST /api/v1/tickets/{number}/status  {"status": "in_progress", "note": "..."}"""
     body = await json_object(request)
     actor = "web:" + current(request).user.username
-    try:
-        record = await request.app[LOOKUP].change_status(
-            request.match_info["number"], str(body.get("status", "")), actor,
-            str(body.get("note", ""))[:2000])
-    except TicketError as exc:
-        status = 404 if exc.error_id == "no-such-ticket" else 422
-        return web.json_response({"error": exc.error_id, "message": exc.message},
-                                 status=status)
+    record = await request.app[TICKETS].change_status(
+        request.match_info["number"], str(body.get("status", "")), actor,
+        str(body.get("note", ""))[:2000])  # ticket errors: the table's status (errors.py)
     return web.json_response(ticket_json(record))
 
 

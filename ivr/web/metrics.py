@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 
 from ..stats.queue_day import thresholds
 from ..tickets.desk import DB_DOWN
-from .keys import FEED, LOOKUP, SETTINGS, SOURCE
+from .keys import FEED, SETTINGS, SOURCE, TICKETS
 from .wallboard import wallboard_view
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,10 @@ def _line(name: str, labels: dict[str, str], value: float) -> str:
     return f"{name}{{{inner}}} {value:g}" if inner else f"{name} {value:g}"
 
 
-def render_metrics(board: dict[str, Any], tickets: dict[str, int]) -> str:
+def render_metrics(view: dict[str, Any], tickets: dict[str, int]) -> str:
+    """The exposition text from a ``wallboard_view`` and the ticket counts by status."""
     lines: dict[str, list[str]] = {name: [] for name in HELP}
-    for q in board["queues"]:
+    for q in view["queues"]:
         queue = {"queue": q["name"]}
         lines["hotline_queue_waiting_calls"].append(_line(
             "hotline_queue_waiting_calls", queue, q["waiting"]))
@@ -60,7 +61,7 @@ def render_metrics(board: dict[str, Any], tickets: dict[str, int]) -> str:
             lines["hotline_queue_average_speed_of_answer_seconds"].append(_line(
                 "hotline_queue_average_speed_of_answer_seconds", queue,
                 q["average_speed_of_answer_s"]))
-    states = Counter("paused" if o["paused"] else o["state"] for o in board["operators"])
+    states = Counter("paused" if o["paused"] else o["state"] for o in view["operators"])
     for state, n in sorted(states.items()):
         lines["hotline_operators"].append(_line("hotline_operators", {"state": state}, n))
     for status, n in sorted(tickets.items()):
@@ -75,14 +76,14 @@ async def metrics(request: web.Request) -> web.Response:
     """GET /metrics (open, for Prometheus)."""
     app = request.app
     try:
-        snapshot = await app[SOURCE].load_board()
+        board = await app[SOURCE].load_board()
     except (RedisError, OSError):
-        snapshot = app[FEED].snapshot
-    board = wallboard_view(snapshot, time.time(), thresholds(app[SETTINGS].service_level_seconds))
+        board = app[FEED].snapshot
+    view = wallboard_view(board, time.time(), thresholds(app[SETTINGS].service_level_seconds))
     try:
-        tickets = await app[LOOKUP].counts_by_status()
+        tickets = await app[TICKETS].counts_by_status()
     except DB_DOWN as exc:
         log.warning("metrics: ticket counts unavailable (%s)", exc.__class__.__name__)
         tickets = {}
-    return web.Response(body=render_metrics(board, tickets).encode(),
+    return web.Response(body=render_metrics(view, tickets).encode(),
                         headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})

@@ -2,14 +2,19 @@
 
 Each operation names the least role it needs (the same as ``access.RULES``; a unit test
 checks they agree and that every /api/ route of the app is described). Writes take JSON
-bodies (the roster CSV excepted) and are refused when cross-site (``csrf.py``).
+bodies (the roster CSV excepted) and are refused when cross-site (``csrf.py``). Every error
+has one body (components/schemas/Error) and each error id one status (``errors.py``); each
+operation lists its statuses and the error ids behind them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
+
+from .errors import ERROR_STATUS
 
 # (method, path, least role or "" for open, summary)
 OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
@@ -71,15 +76,74 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-WRITE_RESPONSES = {
-    "400": {"description": "the body is not a JSON object (or a value is out of range)"},
-    "415": {"description": "a body of a type this operation does not take"},
+# The error ids each operation may answer beyond those of every role-checked route and write
+# (the status of each id: ``errors.ERROR_STATUS``; its body: components/schemas/Error).
+ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("get", "/api/v1/events"): ("bad-want", "too-many-streams"),
+    ("get", "/api/v1/tickets"): ("bad-caller",),
+    ("get", "/api/v1/tickets/{number}"): ("no-such-ticket", "invalid-ticket-number"),
+    ("post", "/api/v1/tickets/{number}/status"): (
+        "no-such-ticket", "invalid-ticket-number", "invalid-status-transition",
+        "invalid-request", "store-unavailable"),
+    ("get", "/api/v1/reports/escalations"): ("bad-hours",),
+    ("get", "/api/v1/reports/calls"): ("bad-query",),
+    ("get", "/api/v1/reports/tickets"): ("bad-query",),
+    ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator",),
+    ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator",),
+    ("put", "/api/v1/roster.csv"): ("bad-encoding", "bad-roster-csv", "roster-error"),
+    ("get", "/api/v1/flows/{number}"): ("bad-flow-number", "no-such-flow"),
+    ("put", "/api/v1/flows/{number}"): ("bad-flow", "bad-flow-number", "flow-invalid",
+                                        "flow-number"),
+    ("post", "/api/v1/flows/{number}/check"): ("bad-flow", "bad-flow-number", "flow-invalid",
+                                               "flow-number"),
+    ("post", "/api/v1/flows/{number}/rollback"): ("bad-flow-number", "no-such-flow",
+                                                  "no-rollback"),
+    ("post", "/api/v1/users"): ("bad-account", "busy"),
+    ("post", "/api/v1/users/{username}/disable"): ("no-such-user", "last-admin"),
+    ("post", "/api/v1/users/{username}/enable"): ("no-such-user",),
+    ("post", "/api/v1/users/{username}/password"): ("no-such-user", "bad-account", "busy"),
+    ("post", "/api/v1/me/password"): ("wrong-password", "bad-account"),
+    ("post", "/api/v1/tokens"): ("no-such-user", "bad-account"),
+    ("delete", "/api/v1/tokens/{id}"): ("no-such-token",),
 }
-ROLE_RESPONSES = {
-    "401": {"description": "not logged in, or wrong credentials"},
-    "429": {"description": "too many failed logins from this address or for this user; "
-                           "see Retry-After"},
+ROLE_ERRORS = ("login-required", "bad-credentials", "forbidden", "too-many-failures", "busy")
+WRITE_ERRORS = ("bad-json", "cross-site", "csrf", "unsupported-media-type")
+STATUS_TEXT = {
+    400: "the request cannot be read", 401: "not logged in, or wrong credentials",
+    403: "not allowed: the role, a cross-site write, a missing CSRF token or a form or "
+         "text/plain body",
+    404: "no such thing", 409: "not possible in the current state",
+    415: "a body of a type this operation does not take", 422: "understood but refused",
+    429: "too many at once; see Retry-After",
+    500: "failed on our side; quote details.reference (it is in the log)",
+    503: "unavailable for a moment; see Retry-After",
 }
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error_id", "message", "details"],
+    "description": "Every error of the /api/ routes. x-error-status maps each error_id to "
+                   "its HTTP status; an aiohttp error (e.g. not-found, method-not-allowed) "
+                   "has its own.",
+    "properties": {
+        "error_id": {"type": "string", "description": "stable; what clients test"},
+        "message": {"type": "string", "description": "for people; may change"},
+        "details": {"type": "object", "description": (
+            "what the error is about, e.g. issues (flows), problems (roster CSV), "
+            "retry_after_s, reference (500)")},
+    },
+    "x-error-status": ERROR_STATUS,
+}
+
+
+def error_responses(error_ids: Iterable[str]) -> dict[str, Any]:
+    """The operation's error responses: one per status, naming its error ids."""
+    by_status: dict[int, list[str]] = {}
+    for error_id in error_ids:
+        by_status.setdefault(ERROR_STATUS[error_id], []).append(error_id)
+    return {str(status): {
+        "description": f"{STATUS_TEXT[status]} (error_id: {', '.join(sorted(set(ids)))})",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for status, ids in sorted(by_status.items())}
 
 
 def _operation(method: str, path: str, role: str, summary: str) -> dict[str, Any]:
@@ -88,10 +152,9 @@ def _operation(method: str, path: str, role: str, summary: str) -> dict[str, Any
         "x-role": role or "anonymous",
         "responses": {"200": {"description": "OK"}},
     }
+    errors = [*ROUTE_ERRORS.get((method, path), ()), "internal-error"]
     if role:
-        operation["responses"].update({**ROLE_RESPONSES, "403": {"description": (
-            f"needs the {role} role; or a write that is cross-site, lacks the session's "
-            "CSRF token or has a form or text/plain body")}})
+        errors += ROLE_ERRORS
     else:
         operation["security"] = []
     params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
@@ -102,7 +165,8 @@ def _operation(method: str, path: str, role: str, summary: str) -> dict[str, Any
         media = "text/csv" if path.endswith(".csv") else "application/json"
         operation["requestBody"] = {"content": {media: {"schema": {
             "type": "string" if media == "text/csv" else "object"}}}, "required": False}
-        operation["responses"].update(WRITE_RESPONSES)
+        errors += WRITE_ERRORS
+    operation["responses"].update(error_responses(errors))
     return operation
 
 
@@ -113,7 +177,7 @@ def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "City hotline API", "version": "1"},
-        "components": {"securitySchemes": {
+        "components": {"schemas": {"Error": ERROR_SCHEMA}, "securitySchemes": {
             "basic": {"type": "http", "scheme": "basic"},
             "token": {"type": "http", "scheme": "bearer",
                       "description": "an API token an admin issued (POST /api/v1/tokens)"},

@@ -1,48 +1,37 @@
 """/api/v1/operators and /api/v1/roster: operator states, pauses, the roster and its CSV.
 
-``add_operator_routes(app)`` adds the routes and their resources to the app from
-``make_app``. Pauses are requests: the roster engine applies them within a second, so the
-reply is 202 and ``GET /api/v1/operators`` shows the state Asterisk then reports.
+``add_operator_routes(app)`` adds the routes to the app from ``make_app``; the operator desk
+is the app's ``OPERATORS``. Pauses are requests: the roster engine applies them within a
+second, so the reply is 202 and ``GET /api/v1/operators`` shows the state Asterisk then reports.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from aiohttp import web
-from redis.asyncio import Redis
 
 from ..roster.csvfile import CsvError, export_csv, import_csv
-from ..roster.desk import OperatorDesk, RosterDomainError
 from ..roster.model import RosterError, on_shift, validate
-from ..roster.pauses import PauseDesk
-from ..roster.store import RosterStore, to_json
+from ..roster.store import to_json
+from .errors import Refused
 from .inputs import bad_input, json_object
+from .keys import OPERATORS
 
-DESK = web.AppKey("operator_desk", OperatorDesk)
 CSV_TYPE = "text/csv"
-
-
-def _error(exc: RosterDomainError) -> web.Response:
-    return web.json_response({"error": exc.error_id, "message": str(exc),
-                              "details": exc.details}, status=exc.status)
 
 
 async def list_operators(request: web.Request) -> web.Response:
     """GET /api/v1/operators: each operator's state, pause reason, queues and time in state."""
-    return web.json_response({"operators": await request.app[DESK].states(time.time())})
+    return web.json_response({"operators": await request.app[OPERATORS].states(time.time())})
 
 
 async def pause(request: web.Request) -> web.Response:
     """POST /api/v1/operators/{username}/pause  {"reason": "lunch"}"""
     reason = str((await json_object(request)).get("reason", ""))
     username = request.match_info["username"]
-    try:
-        await request.app[DESK].pause(username, reason)
-    except RosterDomainError as exc:
-        return _error(exc)
+    await request.app[OPERATORS].pause(username, reason)  # roster errors: errors.py's table
     return web.json_response({"operator": username, "paused": True,
                               "reason": reason.strip() or "paused"}, status=202)
 
@@ -50,16 +39,13 @@ async def pause(request: web.Request) -> web.Response:
 async def unpause(request: web.Request) -> web.Response:
     """POST /api/v1/operators/{username}/unpause"""
     username = request.match_info["username"]
-    try:
-        await request.app[DESK].unpause(username)
-    except RosterDomainError as exc:
-        return _error(exc)
+    await request.app[OPERATORS].unpause(username)
     return web.json_response({"operator": username, "paused": False}, status=202)
 
 
 async def get_roster(request: web.Request) -> web.Response:
     """GET /api/v1/roster: shifts, operators (no passwords), assignments, warnings, on shift."""
-    roster = request.app[DESK].store.load()
+    roster = request.app[OPERATORS].store.load()
     body = to_json(roster)
     for operator in body["operators"]:
         operator.pop("password", None)
@@ -70,48 +56,34 @@ async def get_roster(request: web.Request) -> web.Response:
 
 async def get_roster_csv(request: web.Request) -> web.Response:
     """GET /api/v1/roster.csv: every assignment as operator,date,shift,skills."""
-    text = export_csv(request.app[DESK].store.load())
+    text = export_csv(request.app[OPERATORS].store.load())
     return web.Response(text=text, content_type=CSV_TYPE)
 
 
 async def put_roster_csv(request: web.Request) -> web.Response:
     """PUT /api/v1/roster.csv: replace the dates in the CSV; 422 names each bad line."""
-    store = request.app[DESK].store
+    store = request.app[OPERATORS].store
     try:
         text = (await request.read()).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise bad_input("bad-roster-csv", "the CSV is not UTF-8") from None
+        raise bad_input("bad-encoding", "the CSV is not UTF-8") from None
     try:
         roster = import_csv(store.load(), text)
     except CsvError as exc:
-        return web.json_response({"error": "bad-roster-csv", "message": "roster unchanged",
-                                  "problems": [{"line": line, "reason": reason}
-                                               for line, reason in exc.problems]}, status=422)
+        raise Refused("bad-roster-csv", "roster unchanged",
+                      problems=[{"line": line, "reason": reason}
+                                for line, reason in exc.problems]) from None
     except RosterError as exc:
-        return web.json_response({"error": "roster-error", "message": str(exc)}, status=400)
+        raise Refused("roster-error", str(exc)) from None
     store.save(roster)
     return web.json_response({"assignments": len(roster.assignments),
                               "warnings": [w.message for w in validate(roster)]})
 
 
 def add_operator_routes(app: web.Application) -> None:
-    app.cleanup_ctx.append(_desk)
     app.router.add_get("/api/v1/operators", list_operators)
     app.router.add_post("/api/v1/operators/{username}/pause", pause)
     app.router.add_post("/api/v1/operators/{username}/unpause", unpause)
     app.router.add_get("/api/v1/roster", get_roster)
     app.router.add_get("/api/v1/roster.csv", get_roster_csv)
     app.router.add_put("/api/v1/roster.csv", put_roster_csv)
-
-
-async def _desk(app: web.Application) -> AsyncIterator[None]:
-    from ..roster.store import roster_path
-    from ..state import LiveState
-    from .app import SETTINGS  # imported here: app.py imports this module
-
-    settings = app[SETTINGS]
-    redis = Redis.from_url(settings.effective_redis_url, socket_timeout=2)
-    app[DESK] = OperatorDesk(RosterStore(roster_path(settings.data_dir)), PauseDesk(redis),
-                             LiveState(redis))
-    yield
-    await redis.aclose()

@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from ..accounts import Role, User
+from ..passwords import Busy
 from .auth import address, csrf_for, current
 from .credentials import BadCredentials, Throttled
 from .inputs import Form, form_of
 from .keys import CREDENTIALS, SETTINGS, SIGNER, USERS
-from .passwords import Busy
 from .sessions import LOGIN_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE_S
-from .users import Role, User
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"

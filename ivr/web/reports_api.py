@@ -38,8 +38,7 @@ async def escalations(request: web.Request) -> web.Response:
     """GET /api/v1/reports/escalations[?hours=H]: overdue and due-soon tickets per agency."""
     hours = query_float(request, "hours", request.app[SETTINGS].ticket_due_soon_hours, 0,
                         MAX_WINDOW_HOURS)
-    desk = request.app[TICKETS]
-    report = await asyncio.to_thread(desk.service.escalation_report, timedelta(hours=hours))
+    report = await request.app[TICKETS].escalation_report(timedelta(hours=hours))
     return web.json_response(report_json(report))
 
 

@@ -8,10 +8,9 @@ charts with CSV links. Days are the city's (``IVR_TICKET_TIMEZONE``); shifts the
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from string import Template
@@ -19,25 +18,23 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..reports.calls import CALL_GROUPINGS, CallLine, call_lines, call_total
 from ..reports.charts import call_table, ticket_table
 from ..reports.csv_export import to_csv
 from ..reports.periods import BadPeriod, Period, parse_period
-from ..reports.store import CallRecord, CallStore
-from ..reports.ticket_facts import ticket_facts
+from ..reports.store import CallRecord
 from ..reports.tickets import TICKET_GROUPINGS, TicketFact, TicketLine, ticket_lines
 from ..roster.model import DEFAULT_SHIFTS, RosterError, Shift
 from ..roster.store import RosterStore, roster_path
 from ..stats.queue_day import thresholds
 from .auth import csrf_for, current
-from .keys import ENGINE, SETTINGS, SIGNER
+from .inputs import bad_input
+from .keys import CALLS, SETTINGS, SIGNER, TICKETS
 from .pages import TEMPLATES
 
 log = logging.getLogger(__name__)
 
-CALLS = web.AppKey("call_records", CallStore)
 TICKET_COLUMNS = ("key", "label", "opened", "resolved", "overdue")
 
 
@@ -63,6 +60,14 @@ def _query(request: web.Request, groupings: Sequence[str]) -> Query:
     return Query(period, by)
 
 
+def _api_query(request: web.Request, groupings: Sequence[str]) -> Query:
+    """The query of an API route; a bad one is 400 ``bad-query`` (the page shows it instead)."""
+    try:
+        return _query(request, groupings)
+    except BadQuery as exc:
+        raise bad_input("bad-query", str(exc)) from None
+
+
 def _levels(request: web.Request) -> tuple[int, ...]:
     return thresholds(request.app[SETTINGS].service_level_seconds)
 
@@ -78,13 +83,13 @@ def _shifts(request: web.Request) -> list[Shift]:
 
 async def _call_records(request: web.Request, period: Period) -> list[CallRecord]:
     """A day beyond each end: night shifts reach past midnight (see ``call_lines``)."""
-    return await asyncio.to_thread(request.app[CALLS].between,
+    return await request.app[CALLS].calls_between(
                                    period.start - timedelta(days=1),
                                    period.end + timedelta(days=1))
 
 
 async def _ticket_facts(request: web.Request, period: Period) -> list[TicketFact]:
-    return await asyncio.to_thread(ticket_facts, request.app[ENGINE], period.start, period.end)
+    return await request.app[TICKETS].ticket_facts(period.start, period.end)
 
 
 def call_line_json(line: CallLine, levels_s: Sequence[int]) -> dict[str, Any]:
@@ -119,10 +124,6 @@ def _reply(request: web.Request, name: str, query: Query, body: dict[str, Any],
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _bad(exc: BadQuery) -> web.Response:
-    return web.json_response({"error": "bad-query", "message": str(exc)}, status=400)
-
-
 def _head(query: Query) -> dict[str, Any]:
     return {"from": query.period.first.isoformat(), "to": query.period.last.isoformat(),
             "by": query.by, "timezone": query.period.timezone}
@@ -130,10 +131,7 @@ def _head(query: Query) -> dict[str, Any]:
 
 async def calls_report(request: web.Request) -> web.Response:
     """GET /api/v1/reports/calls: offered, answered, abandoned, service level, ASA."""
-    try:
-        query = _query(request, CALL_GROUPINGS)
-    except BadQuery as exc:
-        return _bad(exc)
+    query = _api_query(request, CALL_GROUPINGS)
     levels = _levels(request)
     records = await _call_records(request, query.period)
     lines = call_lines(records, query.period, query.by, _shifts(request), levels)
@@ -148,10 +146,7 @@ async def calls_report(request: web.Request) -> web.Response:
 
 async def tickets_report(request: web.Request) -> web.Response:
     """GET /api/v1/reports/tickets: opened, resolved and overdue tickets."""
-    try:
-        query = _query(request, TICKET_GROUPINGS)
-    except BadQuery as exc:
-        return _bad(exc)
+    query = _api_query(request, TICKET_GROUPINGS)
     facts = await _ticket_facts(request, query.period)
     lines = ticket_lines(facts, query.period, query.by, datetime.now(UTC))
     body = {**_head(query), "lines": [ticket_line_json(line) for line in lines],
@@ -203,20 +198,8 @@ def _page(request: web.Request, period: Period | None, sections: str,
                         headers={"Cache-Control": "no-store"})
 
 
-async def _call_store(app: web.Application) -> AsyncIterator[None]:
-    """The call records' table on the app's engine (made here if the AMI process has not)."""
-    store = CallStore(app[ENGINE])
-    try:
-        await asyncio.to_thread(store.create_schema)
-    except SQLAlchemyError as exc:  # the reports retry on first use
-        log.error("reports: queue_calls not ready (%s)", exc)
-    app[CALLS] = store
-    yield
-
-
 def add_reports_routes(app: web.Application) -> None:
-    """Routes and the call store; call after the app's own resources (it needs ENGINE)."""
-    app.cleanup_ctx.append(_call_store)
+    """The report routes (the call records are the app's ``CALLS``)."""
     app.router.add_get("/api/v1/reports/calls", calls_report)
     app.router.add_get("/api/v1/reports/tickets", tickets_report)
     app.router.add_get("/reports", reports_page)

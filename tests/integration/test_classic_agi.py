@@ -48,8 +48,8 @@ async def run_fastagi(key_reply: str, tmp_path: Path) -> list[str]:
     import asyncio
 
     from ivr.agi.server import serve
+    from ivr.app import agi_routes
     from ivr.config import load_settings
-    from ivr.services import agi_routes
 
     settings = load_settings({"IVR_DATA_DIR": str(tmp_path)})
     server = await serve(agi_routes(settings), "127.0.0.1", 0)

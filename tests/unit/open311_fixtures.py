@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from schema_fixtures import upgraded
 
 from ivr.config import Settings
 from ivr.tickets.desk import TicketDesk, build_ticket_desk
@@ -19,7 +20,7 @@ V2 = "/open311/v2"
 @asynccontextmanager
 async def open311_client(settings: Settings) -> AsyncIterator[TestClient]:
     """A client of the Open311 routes; ``client.desk`` is the migrated desk behind them."""
-    desk = build_ticket_desk(settings)
+    desk = build_ticket_desk(upgraded(settings))
     assert await desk.prepare()
     app = web.Application()
     app[DESK] = desk

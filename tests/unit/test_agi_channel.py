@@ -28,7 +28,7 @@ def channel_with(replies: bytes, eof: bool = True,
     writer = WriterStub()
     headers = {"agi_uniqueid": "1732350000.12", "agi_callerid": "0812345",
                "agi_network_script": "emergency"}
-    return AgiChannel(headers, reader, writer, **kwargs), writer  # type: ignore[arg-type]
+    return AgiChannel(headers, reader, writer, **kwargs), writer
 
 
 @pytest.mark.parametrize(
@@ -130,5 +130,5 @@ async def test_get_variable(replies: bytes, value: str) -> None:
                                                   (None, "")])
 async def test_caller_number(callerid: str | None, number: str) -> None:
     headers = {} if callerid is None else {"agi_callerid": callerid}
-    channel = AgiChannel(headers, asyncio.StreamReader(), WriterStub())  # type: ignore[arg-type]
+    channel = AgiChannel(headers, asyncio.StreamReader(), WriterStub())
     assert channel.caller_number == number

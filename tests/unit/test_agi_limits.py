@@ -15,7 +15,7 @@ import pytest
 
 from ivr.agi.channel import AgiChannel
 from ivr.agi.protocol import AgiHeaderError, parse_headers
-from ivr.agi.server import MAX_HEADER_LINE_BYTES, FastAgiServer
+from ivr.agi.server import HEADER_TIMEOUT, MAX_HEADER_LINE_BYTES, MAX_SESSIONS, FastAgiServer
 
 HEADERS = (b"agi_network: yes\n"
            b"agi_network_script: emergency\n"
@@ -40,7 +40,8 @@ Start = Callable[..., Awaitable[Running]]
 async def start_server() -> AsyncIterator[Start]:
     servers: list[asyncio.Server] = []
 
-    async def start(**options: float) -> Running:
+    async def start(max_sessions: int = MAX_SESSIONS,
+                    header_timeout: float = HEADER_TIMEOUT) -> Running:
         running: Running
 
         async def emergency(channel: AgiChannel) -> None:
@@ -51,7 +52,7 @@ async def start_server() -> AsyncIterator[Start]:
             running.ran.append("hotline " + channel.unique_id)
 
         app = FastAgiServer({"emergency": emergency, "hotline": hotline},
-                            **options)  # type: ignore[arg-type]
+                            max_sessions=max_sessions, header_timeout=header_timeout)
         server = await asyncio.start_server(app.handler, "127.0.0.1", 0)
         servers.append(server)
         running = Running(app, server.sockets[0].getsockname()[1])

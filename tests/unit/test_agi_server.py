@@ -49,7 +49,7 @@ def fed_reader(data: bytes, eof: bool = True) -> asyncio.StreamReader:
 
 def call(script: str = "emergency", unique_id: str = "1732350000.12") -> AgiChannel:
     headers = {"agi_network_script": script, "agi_uniqueid": unique_id}
-    return AgiChannel(headers, fed_reader(b""), WriterStub())  # type: ignore[arg-type]
+    return AgiChannel(headers, fed_reader(b""), WriterStub())
 
 
 async def test_read_headers_stops_at_blank_line() -> None:
@@ -166,7 +166,7 @@ async def test_handler_closes_a_connection_without_headers() -> None:
 
     server = FastAgiServer({"emergency": emergency})
     writer = WriterStub()
-    await server.handler(fed_reader(b"agi_network: yes\n"), writer)  # type: ignore[arg-type]
+    await server.handler(fed_reader(b"agi_network: yes\n"), writer)
     assert ran == []
     assert writer.closed
 
@@ -177,7 +177,7 @@ async def test_handler_runs_the_route_over_the_stream() -> None:
 
     server = FastAgiServer({"emergency": emergency})
     writer = WriterStub()
-    await server.handler(fed_reader(HEADERS + b"200 result=0\n"), writer)  # type: ignore[arg-type]
+    await server.handler(fed_reader(HEADERS + b"200 result=0\n"), writer)
     assert writer.written == b"ANSWER\n"
     assert writer.closed
     assert server.sessions == 1

@@ -4,6 +4,7 @@ from typing import Any
 
 from ivr.ami.board import ABANDONED_KEPT, AbandonedCall, QueueBoard, queues_view, rebuild
 from ivr.ami.events import (
+    AgentRinging,
     CallerAbandoned,
     CallerJoined,
     CallerLeft,
@@ -145,7 +146,7 @@ def test_queues_view_positions_and_seconds() -> None:
     board.apply(MemberUpdated("police", "PJSIP/op2", "op2", "busy", True, "lunch", True), T0)
     board.apply(MemberUpdated("police", "PJSIP/op1", "op1", "not_in_use", False, "", False),
                 T0 + 50)
-    view = queues_view(board.to_dict(), now=T0 + 60.4)
+    view = queues_view(board, now=T0 + 60.4)
     assert [q["name"] for q in view] == ["fire", "police"]
     fire, police = view
     assert waits(fire) == [("c", "0833", 1, 35)]
@@ -167,7 +168,7 @@ def test_queues_view_shows_the_callers_language_and_ticket() -> None:
     board = QueueBoard()
     board.apply(CallerJoined("hotline", "a", "0811", 1, language="en", ticket="T-42"), T0)
     board.apply(CallerJoined("hotline", "b", "0822", 2), T0)
-    [hotline] = queues_view(board.to_dict(), now=T0)
+    [hotline] = queues_view(board, now=T0)
     assert [(c["language"], c["ticket"]) for c in hotline["waiting"]] == [("en", "T-42"),
                                                                           ("", "")]
 
@@ -175,7 +176,7 @@ def test_queues_view_shows_the_callers_language_and_ticket() -> None:
 def test_queues_view_reads_a_snapshot_stored_before_language_and_ticket() -> None:
     snapshot = {"queues": {"fire": {"name": "fire", "members": {}, "waiting": [
         {"unique_id": "a", "caller_number": "0811", "joined_at": T0}]}}}
-    [fire] = queues_view(snapshot, now=T0 + 3)
+    [fire] = queues_view(QueueBoard.from_dict(snapshot), now=T0 + 3)
     assert fire["waiting"] == [{"caller_number": "0811", "position": 1, "waited_s": 3,
                                 "unique_id": "a", "language": "", "ticket": ""}]
 
@@ -183,12 +184,12 @@ def test_queues_view_reads_a_snapshot_stored_before_language_and_ticket() -> Non
 def test_queues_view_never_shows_negative_waits() -> None:
     board = QueueBoard()
     board.apply(CallerJoined("fire", "a", "0811", 1), T0 + 10)
-    [fire] = queues_view(board.to_dict(), now=T0)
+    [fire] = queues_view(board, now=T0)
     assert fire["waiting"][0]["waited_s"] == 0
 
 
 def test_queues_view_of_an_empty_snapshot() -> None:
-    assert queues_view({}, now=T0) == []
+    assert queues_view(QueueBoard.from_dict({}), now=T0) == []
 
 
 def test_to_dict_is_the_same_data_as_asdict_and_shares_no_lists() -> None:
@@ -213,3 +214,71 @@ def test_to_dict_is_the_same_data_as_asdict_and_shares_no_lists() -> None:
     assert data == expected
     data["queues"]["fire"]["waiting"].clear()
     assert len(board.queues["fire"].waiting) == 1
+
+
+def busy_board() -> QueueBoard:
+    board = QueueBoard(timezone="Asia/Jakarta")
+    board.apply(CallerJoined("fire", "u1", "0812", 1, language="id", ticket="10000004"), T0)
+    board.apply(MemberUpdated("fire", "PJSIP/ani", "ani", "not_in_use", True, "break", False,
+                              penalty=2, last_call=T0 - 60), T0)
+    board.apply(CallerJoined("police", "u2", "0813", 1), T0 + 1)
+    board.apply(CallerAbandoned("police", "u2", 7), T0 + 8)
+    board.apply(AgentRinging("fire", "u1", "ani", "0812"), T0 + 9)
+    return board
+
+
+def test_from_dict_is_the_inverse_of_to_dict() -> None:
+    board = busy_board()
+    again = QueueBoard.from_dict(board.to_dict(), timezone="Asia/Jakarta")
+    assert again == board
+    assert again.to_dict() == board.to_dict()
+
+
+def test_from_dict_survives_json() -> None:
+    import json
+
+    board = busy_board()
+    assert QueueBoard.from_dict(json.loads(json.dumps(board.to_dict()))).to_dict() == \
+        board.to_dict()
+
+
+def test_from_dict_takes_a_board_an_older_writer_stored() -> None:
+    old = {"queues": {"fire": {"waiting": [{"unique_id": "a", "caller_number": "0811",
+                                             "joined_at": T0}],
+                               "members": {"PJSIP/ani": {
+                                   "interface": "PJSIP/ani", "name": "ani", "state": "busy",
+                                   "paused": False, "paused_reason": "", "in_call": True,
+                                   "since": T0, "retired_key": 1}}}},
+           "abandoned": []}
+    board = QueueBoard.from_dict(old)
+    fire = board.queues["fire"]
+    assert fire.name == "fire"
+    assert (fire.waiting[0].language, fire.waiting[0].ticket) == ("", "")
+    assert (fire.members["PJSIP/ani"].penalty, fire.members["PJSIP/ani"].last_call) == (0, 0.0)
+    assert (board.day, board.today, board.offers) == ("", {}, {})
+
+
+def test_from_dict_of_nothing_is_an_empty_board() -> None:
+    assert QueueBoard.from_dict({}) == QueueBoard()
+
+
+class StoredBoard:
+    """The one redis read ``LiveState.load_board`` makes."""
+
+    def __init__(self, body: bytes | None) -> None:
+        self.body = body
+
+    async def get(self, key: str) -> bytes | None:
+        return self.body
+
+
+async def test_live_state_parses_the_stored_board_at_the_redis_edge() -> None:
+    import json
+
+    from ivr.state import LiveState
+
+    board = busy_board()
+    stored = json.dumps(board.to_dict()).encode()
+    loaded = await LiveState(StoredBoard(stored)).load_board()  # type: ignore[arg-type]
+    assert isinstance(loaded, QueueBoard) and loaded.to_dict() == board.to_dict()
+    assert await LiveState(StoredBoard(None)).load_board() == QueueBoard()  # type: ignore[arg-type]

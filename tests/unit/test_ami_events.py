@@ -91,9 +91,9 @@ def test_parse_event_ignores_other_messages(raw: dict[str, Any]) -> None:
     ],
 )
 def test_channel_variables(chan_variable: object, variables: dict[str, str]) -> None:
-    raw = {"Event": "QueueCallerJoin"}
+    raw: dict[str, object] = {"Event": "QueueCallerJoin"}
     if chan_variable is not None:
-        raw["ChanVariable"] = chan_variable  # type: ignore[assignment]
+        raw["ChanVariable"] = chan_variable
     assert channel_variables(raw) == variables
 
 

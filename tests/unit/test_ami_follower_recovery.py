@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from ivr.ami.follower import QueueFollower, link_state
+from ivr.ami.follower import RESYNC_TIMEOUT_S, STUCK_AFTER_S, QueueFollower, link_state
 from ivr.config import Settings
 
 WAIT_S = 8.0  # generous: the follower reconnects 1 s after a drop (panoramisk's minimum)
@@ -111,19 +111,28 @@ async def read_action(reader: asyncio.StreamReader) -> dict[str, str] | None:
 
 
 class MemoryLive:
-    """The follower's redis side, in memory: the stored board and the heartbeats."""
+    """The follower's redis side, in memory: the stored board and the heartbeats.
+
+    Errors put in ``save_errors`` / ``beat_errors`` are raised by the next saves / beats.
+    """
 
     def __init__(self) -> None:
         self.boards: list[tuple[str, dict[str, Any]]] = []
         self.beats: dict[str, dict[str, Any]] = {}
+        self.save_errors: list[Exception] = []
+        self.beat_errors: list[Exception] = []
 
     async def save_board(self, board: dict[str, Any], reason: str) -> None:
+        if self.save_errors:
+            raise self.save_errors.pop()
         self.boards.append((reason, board))
 
     async def load_board(self) -> dict[str, Any]:
         return {"queues": {}, "abandoned": []}
 
     async def beat(self, service: str, details: dict[str, Any]) -> None:
+        if self.beat_errors:
+            raise self.beat_errors.pop()
         self.beats[service] = details
 
     async def flatline(self, service: str) -> None:
@@ -150,13 +159,15 @@ Start = Callable[..., Awaitable[tuple[FakeAsterisk, QueueFollower, MemoryLive]]]
 async def start_follower() -> AsyncIterator[Start]:
     made: list[tuple[FakeAsterisk, QueueFollower]] = []
 
-    async def start(replies: list[str], **options: float) -> tuple[
+    async def start(replies: list[str], *, resync_timeout_s: float = RESYNC_TIMEOUT_S,
+                    stuck_after_s: float = STUCK_AFTER_S) -> tuple[
             FakeAsterisk, QueueFollower, MemoryLive]:
         asterisk = FakeAsterisk(replies)
         await asterisk.start()
         live = MemoryLive()
         settings = Settings(ami_host="127.0.0.1", ami_port=asterisk.port, ami_secret="s3cret")
-        follower = QueueFollower(settings, live, **options)  # type: ignore[arg-type]
+        follower = QueueFollower(settings, live, resync_timeout_s=resync_timeout_s,
+                                 stuck_after_s=stuck_after_s)
         follower.start()
         made.append((asterisk, follower))
         return asterisk, follower, live
@@ -214,13 +225,7 @@ async def test_a_failing_event_is_logged_and_the_next_one_still_applies(
         start_follower: Start, caplog: pytest.LogCaptureFixture) -> None:
     asterisk, follower, live = await start_follower(["whole"])
     await until(lambda: follower.synced, "the first resync")
-    saves = live.save_board
-
-    async def broken_once(board: dict[str, Any], reason: str) -> None:
-        live.save_board = saves  # type: ignore[method-assign]
-        raise ConnectionError("redis went away")
-
-    live.save_board = broken_once  # type: ignore[method-assign]
+    live.save_errors.append(ConnectionError("redis went away"))
     with caplog.at_level(logging.ERROR, logger="ivr.ami.follower"):
         await asterisk.push(CALLER_JOIN)
         await until(lambda: "CallerJoined fire failed" in caplog.text, "the failure logged")
@@ -244,18 +249,10 @@ async def test_the_heartbeat_loop_outlives_a_redis_restart(
 
     monkeypatch.setattr("ivr.ami.follower.PING_EVERY_S", 0.05)
     asterisk, follower, live = await start_follower(["whole"])
-    beat = live.beat
-    failures = [RedisConnectionError("redis restarting")] * 3
-
-    async def flaky_beat(service: str, details: dict[str, Any]) -> None:
-        if failures:
-            raise failures.pop()
-        await beat(service, details)
-
-    live.beat = flaky_beat  # type: ignore[method-assign]
+    live.beat_errors.extend([RedisConnectionError("redis restarting")] * 3)
     loop = asyncio.create_task(follower.keep_heartbeat())
     try:
         await until(lambda: "ami" in live.beats, "a heartbeat once redis is back")
     finally:
         loop.cancel()
-    assert failures == []
+    assert live.beat_errors == []

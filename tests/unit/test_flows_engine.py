@@ -4,6 +4,7 @@ The channel is a fake that plays back scripted keys and records every AGI call i
 a test can say which variable was set before which menu was heard.
 """
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from ivr.dialplan_vars import (
 )
 from ivr.flows.engine import MAX_STEPS, FlowEngine, Retry, decide
 from ivr.flows.model import Flow, FlowSet, GoToMenu, HangUp, JoinQueue, Menu, SetLanguage
-from ivr.flows.ports import CallReport, TicketStatusView
+from ivr.flows.ports import CallReport, EmergencyCheck, Heard, SpokenChoice, TicketStatusView
 from ivr.flows.prompts import Prompts
 from ivr.flows.spoken import Speaker
 from ivr.flows.store import FlowStore
@@ -32,7 +33,7 @@ ASTERISK_ID = "1732350000.12"
 
 
 class FakeChannel:
-    """The AgiChannel methods the engine uses; keys are scripted, every call is recorded."""
+    """A ``CallChannel``: keys are scripted, every call is recorded."""
 
     def __init__(self, keys: list[str], unique_id: str = DOTLESS_ID,
                  caller_number: str = "0812345", hang_up_while_recording: bool = False) -> None:
@@ -56,7 +57,7 @@ class FakeChannel:
         self.calls.append(("set_variable", name, value))
 
     async def record_file(self, path: Path | str, max_seconds: int, silence_seconds: int,
-                          escape_digits: str = "#") -> str:
+                          escape_digits: str = "#", beep: bool = True) -> str:
         self.calls.append(("record_file", str(path), max_seconds, silence_seconds))
         Path(f"{path}.wav").write_bytes(b"RIFF")  # RECORD FILE <path> wav writes <path>.wav
         if self.hang_up_while_recording:
@@ -89,6 +90,7 @@ class FakeDesk:
         self.reports: list[CallReport] = []
         self.lookups: list[str] = []
         self.emergency_calls: list[tuple[str, str, str, str]] = []
+        self.transcripts: list[tuple[str, str]] = []
 
     async def open_from_call(self, report: CallReport) -> str:
         self.reports.append(report)
@@ -103,6 +105,10 @@ class FakeDesk:
     async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
                                     queue: str) -> None:
         self.emergency_calls.append((unique_id, caller_number, service, queue))
+
+    async def attach_transcript(self, number: str, transcript: str) -> bool:
+        self.transcripts.append((number, transcript))
+        return True
 
 
 class SilentSpeaker(Speaker):
@@ -123,20 +129,48 @@ def store(tmp_path: Path) -> FlowStore:
                      prompt_dirs=[ROOT / "recordings"])
 
 
-def engine_for(current: object, desk: FakeDesk | None, tmp_path: Path,
-               local_time: object = None) -> tuple[FlowEngine, SilentSpeaker]:
+class FakeSpeech:
+    """A ``SpeechPort`` that hears what it is given, in the languages it is given."""
+
+    def __init__(self, languages: frozenset[str], choice: SpokenChoice | None = None,
+                 alarm: tuple[str, ...] = (), transcript: str = "") -> None:
+        self._languages = languages
+        self.choice = choice or SpokenChoice(None, Heard(""))
+        self.alarm = alarm
+        self.transcript = transcript
+        self.asked: list[tuple[str, bool]] = []  # (what, whether the audio was there)
+
+    def languages(self) -> frozenset[str]:
+        return self._languages
+
+    async def choose(self, audio: str, language: str,
+                     options: Mapping[str, Sequence[str]]) -> SpokenChoice:
+        self.asked.append((f"choose {language} {dict(options)}", Path(audio).exists()))
+        return self.choice
+
+    async def spot_emergency(self, audio: str, language: str) -> EmergencyCheck:
+        self.asked.append((f"spot_emergency {language}", Path(audio).exists()))
+        return EmergencyCheck(self.alarm, Heard(" ".join(self.alarm)))
+
+    async def transcribe(self, audio: str, language: str) -> Heard:
+        self.asked.append((f"transcribe {language}", Path(audio).exists()))
+        return Heard(self.transcript)
+
+
+def engine_for(current: Callable[[], FlowSet], desk: FakeDesk | None, tmp_path: Path,
+               local_time: Callable[[datetime], datetime] | None = None,
+               speech: FakeSpeech | None = None) -> tuple[FlowEngine, SilentSpeaker]:
     prompts = Prompts(SOUNDS)
     speaker = SilentSpeaker(prompts)
-    engine = FlowEngine(current, prompts, speaker, desk,  # type: ignore[arg-type]
-                        recordings_dir=tmp_path / "calls",
-                        local_time=local_time)  # type: ignore[arg-type]
+    engine = FlowEngine(current, prompts, speaker, desk, recordings_dir=tmp_path / "calls",
+                        local_time=local_time, speech=speech)
     return engine, speaker
 
 
 async def call(store: FlowStore, number: str, channel: FakeChannel, tmp_path: Path,
                desk: FakeDesk | None = None) -> FakeChannel:
     engine, _ = engine_for(store.current, desk, tmp_path)
-    await engine.run(channel, number)  # type: ignore[arg-type]
+    await engine.run(channel, number)
     await engine.settle()  # the 112 incident is recorded after the caller moved on
     return channel
 
@@ -316,7 +350,7 @@ async def test_status_of_a_known_ticket(store: FlowStore, tmp_path: Path) -> Non
     engine, speaker = engine_for(store.current, desk, tmp_path,
                                  local_time=lambda t: t + timedelta(hours=7))
     channel = FakeChannel(["1", "2", "4071", "0"])
-    await engine.run(channel, "12345")  # type: ignore[arg-type]
+    await engine.run(channel, "12345")
     assert ("get_data", "id/enter-ticket", 8000, 16) in channel.calls
     assert desk.lookups == ["4071"]
     assert channel.heard == ["id/choose-language", "id/main-menu", "id/enter-ticket",
@@ -345,7 +379,7 @@ async def test_a_call_keeps_the_flows_it_started_with(store: FlowStore, tmp_path
         return asked[-1]
 
     engine, _ = engine_for(current, FakeDesk(), tmp_path)
-    await engine.run(FakeChannel(["1", "9", "2"]), "12345")  # type: ignore[arg-type]
+    await engine.run(FakeChannel(["1", "9", "2"]), "12345")
     assert len(asked) == 1
 
 
@@ -355,7 +389,52 @@ async def test_a_looping_flow_ends_in_its_fallback_queue(tmp_path: Path) -> None
     flow = Flow("777", "loop", "a", {"a": loop}, fallback_queue="hotline")
     engine, _ = engine_for(lambda: FlowSet({"777": flow}), None, tmp_path)
     channel = FakeChannel([""] * MAX_STEPS)
-    await engine.run(channel, "777")  # type: ignore[arg-type]
+    await engine.run(channel, "777")
     assert sum(c[0] == "get_data" for c in channel.calls) == MAX_STEPS
     assert channel.variables == [(HOTLINE_LANGUAGE, "id"), (QUEUE_PRIO, "0"),
                                  (HOTLINE_QUEUE, "hotline"), (HOTLINE_NEXT, "queue")]
+
+
+# -- speech -------------------------------------------------------------------------------------
+
+SPOKEN_MENU = Menu(name="a", prompt="emergency-menu", timeout_s=5, retries=0,
+                   keys={"2": JoinQueue("fire")}, otherwise=JoinQueue("emergency"),
+                   words={"ko": {"2": ("불이 났어요",)}})
+SPOKEN_FLOW = Flow("119", "spoken", "a", {"a": SPOKEN_MENU}, fallback_queue="emergency",
+                   languages=("ko",), default_language="ko")
+
+
+async def test_a_spoken_answer_picks_the_menu_key_and_is_not_kept(tmp_path: Path) -> None:
+    speech = FakeSpeech(frozenset({"ko"}), choice=SpokenChoice("2", Heard("불이 났어요")))
+    engine, _ = engine_for(lambda: FlowSet({"119": SPOKEN_FLOW}), None, tmp_path, speech=speech)
+    channel = FakeChannel([])
+    await engine.run(channel, "119")
+    assert speech.asked == [("choose ko {'2': ('불이 났어요',)}", True)]
+    assert (HOTLINE_QUEUE, "fire") in channel.variables
+    assert list((tmp_path / "calls" / "answers").iterdir()) == []
+
+
+async def test_speech_without_the_caller_s_language_leaves_keys(tmp_path: Path) -> None:
+    speech = FakeSpeech(frozenset({"id"}), choice=SpokenChoice("2", Heard("불이 났어요")))
+    engine, _ = engine_for(lambda: FlowSet({"119": SPOKEN_FLOW}), None, tmp_path, speech=speech)
+    channel = FakeChannel([""])
+    await engine.run(channel, "119")
+    assert speech.asked == []
+    assert channel.variables[-2:] == [(HOTLINE_QUEUE, "emergency"), (HOTLINE_NEXT, "queue")]
+
+
+async def test_emergency_words_in_a_report_go_to_112_and_the_transcript_to_the_ticket(
+        store: FlowStore, tmp_path: Path) -> None:
+    desk = FakeDesk(number="4071")
+    speech = FakeSpeech(frozenset({"id"}), alarm=("kebakar*",), transcript="ada kebakaran")
+    engine, _ = engine_for(store.current, desk, tmp_path, speech=speech)
+    channel = FakeChannel(["1", "1", "3", "2"])
+    await engine.run(channel, "12345")
+    await engine.settle()
+    [report] = desk.reports
+    assert report.description == "Emergency words heard: kebakar*"
+    assert channel.heard[-1] == "id/emergency-menu"
+    assert (HOTLINE_QUEUE, "fire") in channel.variables
+    assert desk.transcripts == [("4071", "ada kebakaran")]
+    assert report.recording_path is not None
+    assert Path(report.recording_path + ".txt").read_text() == "ada kebakaran\n"

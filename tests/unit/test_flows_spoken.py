@@ -61,7 +61,7 @@ class Streams:
 async def test_say_digits_uses_the_language_recordings() -> None:
     channel = Streams()
     speaker = Speaker(Prompts(Path("/s")), Path("/t"))
-    await speaker.say_digits(channel, "9-04", "en")  # type: ignore[arg-type]
+    await speaker.say_digits(channel, "9-04", "en")
     assert channel.played == ["/s/en/digits/9", "/s/en/digits/0", "/s/en/digits/4"]
 
 
@@ -73,7 +73,7 @@ async def test_say_text_plays_a_cached_file_without_extension(tmp_path: Path) ->
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"RIFF")
     channel = Streams()
-    await speaker.say_text(channel, "Dinas Bina Marga", "id")  # type: ignore[arg-type]
+    await speaker.say_text(channel, "Dinas Bina Marga", "id")
     assert channel.played == [str(cached.with_suffix(""))]
 
 
@@ -84,6 +84,6 @@ async def test_say_text_skips_words_when_synthesis_is_impossible(tmp_path: Path)
 
     channel = Streams()
     speaker = NoSynthesiser(Prompts(tmp_path), tmp_path)
-    await speaker.say_text(channel, "x", "id")  # type: ignore[arg-type]
+    await speaker.say_text(channel, "x", "id")
     assert channel.played == []
 

@@ -19,8 +19,9 @@ from ivr.flows.model import (
     SwitchFlow,
     TicketStatus,
     Transfer,
+    reachable_menus,
 )
-from ivr.flows.validate import check_flow, check_flows, menus_that_end, reachable_menus
+from ivr.flows.validate import check_flow, check_flows, menus_that_end
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "dialplan" / "flows"
@@ -68,7 +69,7 @@ def test_a_good_small_flow_has_no_issues() -> None:
 
 def test_unreachable_menu() -> None:
     f = flow(menu("a"), menu("orphan"))
-    assert reachable_menus(f) == {"a"}
+    assert reachable_menus(f) == ["a"]
     [message] = issues_at(check_flow(f, {"777": f}), "menus.orphan")
     assert "unreachable" in message
 
@@ -78,7 +79,7 @@ def test_menu_reached_only_through_next_is_reachable() -> None:
                         "3": TicketStatus("enter-ticket", "d")},
                   no_input=SetLanguage("en", "e")),
              menu("b"), menu("c"), menu("d"), menu("e"))
-    assert reachable_menus(f) == {"a", "b", "c", "d", "e"}
+    assert reachable_menus(f) == ["a", "b", "c", "d", "e"]  # in the order a caller meets them
 
 
 def test_dead_end_menu_cycle() -> None:

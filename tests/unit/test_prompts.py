@@ -16,13 +16,13 @@ def texts(language: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("language", ["id", "en"])
-def test_texts_and_recordings_match(language: str):
+def test_texts_and_recordings_match(language: str) -> None:
     recorded = {str(p.relative_to(RECORDINGS / language).with_suffix(""))
                 for p in (RECORDINGS / language).rglob("*.wav")}
     assert set(texts(language)) == recorded
 
 
-def test_both_languages_have_the_same_prompts_and_digits_in_their_own_words():
+def test_both_languages_have_the_same_prompts_and_digits_in_their_own_words() -> None:
     indonesian, english = texts("id"), texts("en")
     assert set(indonesian) == set(english)
     assert indonesian["digits/7"] == "tujuh" and english["digits/7"] == "seven"

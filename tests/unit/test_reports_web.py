@@ -18,8 +18,7 @@ from ivr.ami.board import WaitingCaller
 from ivr.ami.events import AgentAnswered, CallerAbandoned
 from ivr.flows.ports import CallReport
 from ivr.reports.store import call_record
-from ivr.web.keys import TICKETS
-from ivr.web.reports_pages import CALLS
+from ivr.web.keys import CALLS, TICKETS
 
 TODAY = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
 
@@ -103,7 +102,7 @@ async def test_tickets_report(client: TestClient) -> None:
 async def test_bad_queries_get_400(client: TestClient, query: str) -> None:
     reply = await client.get(f"/api/v1/reports/calls?{query}", headers=as_user("sri"))
     assert reply.status == 400
-    assert (await reply.json())["error"] == "bad-query"
+    assert (await reply.json())["error_id"] == "bad-query"
 
 
 async def test_the_page_draws_bars_and_links_csv(client: TestClient) -> None:

@@ -27,9 +27,13 @@ class FakeRecognizer:
     def __init__(self, answer: Recognition) -> None:
         self.answer = answer
         self.asked: list[tuple[Audio, str, list[str] | None]] = []
+        self.loaded = False
 
     def languages(self) -> frozenset[str]:
         return frozenset({"ko"})
+
+    async def load(self) -> None:
+        self.loaded = True
 
     async def recognize(
         self, audio: Audio, language: str, words: Sequence[str] | None = None
@@ -60,6 +64,13 @@ async def test_unsure_answer_asks_again() -> None:
 async def test_unavailable_speech_means_keys(status: SpeechStatus) -> None:
     choice = await Speech(FakeRecognizer(Recognition.unavailable(status))).choose(b"", "ko", MENU)
     assert (choice.option, choice.use_keys, choice.ask_again) == (None, True, False)
+
+
+async def test_load_loads_the_recogniser_s_models() -> None:
+    fake = FakeRecognizer(said())
+    await Speech(fake).load()
+    assert fake.loaded
+    await Speech(NoSpeech()).load()  # nothing to load
 
 
 async def test_transcribe_uses_the_full_vocabulary() -> None:

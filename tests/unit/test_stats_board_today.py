@@ -76,6 +76,6 @@ def test_rebuild_and_restore_keep_today_but_not_offers() -> None:
     board.apply(AgentRinging("fire", "c", "ani", "0833"), T0)
     again = rebuild([], T0 + 1, board)
     assert again.today["fire"].answer_waits == [3] and again.offers == {}
-    restored = today_from_snapshot(board.to_dict())
+    restored = today_from_snapshot(QueueBoard.from_dict(board.to_dict()))
     assert restored.today["fire"].abandon_waits == [5]
     assert restored.day == board.day and len(restored.abandoned) == 1

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from schema_fixtures import upgraded
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 from tickets_pg import database_url, postgres_server  # noqa: F401  (fixture)
@@ -19,6 +20,7 @@ from tickets_pg import database_url, postgres_server  # noqa: F401  (fixture)
 from ivr.config import Settings
 from ivr.db import make_engine
 from ivr.flows.ports import CallReport
+from ivr.schema.upgrade import upgrade_database
 from ivr.tickets.desk import TicketDesk, build_ticket_desk
 from ivr.tickets.errors import InvalidRequest, StoreUnavailable
 from ivr.tickets.flusher import is_poison, next_flush_delay
@@ -47,7 +49,7 @@ def stored_tickets(desk: TicketDesk) -> list[Ticket]:
 
 @pytest.fixture
 async def desk(database_url, tmp_path):  # noqa: F811
-    desk = build_ticket_desk(Settings(data_dir=tmp_path, database_url=database_url))
+    desk = build_ticket_desk(upgraded(Settings(data_dir=tmp_path, database_url=database_url)))
     assert await desk.prepare()
     yield desk
     desk.close()
@@ -181,6 +183,7 @@ async def hanging(tmp_path):
     path = tmp_path / "db" / "hotline.sqlite3"
     path.parent.mkdir()
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 20})
+    upgrade_database(engine)
     desk = build_ticket_desk(Settings(data_dir=tmp_path / "data"), engine)
     desk.db_timeout = TIMEOUT
     assert await desk.prepare()
@@ -229,6 +232,7 @@ async def test_an_append_is_not_delayed_by_a_slow_drain(hanging):
 async def test_postgres_statement_timeout_frees_the_database_threads(tmp_path):
     url = postgres_server().new_database()
     engine = make_engine(url, statement_timeout_s=2)
+    upgrade_database(engine)
     desk = build_ticket_desk(Settings(data_dir=tmp_path), engine)
     desk.db_timeout = TIMEOUT
     try:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from schema_fixtures import upgraded
 
 from ivr.config import Settings
 from ivr.tickets.allocator import NumberAllocator
@@ -67,7 +68,7 @@ async def test_every_spool_and_counter_file_is_private(tmp_path):
     old_umask = os.umask(0o022)
     try:
         settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'h.db'}")
-        desk = build_ticket_desk(settings)
+        desk = build_ticket_desk(upgraded(settings))
         assert await desk.prepare()
         folder = tmp_path / "tickets"
         desk.spool.append(NewTicket(number=desk.numbers.next_number(),

@@ -9,9 +9,9 @@ from open311_fixtures import V2, open311_client
 from sqlalchemy import text
 from tickets_pg import database_url  # noqa: F401  (the sqlite/postgresql fixture)
 
+from ivr.app import web_app
 from ivr.config import Settings
 from ivr.tickets.status import Status
-from ivr.web.app import make_app
 
 KEY = "test-key-123"
 
@@ -191,7 +191,7 @@ async def test_get_errors(client, path, status):
 
 async def test_wired_into_the_web_app(tmp_path: Path):
     settings = Settings(data_dir=tmp_path, redis_port=1)
-    async with TestClient(TestServer(make_app(settings))) as test_client:
+    async with TestClient(TestServer(web_app(settings))) as test_client:
         response = await test_client.get(f"{V2}/services.json")
         assert response.status == 200
         assert len(await response.json()) >= 5

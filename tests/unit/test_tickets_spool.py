@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from schema_fixtures import upgraded
 from sqlalchemy import func, select
 from tickets_pg import postgres_server
 
@@ -113,7 +114,7 @@ async def test_sqlite_outage_loses_nothing(tmp_path):
     db_dir = tmp_path / "db"
     settings = Settings(data_dir=tmp_path / "data",
                         database_url=f"sqlite:///{db_dir / 'hotline.sqlite3'}")
-    desk = build_ticket_desk(settings)
+    desk = build_ticket_desk(upgraded(settings))
     moved = tmp_path / "db-away"
 
     def stop() -> None:  # the database folder disappears (a lost mount) ...
@@ -129,7 +130,7 @@ async def test_sqlite_outage_loses_nothing(tmp_path):
 async def test_postgres_outage_loses_nothing(tmp_path):
     server = postgres_server()
     settings = Settings(data_dir=tmp_path, database_url=server.new_database())
-    desk = build_ticket_desk(settings)
+    desk = build_ticket_desk(upgraded(settings))
     try:
         await outage_then_recovery(desk, server.stop, server.start)
     finally:
@@ -138,7 +139,7 @@ async def test_postgres_outage_loses_nothing(tmp_path):
 
 async def test_a_replayed_spool_line_is_written_once(tmp_path):
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}")
-    desk = build_ticket_desk(settings)
+    desk = build_ticket_desk(upgraded(settings))
     assert await desk.prepare()
     line = NewTicket(number=ticket_number(2_000_000), token="tok", channel="phone",
                      category="roads", received_at=AT)
@@ -152,7 +153,7 @@ async def test_a_replayed_spool_line_is_written_once(tmp_path):
 
 async def test_status_by_number(tmp_path: Path):
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}")
-    desk = build_ticket_desk(settings)
+    desk = build_ticket_desk(upgraded(settings))
     number = await desk.open_from_call(CallReport("0812", "en", "roads", None, "c1"))
     view = await desk.status_by_number(number)
     assert view is not None

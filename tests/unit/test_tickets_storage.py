@@ -9,10 +9,10 @@ from sqlalchemy import text
 from tickets_pg import database_url  # noqa: F401  (the sqlite/postgresql fixture)
 
 from ivr.db import make_engine
+from ivr.schema.upgrade import VERSION_TABLE, all_metadata, upgrade_database
 from ivr.tickets.deadlines import WorkingCalendar
 from ivr.tickets.errors import InvalidRequest, InvalidTransition, NoSuchTicket, UnknownCategory
-from ivr.tickets.migrate import VERSION_TABLE, migrate, migrate_engine
-from ivr.tickets.models import Base, Holiday
+from ivr.tickets.models import Holiday
 from ivr.tickets.numbers import ticket_number
 from ivr.tickets.records import IncidentReport, NewTicket, TicketQuery
 from ivr.tickets.service import TicketService
@@ -34,7 +34,7 @@ class Clock:
 @pytest.fixture
 def service(database_url):  # noqa: F811
     engine = make_engine(database_url)
-    migrate_engine(engine)
+    upgrade_database(engine)
     yield TicketService(engine, CALENDAR, clock=Clock(MONDAY_10))
     engine.dispose()
 
@@ -46,12 +46,12 @@ def new_ticket(counter: int, category: str = "roads", **fields) -> NewTicket:
 
 
 def test_migrations_match_the_models(database_url):  # noqa: F811
-    migrate(database_url)
-    migrate(database_url)  # a second start changes nothing
     engine = make_engine(database_url)
+    upgrade_database(engine)
+    upgrade_database(engine)  # a second start changes nothing
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-        diff = compare_metadata(context, Base.metadata)
+        diff = compare_metadata(context, all_metadata())
         agencies = conn.execute(text("SELECT count(*) FROM agencies")).scalar_one()
     engine.dispose()
     assert diff == []

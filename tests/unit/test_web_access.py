@@ -2,9 +2,9 @@
 
 import pytest
 
+from ivr.accounts import Role
 from ivr.web.access import needed_role
 from ivr.web.openapi import OPERATIONS, document
-from ivr.web.users import Role
 
 OP, SUP, ADM = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN
 
@@ -45,10 +45,10 @@ def test_openapi_roles_match_the_access_table(method: str, path: str, role: str,
 
 
 def test_every_api_route_is_described(tmp_path) -> None:
+    from ivr.app import web_app
     from ivr.config import Settings
-    from ivr.web.app import make_app
 
-    app = make_app(Settings(data_dir=tmp_path))
+    app = web_app(Settings(data_dir=tmp_path))
     routes = {(r.method.lower(), r.resource.canonical) for r in app.router.routes()
               if r.resource is not None and r.resource.canonical.startswith("/api/")
               and r.method != "HEAD"}

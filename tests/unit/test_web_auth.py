@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from web_fixtures import ADMIN, as_user, basic, log_in, settings_for, start_client
 
+from ivr.app import web_app
 from ivr.config import Settings
-from ivr.web.app import make_app
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ async def test_anonymous_api_requests_get_401(client: TestClient, path: str) -> 
     reply = await client.get(path)
     assert reply.status == 401
     assert reply.headers["WWW-Authenticate"].startswith("Basic")
-    assert (await reply.json())["error"] == "login-required"
+    assert (await reply.json())["error_id"] == "login-required"
 
 
 @pytest.mark.parametrize("path", ["/wallboard", "/console", "/admin/flows", "/"])
@@ -130,7 +130,7 @@ async def test_session_writes_need_the_csrf_token(client: TestClient) -> None:
     body = {"username": "new-op", "role": "operator", "password": "new-op-pass"}
     refused = await client.post("/api/v1/users", json=body)
     assert refused.status == 403
-    assert (await refused.json())["error"] == "csrf"
+    assert (await refused.json())["error_id"] == "csrf"
     wrong = await client.post("/api/v1/users", json=body, headers={"X-CSRF-Token": "x" * 40})
     assert wrong.status == 403
     made = await client.post("/api/v1/users", json=body, headers={"X-CSRF-Token": csrf})
@@ -176,7 +176,7 @@ async def test_login_does_not_redirect_off_site(client: TestClient) -> None:
 async def test_first_admin_is_generated_once_and_kept_0600(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, redis_port=1)
     client = TestClient(__import__("aiohttp.test_utils").test_utils.TestServer(
-        make_app(settings)))
+        web_app(settings)))
     await client.start_server()
     secret = tmp_path / "secrets" / "initial_admin_password"
     password = secret.read_text().strip()
@@ -184,7 +184,7 @@ async def test_first_admin_is_generated_once_and_kept_0600(tmp_path: Path) -> No
     assert (await client.get("/api/v1/flows", headers=basic("admin", password))).status == 200
     await client.close()
     client = TestClient(__import__("aiohttp.test_utils").test_utils.TestServer(
-        make_app(settings)))
+        web_app(settings)))
     await client.start_server()
     assert secret.read_text().strip() == password  # not made again
     await client.close()
@@ -192,7 +192,7 @@ async def test_first_admin_is_generated_once_and_kept_0600(tmp_path: Path) -> No
 
 async def test_configured_admin_writes_no_password_file(tmp_path: Path) -> None:
     client = TestClient(__import__("aiohttp.test_utils").test_utils.TestServer(
-        make_app(settings_for(tmp_path))))
+        web_app(settings_for(tmp_path))))
     await client.start_server()
     assert not (tmp_path / "secrets" / "initial_admin_password").exists()
     assert (await client.get("/api/v1/users", headers=basic(*ADMIN))).status == 200

@@ -37,7 +37,7 @@ async def test_a_bad_edit_is_refused_with_its_problems(client: TestClient) -> No
     text = (await flow(client, "112"))["text"].replace("queue: police", "queue: pizza")
     checked = await client.post("/api/v1/flows/112/check", json={"text": text}, headers=ADMIN)
     assert checked.status == 422
-    issues = (await checked.json())["issues"]
+    issues = (await checked.json())["details"]["issues"]
     assert any("pizza" in i["message"] for i in issues)
     saved = await client.put("/api/v1/flows/112", json={"text": text}, headers=ADMIN)
     assert saved.status == 422
@@ -48,7 +48,7 @@ async def test_text_of_another_flow_is_refused(client: TestClient) -> None:
     text = (await flow(client, "12345"))["text"]
     saved = await client.put("/api/v1/flows/112", json={"text": text}, headers=ADMIN)
     assert saved.status == 422
-    assert (await saved.json())["error"] == "flow-number"
+    assert (await saved.json())["error_id"] == "flow-number"
 
 
 async def test_edit_then_rollback_restores_the_previous_flow(client: TestClient) -> None:

@@ -43,7 +43,7 @@ def busy_board() -> QueueBoard:
 
 
 def test_wallboard_figures() -> None:
-    view = wallboard_view(busy_board().to_dict(), T0 + 60, (15, 20, 30))
+    view = wallboard_view(busy_board(), T0 + 60, (15, 20, 30))
     fire = next(q for q in view["queues"] if q["name"] == "fire")
     assert (fire["waiting"], fire["longest_wait_s"], fire["answered"], fire["abandoned"]) == (
         1, 10, 1, 1)
@@ -80,7 +80,7 @@ async def test_the_board_stream_pushes_each_change(client: TestClient,
     assert first["queues"] == []
     board = QueueBoard()
     board.apply(CallerJoined("fire", "a", "0811", 1), 0)
-    source.push(board.to_dict())
+    source.push(board)
     pushed = await next_event(reply, "board")
     assert pushed["queues"][0]["name"] == "fire" and pushed["queues"][0]["waiting"] == 1
     reply.close()
@@ -96,7 +96,7 @@ async def test_the_console_pops_up_the_offered_call_with_its_tickets(
     board.apply(CallerJoined("hotline", "x1", "0811000222", 1, language="en", ticket=number),
                 0)
     board.apply(AgentRinging("hotline", "x1", "ani", "0811000222"), 1)
-    source.push(board.to_dict())
+    source.push(board)
     popped = await next_event(reply, "console")
     assert popped["call"]["caller_number"] == "0811000222"
     assert popped["call"]["state"] == "ringing" and popped["call"]["language"] == "en"
@@ -124,7 +124,7 @@ def _report(caller: str, recording: str) -> Any:
 
 
 async def test_metrics_in_prometheus_text(client: TestClient, source: FakeBoardSource) -> None:
-    source.board = busy_board().to_dict()
+    source.board = busy_board()
     desk = client.server.app[TICKETS]
     await desk.submit(NewTicket(number="", token="t1", channel="web", category="roads",
                                 received_at=datetime.now(UTC)), actor="test")

@@ -45,7 +45,7 @@ async def test_basic_write_without_a_content_type_is_refused(
     reply = await client.post("/api/v1/users", data=json.dumps(NEW_ADMIN).encode(),
                               headers={**basic(*ADMIN), **headers}, **NO_TYPE)
     assert reply.status == status, await reply.text()
-    assert (await reply.json())["error"] == error
+    assert (await reply.json())["error_id"] == error
     assert "mallory" not in await user_names(client)
 
 
@@ -58,7 +58,7 @@ async def test_basic_and_token_writes_refuse_bodies_a_cross_site_form_can_send(
         reply = await client.post("/api/v1/users", data=json.dumps(NEW_ADMIN),
                                   headers={**credentials, "Content-Type": content_type})
         assert reply.status == 403, await reply.text()
-        assert (await reply.json())["error"] == "csrf"
+        assert (await reply.json())["error_id"] == "csrf"
     assert "mallory" not in await user_names(client)
 
 
@@ -66,7 +66,7 @@ async def test_other_body_types_are_415(client: TestClient) -> None:
     reply = await client.post("/api/v1/users", data=json.dumps(NEW_ADMIN),
                               headers={**basic(*ADMIN), "Content-Type": "application/xml"})
     assert reply.status == 415
-    assert (await reply.json())["error"] == "unsupported-media-type"
+    assert (await reply.json())["error_id"] == "unsupported-media-type"
 
 
 async def test_cross_site_json_write_with_a_token_is_refused(client: TestClient) -> None:
@@ -80,7 +80,7 @@ async def test_a_bodyless_cross_site_write_is_refused(client: TestClient) -> Non
     reply = await client.post("/api/v1/flows/112/rollback",
                               headers={**basic(*ADMIN), "Origin": "http://evil.example"})
     assert reply.status == 403
-    assert (await reply.json())["error"] == "cross-site"
+    assert (await reply.json())["error_id"] == "cross-site"
 
 
 @pytest.mark.parametrize("headers", [

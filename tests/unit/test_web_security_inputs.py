@@ -12,6 +12,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from web_fixtures import ADMIN, FakeBoardSource, as_user, basic
 
+from ivr.ami.board import QueueBoard
 from ivr.web.inputs import parse_json_object
 from ivr.web.live import MAX_STREAMS_PER_USER, StreamSlots
 
@@ -38,7 +39,7 @@ async def test_a_bad_json_body_is_400_with_the_error_body(client: TestClient, me
     reply = await client.request(method, path, data=BAD_BODIES[body],
                                  headers={**as_user(user), "Content-Type": "application/json"})
     assert reply.status == 400, await reply.text()
-    assert (await reply.json())["error"] == "bad-json"
+    assert (await reply.json())["error_id"] == "bad-json"
 
 
 def test_parse_json_object() -> None:
@@ -58,7 +59,7 @@ async def test_escalation_hours_must_be_a_sensible_finite_number(client: TestCli
     reply = await client.get(f"/api/v1/reports/escalations?hours={hours}",
                              headers=as_user("sri"))
     assert reply.status == 400
-    assert (await reply.json())["error"] == "bad-hours"
+    assert (await reply.json())["error_id"] == "bad-hours"
 
 
 async def test_escalation_hours_in_range_still_work(client: TestClient) -> None:
@@ -80,7 +81,7 @@ async def test_flow_routes_refuse_numbers_that_are_not_digits(
                                  json={"text": evil} if method != "GET" else None,
                                  headers=basic(*ADMIN))
     assert reply.status == 400, await reply.text()
-    assert (await reply.json())["error"] == "bad-flow-number"
+    assert (await reply.json())["error_id"] == "bad-flow-number"
     assert not list(tmp_path.parent.glob("*.yaml")) and not list(tmp_path.rglob("evil*"))
 
 
@@ -90,7 +91,7 @@ async def test_a_flow_text_whose_own_number_is_not_digits_is_400(client: TestCli
     reply = await client.post("/api/v1/flows/112/check", json={"text": evil},
                               headers=basic(*ADMIN))
     assert reply.status == 400, await reply.text()
-    assert (await reply.json())["error"] == "bad-flow-number"
+    assert (await reply.json())["error_id"] == "bad-flow-number"
 
 
 # -- live streams per user ---------------------------------------------------------------------
@@ -105,14 +106,14 @@ async def test_a_sixth_stream_of_one_user_is_refused_and_a_slot_frees_when_one_e
     assert [s.status for s in streams] == [200] * MAX_STREAMS_PER_USER
     refused = await open_stream(client, "sri")
     assert refused.status == 429
-    assert (await refused.json())["error"] == "too-many-streams"
+    assert (await refused.json())["error_id"] == "too-many-streams"
     assert "Retry-After" in refused.headers
     other = await open_stream(client, "boss")  # another user is not affected
     assert other.status == 200
     streams[0].close()
     async with asyncio.timeout(10):
         while True:  # the server notices the closed stream at its next write
-            source.push({"queues": {}, "abandoned": []})
+            source.push(QueueBoard())
             again = await open_stream(client, "sri")
             if again.status == 200:
                 break

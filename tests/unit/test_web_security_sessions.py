@@ -15,9 +15,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 from web_fixtures import ADMIN, USERS_, as_user, basic, bearer, issue_token, log_in, start_client
 
+from ivr.app import web_app
 from ivr.config import Settings
-from ivr.web.app import make_app
-from ivr.web.passwords import hash_password
+from ivr.passwords import hash_password
 from ivr.web.sessions import SESSION_COOKIE, Signer
 
 ANI_PASSWORD = USERS_["ani"][1]
@@ -155,7 +155,7 @@ OLD_SCHEMA = (
 async def test_a_database_made_before_session_epochs_is_upgraded_in_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The column is added; an N=2**14 hash still logs in and is stored again as N=2**15."""
-    monkeypatch.setattr("ivr.web.passwords.SCRYPT_N", 2**14)
+    monkeypatch.setattr("ivr.passwords.SCRYPT_N", 2**14)
     old_hash = hash_password(ADMIN[1])
     monkeypatch.undo()
     engine = create_engine(f"sqlite:///{tmp_path / 'hotline.sqlite3'}")
@@ -184,7 +184,7 @@ async def test_the_generated_admin_password_is_not_logged(
     caplog.set_level(logging.DEBUG)
     umask = os.umask(0)
     try:
-        client = TestClient(TestServer(make_app(Settings(data_dir=tmp_path, redis_port=1))))
+        client = TestClient(TestServer(web_app(Settings(data_dir=tmp_path, redis_port=1))))
         await client.start_server()
     finally:
         os.umask(umask)

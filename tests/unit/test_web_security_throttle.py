@@ -14,9 +14,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from web_fixtures import ADMIN, USERS_, basic, bearer, issue_token, start_client
 
+from ivr.passwords import Busy, PasswordWork, check_password, needs_rehash
 from ivr.web.credentials import BasicCache
 from ivr.web.keys import CREDENTIALS
-from ivr.web.passwords import Busy, PasswordWork, check_password, needs_rehash
 from ivr.web.throttle import LoginThrottle, address_key, delay_s, user_key
 
 ANI = ("ani", USERS_["ani"][1])
@@ -137,7 +137,7 @@ async def test_basic_backs_off_after_five_failures_even_for_the_right_password(
     refused = await client.get("/api/v1/console", headers=basic(*ANI))
     assert refused.status == 429
     assert refused.headers["Retry-After"] == "1"
-    assert (await refused.json())["error"] == "too-many-failures"
+    assert (await refused.json())["error_id"] == "too-many-failures"
     clock.now += 1.0
     assert (await client.get("/api/v1/console", headers=basic(*ANI))).status == 200
     assert (await client.get("/api/v1/console", headers=basic("ani", "wrong"))).status == 401

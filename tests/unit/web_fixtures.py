@@ -11,8 +11,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from ivr.ami.board import QueueBoard
+from ivr.app import web_app
 from ivr.config import Settings
-from ivr.web.app import make_app
 from ivr.web.keys import USERS
 
 ADMIN = ("boss", "admin-password-1")
@@ -23,10 +24,10 @@ class FakeBoardSource:
     """Stands in for redis: ``push`` stores a board and announces the change."""
 
     def __init__(self) -> None:
-        self.board: dict[str, Any] = {"queues": {}, "abandoned": []}
+        self.board = QueueBoard()
         self._changes: asyncio.Queue[None] = asyncio.Queue()
 
-    async def load_board(self) -> dict[str, Any]:
+    async def load_board(self) -> QueueBoard:
         return self.board
 
     async def changes(self) -> AsyncIterator[None]:
@@ -35,7 +36,7 @@ class FakeBoardSource:
             await self._changes.get()
             yield
 
-    def push(self, board: dict[str, Any]) -> None:
+    def push(self, board: QueueBoard) -> None:
         self.board = board
         self._changes.put_nowait(None)
 
@@ -47,7 +48,7 @@ def settings_for(tmp_path: Path, **extra: Any) -> Settings:
 
 async def start_client(tmp_path: Path, source: FakeBoardSource | None = None,
                        **extra: Any) -> TestClient:
-    app = make_app(settings_for(tmp_path, **extra), source or FakeBoardSource())
+    app = web_app(settings_for(tmp_path, **extra), source or FakeBoardSource())
     client = TestClient(TestServer(app))
     await client.start_server()
     for name, (role, password) in USERS_.items():

@@ -12,7 +12,7 @@ function report(reply, okText) {
     return true;
   }
   result.textContent = reply.data.message || `error ${reply.status}`; result.className = "bad";
-  for (const issue of reply.data.issues || []) {
+  for (const issue of (reply.data.details || {}).issues || []) {
     const li = document.createElement("li");
     li.textContent = (issue.line ? `line ${issue.line}: ` : "") + `${issue.where}: ${issue.message}`;
     issues.appendChild(li);

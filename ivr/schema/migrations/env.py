@@ -1,8 +1,4 @@
-"""Alembic environment of the tickets schema; run by ``ivr.tickets.migrate.migrate``.
-
-The tickets package keeps its own version table so other packages may migrate the same
-database independently.
-"""
+"""Alembic environment of the hotline's whole schema; run by ``ivr.schema.upgrade``."""
 
 from __future__ import annotations
 
@@ -10,14 +6,13 @@ from alembic import context
 from sqlalchemy import Connection
 
 from ivr.db import make_engine
-from ivr.tickets.migrate import VERSION_TABLE
-from ivr.tickets.models import Base
+from ivr.schema.upgrade import VERSION_TABLE, all_metadata
 
 config = context.config
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata,
+    context.configure(connection=connection, target_metadata=all_metadata(),
                       version_table=VERSION_TABLE, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -38,7 +33,7 @@ def run_online() -> None:
 
 def run_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"),
-                      target_metadata=Base.metadata, version_table=VERSION_TABLE,
+                      target_metadata=all_metadata(), version_table=VERSION_TABLE,
                       literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()

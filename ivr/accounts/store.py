@@ -1,9 +1,8 @@
 """Web accounts: operators, supervisors and admins, their hashed passwords and API tokens.
 
-The tables live in the hotline's database beside the tickets, created with ``create_all``
-(they are the web's own, outside the tickets' Alembic history); ``create_schema`` also adds
-``session_epoch`` in place to a database made before it existed. Passwords are hashed with
-scrypt (``passwords.py``); API tokens are stored as SHA-256 digests and shown once.
+The tables live in the hotline's database beside the tickets, in the one schema history
+(``ivr/schema``, revision 0003). Passwords are hashed with scrypt (``passwords.py``); API
+tokens are stored as SHA-256 digests and shown once.
 
 Each account has a session epoch: a session cookie names the epoch it was issued under and is
 refused once the epoch has moved on. Logging out, a password change and disabling an account
@@ -21,21 +20,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
-    Boolean,
-    DateTime,
     Engine,
-    ForeignKey,
-    Integer,
-    String,
-    inspect,
     select,
-    text,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
-from .passwords import check_nobody, check_password, hash_password, needs_rehash
+from ..passwords import check_nobody, check_password, hash_password, needs_rehash
+from .models import WebApiToken, WebUser
 
 log = logging.getLogger(__name__)
 
@@ -91,31 +84,6 @@ class TokenInfo:
     revoked: bool
 
 
-class WebBase(DeclarativeBase):
-    pass
-
-
-class WebUser(WebBase):
-    __tablename__ = "web_users"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(20))
-    password_hash: Mapped[str] = mapped_column(String(300))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-
-
-class WebApiToken(WebBase):
-    __tablename__ = "web_api_tokens"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    username: Mapped[str] = mapped_column(ForeignKey("web_users.username"))
-    label: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -143,36 +111,10 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _column_names(engine: Engine) -> set[str]:
-    return {column["name"] for column in inspect(engine).get_columns("web_users")}
-
-
-def add_session_epoch_column(engine: Engine) -> None:
-    """Databases made before session epochs lack the column: add it in place.
-
-    Temporary, until the web's tables join one Alembic history; two web processes starting
-    together may both try, so a failure is fine when the column is there afterwards.
-    """
-    if "session_epoch" in _column_names(engine):
-        return
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("ALTER TABLE web_users ADD COLUMN session_epoch INTEGER "
-                                    "NOT NULL DEFAULT 0"))
-        log.info("web_users: added the session_epoch column")
-    except (OperationalError, ProgrammingError):
-        if "session_epoch" not in _column_names(engine):
-            raise
-
-
 class UserStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def create_schema(self) -> None:
-        WebBase.metadata.create_all(self.engine)
-        add_session_epoch_column(self.engine)
 
     def add(self, username: str, role: str, password: str) -> User:
         checked = check_new_account(username, role, password)

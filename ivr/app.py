@@ -1,0 +1,266 @@
+"""The composition root: every long-running service of the hotline, built from the settings.
+
+``ivr serve NAME`` runs one service of ``SERVICES`` in the foreground; ``ivr run`` supervises
+them all (``runtime/stack.py``). Each ``run_*`` coroutine builds its service's parts here and
+runs until SIGINT or SIGTERM. The web app's parts (redis, the ticket desk, the accounts, the
+flows, …) are built here too and handed to ``web.app.make_app`` as one ``WebParts``.
+
+Nothing under ``ivr/`` imports this module but the ``ivr`` command
+(``tests/unit/test_imports.py`` checks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from redis.asyncio import Redis
+from sqlalchemy import Engine
+
+from .accounts import UserStore
+from .agi.server import Route, serve
+from .ami.follower import QueueFollower
+from .config import Settings
+from .db import make_engine, ping
+from .flows.engine import FlowEngine
+from .flows.ports import SpeechPort, TicketDeskPort
+from .flows.prompts import Prompts
+from .flows.spoken import Speaker
+from .flows.store import FlowStore, queue_names
+from .reports.store import CallRecorder, CallStore
+from .roster.desk import OperatorDesk
+from .roster.pauses import PauseDesk
+from .roster.store import RosterStore, roster_path
+from .runtime.render import project_root
+from .schema.upgrade import SchemaKeeper
+from .state import LiveState
+from .tickets.desk import TicketDesk, build_ticket_desk
+from .web.app import make_app
+from .web.live import BoardSource, RedisBoardSource
+from .web.parts import WebParts
+
+log = logging.getLogger(__name__)
+
+# AGI route (the PATH in agi://host:port/PATH of dialplan/extensions.conf) -> flow file.
+FLOW_ROUTES = {"emergency": "112", "hotline": "12345"}
+
+
+# --- the parts ---------------------------------------------------------------------------
+
+def redis_client(settings: Settings) -> Redis:
+    return Redis.from_url(settings.effective_redis_url, socket_timeout=2)
+
+
+def flow_store(settings: Settings) -> FlowStore:
+    """The IVR flows: the built-in ones of ``dialplan/flows``, with the admins' edits."""
+    root = project_root()
+    rendered = settings.run_dir / "etc" / "asterisk" / "queues.conf"
+    queues_conf = rendered if rendered.exists() else root / "asterisk_conf" / "queues.conf"
+    return FlowStore(builtin_dir=root / "dialplan" / "flows",
+                     override_dir=settings.data_dir / "flows",
+                     prompt_dirs=[settings.data_dir / "sounds", root / "recordings"],
+                     known_queues=queue_names(queues_conf.read_text()))
+
+
+def local_clock(settings: Settings) -> Callable[[datetime], datetime]:
+    """UTC times from the database as the city's local time (what callers are told)."""
+    zone = ZoneInfo(settings.ticket_timezone)
+    return lambda moment: moment.astimezone(zone)
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[tuple[Engine, SchemaKeeper]]:
+    """The engine, with the schema brought up to date once (retried while it is down)."""
+    engine = make_engine(settings.effective_database_url)
+    keeper = SchemaKeeper(engine)
+    await keeper.start()
+    try:
+        yield engine, keeper
+    finally:
+        await keeper.stop()
+        engine.dispose()
+
+
+def ticket_desk(settings: Settings, engine: Engine, keeper: SchemaKeeper) -> TicketDesk:
+    return build_ticket_desk(settings, engine, schema_ready=keeper.ready)
+
+
+def operator_desk(settings: Settings, redis: Redis) -> OperatorDesk:
+    return OperatorDesk(RosterStore(roster_path(settings.data_dir)), PauseDesk(redis),
+                        LiveState(redis))
+
+
+def agi_routes(settings: Settings, desk: TicketDeskPort | None = None,
+               speech: SpeechPort | None = None) -> dict[str, Route]:
+    """The AGI routes, each running one flow of ``dialplan/flows`` (admin edits included).
+
+    Without ``desk`` (the classic-AGI launcher) a desk of its own engine is made; the schema
+    is the services' to keep (or ``ivr db upgrade``'s)."""
+    desk = desk if desk is not None else build_ticket_desk(settings)
+    store = flow_store(settings)
+    store.current()  # refuse to start on broken flows, with every problem listed
+    prompts = Prompts(settings.data_dir / "sounds", settings.default_language)
+    speaker = Speaker(prompts, settings.data_dir / "sounds" / "tts")
+    engine = FlowEngine(store.current, prompts, speaker, desk, settings.recordings_dir,
+                        local_time=local_clock(settings), speech=speech)
+    return {path: engine.route(number) for path, number in FLOW_ROUTES.items()}
+
+
+async def load_speech(settings: Settings) -> SpeechPort | None:
+    """Speech recognition as configured (IVR_SPEECH_MODELS); None when none is configured."""
+    if not settings.speech_models:
+        return None
+    from .speech import SpeechModelError, build_speech
+
+    speech = build_speech(settings)
+    try:
+        await speech.load()
+    except SpeechModelError as exc:  # the other languages still work; keys always do
+        log.error("speech: %s", exc)
+    log.info("speech recognition for: %s", ", ".join(sorted(speech.languages())) or "none")
+    return speech
+
+
+@asynccontextmanager
+async def web_parts(settings: Settings, board: BoardSource | None = None
+                    ) -> AsyncIterator[WebParts]:
+    """What the web app works with, built once per web process; ``board`` replaces redis's."""
+    redis = redis_client(settings)
+    live = LiveState(redis)
+    async with database(settings) as (engine, keeper):
+        await keeper.ready.wait()  # the accounts need their tables; the keeper keeps trying
+        desk = ticket_desk(settings, engine, keeper)
+        try:
+            yield WebParts(
+                live=live, board=board or RedisBoardSource(live, settings.effective_redis_url),
+                tickets=desk, users=UserStore(engine), flows=flow_store(settings),
+                calls=CallStore(engine), operators=operator_desk(settings, redis),
+                database_ping=lambda: ping(engine))
+        finally:
+            desk.close()
+            await redis.aclose()
+
+
+def web_app(settings: Settings, board: BoardSource | None = None) -> web.Application:
+    """The web app with its parts; ``board`` replaces redis as the live board (tests)."""
+    return make_app(settings, lambda: web_parts(settings, board))
+
+
+# --- the services --------------------------------------------------------------------------
+
+async def until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def run_agi(settings: Settings) -> Coroutine[Any, Any, None]:
+    """The FastAGI service, run as ``asyncio.run(run_agi(settings))``.
+
+    With ``IVR_EVENT_LOOP=uvloop`` uvloop's policy is installed first, so the loop that
+    ``asyncio.run`` then makes is a uvloop one (bench/README.md has the figures).
+    """
+    if settings.event_loop == "uvloop":
+        use_uvloop()
+    return _serve_agi(settings)
+
+
+def use_uvloop() -> bool:
+    """Make new event loops uvloop's; False (and a warning) when uvloop is not installed."""
+    try:
+        import uvloop
+    except ImportError:
+        log.warning("IVR_EVENT_LOOP=uvloop but uvloop is not installed (pip install "
+                    "'.[bench]'); using the standard asyncio loop")
+        return False
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    return True
+
+
+async def _serve_agi(settings: Settings) -> None:
+    async with database(settings) as (engine, keeper):
+        desk = ticket_desk(settings, engine, keeper)
+        routes = agi_routes(settings, desk, speech=await load_speech(settings))
+        server = await serve(routes, settings.agi_host, settings.agi_port,
+                             max_sessions=settings.agi_max_sessions)
+        log.info("FastAGI event loop: %s", type(asyncio.get_running_loop()).__module__)
+        try:
+            async with server:
+                await until_stopped()
+        finally:
+            desk.close()
+
+
+async def run_ami(settings: Settings) -> None:
+    """The queue follower: the live board in redis, a call record for each queue call."""
+    settings = settings.with_ami_secret()
+    redis = redis_client(settings)
+    live = LiveState(redis)
+    async with database(settings) as (engine, _keeper):
+        follower = QueueFollower(settings, live)
+        recorder = CallRecorder(CallStore(engine))
+        follower.on_call_done = recorder.call_done
+        follower.start()
+        heartbeat = asyncio.create_task(follower.keep_heartbeat())
+        try:
+            await until_stopped()
+        finally:
+            heartbeat.cancel()
+            follower.stop()
+            await recorder.drain()
+            await live.flatline("ami")
+            await redis.aclose()
+
+
+async def run_web(settings: Settings) -> None:
+    runner = web.AppRunner(web_app(settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.web_host, settings.web_port)
+    await site.start()
+    log.info("web listening on http://%s:%d/", settings.web_host, settings.web_port)
+    try:
+        await until_stopped()
+    finally:
+        await runner.cleanup()
+
+
+async def run_roster(settings: Settings) -> None:
+    """The roster engine: queue members follow the roster, pauses and emergency surges."""
+    from .roster.actions import AsteriskQueues
+    from .roster.engine import RosterEngine
+
+    settings = settings.with_ami_secret()
+    redis = redis_client(settings)
+    live = LiveState(redis)
+    queues = AsteriskQueues(settings)
+
+    async def beat() -> None:
+        await live.beat("roster", {"at": time.time()})
+
+    engine = RosterEngine(RosterStore(roster_path(settings.data_dir)), queues, PauseDesk(redis),
+                          surge_after_s=settings.emergency_surge_after, on_pass=beat)
+    queues.on_login, queues.on_event, queues.on_lost = (
+        engine.logged_in, engine.event, engine.link_lost)
+    queues.start()
+    passes = asyncio.create_task(engine.run())
+    try:
+        await until_stopped()
+    finally:
+        passes.cancel()
+        queues.stop()
+        await live.flatline("roster")
+        await redis.aclose()
+
+
+SERVICES: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
+    "agi": run_agi, "ami": run_ami, "web": run_web, "roster": run_roster}

@@ -1,0 +1,23 @@
+"""The call records' table (``queue_calls``), in the one schema history (``ivr/schema``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table
+
+from ..tickets.models import UtcDateTime
+
+metadata = MetaData()
+
+queue_calls = Table(
+    "queue_calls", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("queue", String(80), nullable=False, index=True),
+    Column("unique_id", String(100), nullable=False, index=True),
+    Column("caller_number", String(64), nullable=False, default=""),
+    Column("joined_at", UtcDateTime, nullable=False, index=True),
+    Column("outcome", String(20), nullable=False),
+    Column("waited_s", Float, nullable=False),
+    Column("member", String(200), nullable=False, default=""),
+    Column("language", String(8), nullable=False, default=""),
+    Column("ticket", String(32), nullable=False, default=""),
+)

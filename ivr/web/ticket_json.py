@@ -1,0 +1,19 @@
+"""A ticket as the web's JSON API shows it to operators (Open311 has its own format)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tickets.records import TicketRecord
+
+
+def ticket_json(record: TicketRecord) -> dict[str, Any]:
+    return {
+        "number": record.number, "status": str(record.status), "category": record.category,
+        "category_name": record.category_name, "agency": record.agency,
+        "caller_number": record.caller_number, "language": record.language,
+        "description": record.description, "address": record.address,
+        "created_at": record.created_at.isoformat(), "due_at": record.due_at.isoformat(),
+        "history": [{"at": h.at.isoformat(), "actor": h.actor, "from": h.from_status,
+                     "to": h.to_status, "note": h.note} for h in record.history],
+    }

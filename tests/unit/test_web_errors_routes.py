@@ -1,0 +1,233 @@
+"""Every route's error replies have the one body and the table's status (issue 11).
+
+The router is enumerated: a route added without its cases here fails
+``test_every_route_is_walked``. For each /api/ route: its bad inputs and unknown ids, the
+wrong role (from the OpenAPI table's least roles), and an unexpected exception from a
+monkeypatched dependency (a 500 with a logged reference and no internals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from web_fixtures import as_user
+
+from ivr.web import openapi
+from ivr.web.errors import ERROR_STATUS
+from ivr.web.keys import CALLS, FEED, FLOWS, OPERATORS, SOURCE, STREAMS, TICKETS, USERS
+
+SECRET = "secret internals of the failure"
+# Not /api/: pages answer HTML (or redirect), Open311 has its spec's error list.
+NOT_API = {
+    ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
+    ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
+    ("GET", "/admin/flows"), ("GET", "/reports"), ("GET", "/static"),
+}
+LOWER_ROLE = {"supervisor": "ani", "admin": "sri"}
+CSV = {"Content-Type": "text/csv"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request and the error it must get."""
+
+    path: str
+    status: int
+    error_id: str
+    user: str = "boss"
+    json: Any = None
+    data: bytes | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Exploding:
+    """A dependency that fails in a way no handler expects."""
+
+    def __call__(self, *args: object, **kwargs: object) -> Any:
+        raise RuntimeError(SECRET)
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(SECRET)
+
+
+Patch = Callable[[web.Application, pytest.MonkeyPatch], None]
+
+
+def boom(key: web.AppKey[Any], attribute: str) -> Patch:
+    return lambda app, mp: mp.setattr(app[key], attribute, Exploding())
+
+
+FLOW_TEXT_OF_12345 = (Path(__file__).parents[2] / "dialplan/flows/12345.yaml").read_text()
+ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
+    ("GET", "/api/v1/queues"): (boom(SOURCE, "load_board"), []),
+    ("GET", "/api/v1/wallboard"): (boom(FEED, "snapshot"), []),
+    ("GET", "/api/v1/events"): (boom(STREAMS, "take"), [
+        Case("/api/v1/events?want=nope", 400, "bad-want", "ani"),
+        Case("/api/v1/events?want=board", 403, "forbidden", "ani")]),
+    ("GET", "/api/v1/console"): (boom(FEED, "snapshot"), []),
+    ("GET", "/api/v1/tickets"): (boom(TICKETS, "by_caller"), [
+        Case("/api/v1/tickets", 400, "bad-caller", "ani")]),
+    ("GET", "/api/v1/tickets/{number}"): (boom(TICKETS, "ticket"), [
+        Case("/api/v1/tickets/99999999", 404, "no-such-ticket", "ani")]),
+    ("POST", "/api/v1/tickets/{number}/status"): (boom(TICKETS, "change_status"), [
+        Case("/api/v1/tickets/99999999/status", 404, "no-such-ticket", "ani",
+             {"status": "in_progress"}),
+        Case("/api/v1/tickets/99999999/status", 422, "invalid-status-transition", "ani",
+             {"status": "nonsense"}),
+        Case("/api/v1/tickets/1/status", 400, "bad-json", "ani", data="{nope",
+             headers={"Content-Type": "application/json"})]),
+    ("GET", "/api/v1/reports/escalations"): (boom(TICKETS, "escalation_report"), [
+        Case("/api/v1/reports/escalations?hours=inf", 400, "bad-hours", "sri")]),
+    ("GET", "/api/v1/reports/calls"): (boom(CALLS, "calls_between"), [
+        Case("/api/v1/reports/calls?by=moon", 400, "bad-query", "sri"),
+        Case("/api/v1/reports/calls?from=yesterday", 400, "bad-query", "sri")]),
+    ("GET", "/api/v1/reports/tickets"): (boom(TICKETS, "ticket_facts"), [
+            Case("/api/v1/reports/tickets?by=moon", 400, "bad-query", "sri")]),
+    ("GET", "/api/v1/operators"): (boom(OPERATORS, "states"), []),
+    ("POST", "/api/v1/operators/{username}/pause"): (boom(OPERATORS, "pause"), [
+        Case("/api/v1/operators/nobody/pause", 404, "no-such-operator", "sri", {})]),
+    ("POST", "/api/v1/operators/{username}/unpause"): (boom(OPERATORS, "unpause"), [
+        Case("/api/v1/operators/nobody/unpause", 404, "no-such-operator", "sri", {})]),
+    ("GET", "/api/v1/roster"): (boom(OPERATORS, "store"), []),
+    ("GET", "/api/v1/roster.csv"): (boom(OPERATORS, "store"), []),
+    ("PUT", "/api/v1/roster.csv"): (boom(OPERATORS, "store"), [
+        Case("/api/v1/roster.csv", 400, "bad-encoding", data=b"operator\n\xff\n", headers=CSV),
+        Case("/api/v1/roster.csv", 422, "bad-roster-csv",
+             data="operator,date,shift,skills\nnobody,someday,moon,\n", headers=CSV),
+        Case("/api/v1/roster.csv", 415, "unsupported-media-type", data="x",
+             headers={"Content-Type": "application/xml"})]),
+    ("GET", "/api/v1/flows"): (boom(FLOWS, "files"), []),
+    ("GET", "/api/v1/flows/{number}"): (boom(FLOWS, "files"), [
+        Case("/api/v1/flows/999", 404, "no-such-flow"),
+        Case("/api/v1/flows/12a", 400, "bad-flow-number")]),
+    ("PUT", "/api/v1/flows/{number}"): (boom(FLOWS, "validate_text"), [
+        Case("/api/v1/flows/112", 400, "bad-flow", json={}),
+        Case("/api/v1/flows/112", 422, "flow-invalid", json={"text": "number: [112"}),
+        Case("/api/v1/flows/112", 422, "flow-number", json={"text": FLOW_TEXT_OF_12345})]),
+    ("POST", "/api/v1/flows/{number}/check"): (boom(FLOWS, "validate_text"), [
+        Case("/api/v1/flows/112/check", 400, "bad-flow", json={"text": " "}),
+        Case("/api/v1/flows/112/check", 422, "flow-invalid", json={"text": "number: [112"})]),
+    ("POST", "/api/v1/flows/{number}/rollback"): (boom(FLOWS, "rollback"), [
+        Case("/api/v1/flows/112/rollback", 409, "no-rollback", json={}),
+        Case("/api/v1/flows/1x/rollback", 400, "bad-flow-number", json={})]),
+    ("GET", "/api/v1/users"): (boom(USERS, "users"), []),
+    ("POST", "/api/v1/users"): (boom(USERS, "add"), [
+        Case("/api/v1/users", 422, "bad-account",
+             json={"username": "ani", "role": "operator", "password": "long-enough-1"}),
+        Case("/api/v1/users", 422, "bad-account",
+             json={"username": "new", "role": "king", "password": "long-enough-1"})]),
+    ("POST", "/api/v1/users/{username}/disable"): (boom(USERS, "set_active"), [
+        Case("/api/v1/users/nobody/disable", 404, "no-such-user", json={}),
+        Case("/api/v1/users/boss/disable", 409, "last-admin", json={})]),
+    ("POST", "/api/v1/users/{username}/enable"): (boom(USERS, "set_active"), [
+        Case("/api/v1/users/nobody/enable", 404, "no-such-user", json={})]),
+    ("POST", "/api/v1/users/{username}/password"): (boom(USERS, "set_password"), [
+        Case("/api/v1/users/nobody/password", 404, "no-such-user",
+             json={"password": "long-enough-1"}),
+        Case("/api/v1/users/ani/password", 422, "bad-account", json={"password": "x"})]),
+    ("POST", "/api/v1/me/password"): (boom(USERS, "set_password"), [
+        Case("/api/v1/me/password", 403, "wrong-password", "ani",
+             {"old_password": "wrong", "new_password": "long-enough-1"}),
+        Case("/api/v1/me/password", 422, "bad-account", "ani",
+             {"old_password": "operator-pass-1", "new_password": "x"})]),
+    ("GET", "/api/v1/tokens"): (boom(USERS, "tokens"), []),
+    ("POST", "/api/v1/tokens"): (boom(USERS, "issue_token"), [
+        Case("/api/v1/tokens", 404, "no-such-user", json={"username": "nobody"})]),
+    ("DELETE", "/api/v1/tokens/{id}"): (boom(USERS, "revoke_token"), [
+        Case("/api/v1/tokens/999", 404, "no-such-token"),
+        Case("/api/v1/tokens/abc", 404, "no-such-token")]),
+    ("GET", "/api/openapi.json"): (
+        lambda app, mp: mp.setattr(openapi, "document", Exploding()), []),
+}
+# What the boom request of each route sends, where the route needs more than its path.
+BOOM_REQUEST: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/tickets"): Case("/api/v1/tickets?caller=0811", 500, "internal-error"),
+    ("POST", "/api/v1/me/password"): Case(
+        "/api/v1/me/password", 500, "internal-error", "ani",
+        {"old_password": "operator-pass-1", "new_password": "long-enough-2"}),
+    ("PUT", "/api/v1/roster.csv"): Case("/api/v1/roster.csv", 500, "internal-error",
+                                        data="operator,date,shift,skills\n", headers=CSV),
+    ("PUT", "/api/v1/flows/{number}"): Case("/api/v1/flows/112", 500, "internal-error",
+                                            json={"text": "number: '112'\n"}),
+    ("POST", "/api/v1/flows/{number}/check"): Case(
+        "/api/v1/flows/112/check", 500, "internal-error", json={"text": "number: '112'\n"}),
+    ("POST", "/api/v1/users"): Case(
+        "/api/v1/users", 500, "internal-error",
+        json={"username": "new", "role": "operator", "password": "long-enough-1"}),
+    ("POST", "/api/v1/users/{username}/password"): Case(
+        "/api/v1/users/ani/password", 500, "internal-error", json={"password": "long-enough-1"}),
+}
+ROLES = {(m.upper(), p): role for m, p, role, _ in openapi.OPERATIONS}
+
+
+def concrete(path: str) -> str:
+    return path.replace("{number}", "112").replace("{username}", "ani").replace("{id}", "1")
+
+
+async def send(client: TestClient, method: str, case: Case, user: str | None) -> Any:
+    headers = {**(as_user(user) if user else {}), **case.headers}
+    reply = await client.request(method, case.path, json=case.json, data=case.data,
+                                 headers=headers)
+    assert reply.content_type == "application/json", await reply.text()
+    body = await reply.json()
+    assert (reply.status, body.get("error_id")) == (case.status, case.error_id), body
+    assert set(body) == {"error_id", "message", "details"}
+    assert isinstance(body["message"], str) and isinstance(body["details"], dict)
+    assert ERROR_STATUS.get(case.error_id, reply.status) == reply.status
+    return body
+
+
+def test_every_route_is_walked(tmp_path: Path) -> None:
+    from ivr.app import web_app
+    from ivr.config import Settings
+
+    app = web_app(Settings(data_dir=tmp_path))
+    routes = {(r.method, r.resource.canonical) for r in app.router.routes()
+              if r.resource is not None and r.method != "HEAD"
+              and not r.resource.canonical.startswith("/open311/")}
+    assert routes - NOT_API == set(ROUTES)
+
+
+@pytest.mark.parametrize(("route", "case"), [
+    (route, case) for route, (_, cases) in ROUTES.items() for case in cases],
+    ids=lambda v: v.error_id if isinstance(v, Case) else " ".join(v))
+async def test_a_route_s_bad_input_and_unknown_ids(client: TestClient, route: tuple[str, str],
+                                                  case: Case) -> None:
+    await send(client, route[0], case, case.user)
+    documented = openapi.document()["paths"][route[1]][route[0].lower()]["responses"]
+    assert case.error_id in documented[str(case.status)]["description"]
+
+
+@pytest.mark.parametrize("route", sorted(r for r in ROUTES if ROLES[r]), ids=" ".join)
+async def test_a_route_needs_its_role(client: TestClient, route: tuple[str, str]) -> None:
+    method, path = route
+    body = None if method in ("GET", "DELETE") else {}
+    await send(client, method, Case(concrete(path), 401, "login-required", json=body), None)
+    lower = LOWER_ROLE.get(ROLES[route])
+    if lower is not None:
+        await send(client, method, Case(concrete(path), 403, "forbidden", json=body), lower)
+
+
+@pytest.mark.parametrize("route", sorted(ROUTES), ids=" ".join)
+async def test_an_unexpected_failure_is_a_500_with_a_logged_reference(
+        client: TestClient, route: tuple[str, str], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    method, path = route
+    patch, _ = ROUTES[route]
+    patch(client.server.app, monkeypatch)
+    user = {"operator": "ani", "supervisor": "sri"}.get(ROLES[route], "boss")
+    case = BOOM_REQUEST.get(route) or Case(
+        concrete(path), 500, "internal-error", user,
+        json=None if method in ("GET", "DELETE") else {})
+    body = await send(client, method, case, case.user if route in BOOM_REQUEST else user)
+    reference = body["details"]["reference"]
+    assert SECRET not in str(body)
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    assert str(logged[0].exc_info[1]) == SECRET  # the patched dependency's failure
