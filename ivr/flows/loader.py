@@ -213,15 +213,21 @@ def _build_action(kind: str, raw: dict[str, Any]) -> Action:
     return Play(str(value), str(raw["next"]))
 
 
+def yaml_issue(exc: yaml.YAMLError, source: str) -> FlowIssue:
+    """The file's YAML error as an issue, with its line when the parser knows it."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return FlowIssue(source, "yaml", str(exc))
+    mark = exc.problem_mark
+    line = mark.line + 1 if mark is not None else None
+    return FlowIssue(source, "yaml", str(exc.problem or exc), line)
+
+
 def parse_flow(text: str, source: str) -> Flow:
     """A :class:`Flow` from YAML text; :class:`FlowError` lists every problem found."""
     try:
         raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - our SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise FlowError([FlowIssue(source, "yaml", str(problem), line)]) from exc
+        raise FlowError([yaml_issue(exc, source)]) from exc
     reader = _Reader(source)
     if not isinstance(raw, dict):
         raise FlowError([FlowIssue(source, "file", "a flow file is a mapping (number, menus…)")])

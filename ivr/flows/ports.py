@@ -67,6 +67,8 @@ class EmergencyCheck:
 
 @dataclass(frozen=True)
 class CallReport:
+    """A report recorded in a call, as the ticket desk opens a ticket from it."""
+
     caller_number: str
     language: str
     category: str
@@ -78,6 +80,8 @@ class CallReport:
 
 @dataclass(frozen=True)
 class TicketStatusView:
+    """What a caller asking after their ticket is told."""
+
     number: str
     status: str
     agency: str
@@ -99,6 +103,8 @@ class SpeechPort(Protocol):
 
 
 class TicketDeskPort(Protocol):
+    """What the flows need from the ticket desk (``ivr.tickets.desk.TicketDesk``)."""
+
     async def open_from_call(self, report: CallReport) -> str: ...
 
     async def status_by_number(self, number: str) -> TicketStatusView | None: ...

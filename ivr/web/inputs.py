@@ -32,7 +32,7 @@ def _no_constants(name: str) -> NoReturn:
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """The JSON object in ``raw`` (empty: ``{}``); ``HTTPBadRequest`` for anything else."""
+    """The JSON object in ``raw`` (empty: ``{}``); ``bad-json`` (a 400) for anything else."""
     if not raw.strip():
         return {}
     try:

@@ -17,8 +17,14 @@ DESK = web.AppKey("desk", TicketDesk)
 V2 = "/open311/v2"
 
 
+class Open311Client(TestClient[web.Request, web.Application]):
+    """A test client that also holds the desk behind the routes."""
+
+    desk: TicketDesk
+
+
 @asynccontextmanager
-async def open311_client(settings: Settings) -> AsyncIterator[TestClient]:
+async def open311_client(settings: Settings) -> AsyncIterator[Open311Client]:
     """A client of the Open311 routes; ``client.desk`` is the migrated desk behind them."""
     desk = build_ticket_desk(upgraded(settings))
     assert await desk.prepare()
@@ -26,8 +32,8 @@ async def open311_client(settings: Settings) -> AsyncIterator[TestClient]:
     app[DESK] = desk
     add_open311_routes(app, DESK, open311_config(settings))
     try:
-        async with TestClient(TestServer(app)) as client:
-            client.desk = desk  # type: ignore[attr-defined]
+        async with Open311Client(TestServer(app)) as client:
+            client.desk = desk
             yield client
     finally:
         desk.close()

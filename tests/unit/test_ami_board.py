@@ -1,6 +1,6 @@
 """The live queue board kept by queue events, with times passed in explicitly."""
 
-from typing import Any
+from typing import Any, cast
 
 from ivr.ami.board import ABANDONED_KEPT, AbandonedCall, QueueBoard, queues_view, rebuild
 from ivr.ami.events import (
@@ -275,10 +275,12 @@ class StoredBoard:
 async def test_live_state_parses_the_stored_board_at_the_redis_edge() -> None:
     import json
 
+    from redis.asyncio import Redis
+
     from ivr.state import LiveState
 
     board = busy_board()
     stored = json.dumps(board.to_dict()).encode()
-    loaded = await LiveState(StoredBoard(stored)).load_board()  # type: ignore[arg-type]
+    loaded = await LiveState(cast(Redis, StoredBoard(stored))).load_board()
     assert isinstance(loaded, QueueBoard) and loaded.to_dict() == board.to_dict()
-    assert await LiveState(StoredBoard(None)).load_board() == QueueBoard()  # type: ignore[arg-type]
+    assert await LiveState(cast(Redis, StoredBoard(None))).load_board() == QueueBoard()

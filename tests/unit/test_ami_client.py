@@ -1,15 +1,22 @@
-"""The AMI link's edge: replies and QueueStatus lists become typed values; tasks are kept."""
+"""The AMI link's edge: replies and QueueStatus lists become typed values; tasks are kept.
+
+The link itself is tested against a fake Asterisk on a real loopback socket
+(``ami_fixtures.FakeAsterisk``), through panoramisk as in production.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 
 import pytest
+from ami_fixtures import CALLER_JOIN, FakeAsterisk, until
 from panoramisk.message import Message
 
 from ivr.ami.client import AmiClient, AmiLinkDown, AmiReply, TaskSet, events_of, reply_of
-from ivr.ami.events import CallerJoined, QueueSeen
+from ivr.ami.events import CallerJoined, QueueEvent, QueueSeen
 from ivr.config import Settings
 
 
@@ -79,3 +86,91 @@ async def test_an_action_without_a_link_is_refused_at_once() -> None:
         await client.send({"Action": "Ping"}, 1.0)
     with pytest.raises(AmiLinkDown):
         await client.queue_status(1.0)
+
+
+@dataclass
+class Heard:
+    """What the client told its owner: logins, lost links, queue events."""
+
+    logins: int = 0
+    losses: list[Exception | None] = field(default_factory=list)
+    events: list[QueueEvent] = field(default_factory=list)
+
+    def login(self) -> None:
+        self.logins += 1
+
+
+Link = tuple[FakeAsterisk, AmiClient, Heard]
+Start = Callable[[list[str]], Awaitable[Link]]
+
+
+@pytest.fixture
+async def start_link() -> AsyncIterator[Start]:
+    made: list[tuple[FakeAsterisk, AmiClient]] = []
+
+    async def start(replies: list[str]) -> Link:
+        asterisk = FakeAsterisk(replies)
+        await asterisk.start()
+        heard = Heard()
+        client = AmiClient(
+            Settings(ami_host="127.0.0.1", ami_port=asterisk.port, ami_secret="s3cret"),
+            on_login=heard.login, on_lost=heard.losses.append, on_event=heard.events.append)
+        client.connect()
+        made.append((asterisk, client))
+        await until(lambda: heard.logins == 1 and client.linked, "the first login")
+        return asterisk, client, heard
+
+    yield start
+    for asterisk, client in made:
+        client.close()
+        await asterisk.stop()
+
+
+async def test_login_sends_the_configured_account(start_link: Start) -> None:
+    asterisk, _, _ = await start_link(["whole"])
+    login = asterisk.actions[0]
+    assert (login["Action"], login["Username"], login["Secret"]) == ("Login", "hotline", "s3cret")
+
+
+async def test_queue_status_over_the_wire(start_link: Start) -> None:
+    _, client, _ = await start_link(["whole"])
+    events = await client.queue_status(5.0)
+    assert [type(e) for e in events] == [QueueSeen, CallerJoined]
+    assert events[1] == CallerJoined("fire", "1700000000.1", "0811", 1, 3.0)
+
+
+async def test_a_queue_status_never_completed_times_out(start_link: Start) -> None:
+    _, client, _ = await start_link(["silent"])
+    with pytest.raises(TimeoutError):
+        await client.queue_status(0.3)
+
+
+async def test_queueadd_is_resolved_by_its_single_reply(start_link: Start) -> None:
+    # panoramisk takes "Added interface to queue" for the start of a list unless told not to.
+    asterisk, client, _ = await start_link(["whole"])
+    reply = await client.send({"Action": "QueueAdd", "Queue": "fire",
+                               "Interface": "PJSIP/op1", "Penalty": "0"}, 2.0)
+    assert reply == AmiReply(True, "Added interface to queue")
+    assert asterisk.actions[-1]["Interface"] == "PJSIP/op1"
+
+
+async def test_a_refused_action_is_a_failed_reply(start_link: Start) -> None:
+    _, client, _ = await start_link(["whole"])
+    reply = await client.send({"Action": "QueueRule"}, 2.0)
+    assert reply == AmiReply(False, "Invalid/unknown command")
+
+
+async def test_queue_events_reach_the_owner_typed(start_link: Start) -> None:
+    asterisk, _, heard = await start_link(["whole"])
+    await asterisk.push(CALLER_JOIN)
+    await until(lambda: bool(heard.events), "the event")
+    assert heard.events == [CallerJoined("fire", "1700000000.2", "0822", 2)]
+
+
+async def test_a_dropped_link_is_reported_and_logged_in_again(start_link: Start) -> None:
+    asterisk, client, heard = await start_link(["whole"])
+    assert client.drop()
+    await until(lambda: len(heard.losses) == 1, "the lost link reported")
+    await until(lambda: heard.logins == 2 and client.linked, "a second login")
+    assert asterisk.connections == 2
+    assert (await client.send({"Action": "Ping"}, 2.0)).success

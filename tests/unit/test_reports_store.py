@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from ivr.ami.board import WaitingCaller
+from ivr.ami.board import QueueBoard, WaitingCaller
 from ivr.ami.events import AgentAnswered, CallerAbandoned, CallerJoined, CallerLeft
 from ivr.ami.follower import QueueFollower
 from ivr.config import Settings
@@ -27,6 +27,15 @@ class FakeLive:
 
     async def save_board(self, board: dict[str, Any], reason: str) -> None:
         self.saved.append(reason)
+
+    async def load_board(self) -> QueueBoard:
+        return QueueBoard()
+
+    async def beat(self, service: str, details: dict[str, Any]) -> None:
+        return None
+
+    async def flatline(self, service: str) -> None:
+        return None
 
 
 def test_a_record_takes_the_join_from_the_board() -> None:
@@ -54,7 +63,7 @@ def test_the_store_writes_and_reads_between(tmp_path: Path) -> None:
 
 async def test_the_follower_tells_the_sink_of_answered_and_abandoned_calls() -> None:
     live = FakeLive()
-    follower = QueueFollower(Settings(), live)  # type: ignore[arg-type]
+    follower = QueueFollower(Settings(), live)
     done: list[tuple[Any, WaitingCaller | None]] = []
     follower.on_call_done = lambda event, caller, now: done.append((event, caller))
     await follower.apply(CallerJoined("fire", "u1", "0812", 1, language="en", ticket="7"))
@@ -70,7 +79,7 @@ async def test_the_follower_tells_the_sink_of_answered_and_abandoned_calls() -> 
 
 async def test_a_failing_sink_does_not_stop_the_board(caplog: pytest.LogCaptureFixture) -> None:
     live = FakeLive()
-    follower = QueueFollower(Settings(), live)  # type: ignore[arg-type]
+    follower = QueueFollower(Settings(), live)
 
     def broken(*_: Any) -> None:
         raise RuntimeError("sink down")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -22,7 +23,8 @@ async def client(tmp_path: Path) -> AsyncIterator[TestClient]:
 async def flow(client: TestClient, number: str) -> dict:
     reply = await client.get(f"/api/v1/flows/{number}", headers=ADMIN)
     assert reply.status == 200
-    return await reply.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = await reply.json()
+    return body
 
 
 async def test_list_and_read_with_the_menu_tree(client: TestClient) -> None:
