@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..errors import DomainError
 from ..passwords import check_nobody, check_password, hash_password, needs_rehash
 from .models import WebApiToken, WebUser
 
@@ -50,21 +51,18 @@ class Role(StrEnum):
         return self.rank >= needed.rank
 
 
-class AccountError(ValueError):
+class AccountError(DomainError, ValueError):
     """A bad username, role or password; the message is safe to show."""
 
     error_id = "bad-account"
-    status = 422
 
 
 class NoSuchUser(AccountError):
     error_id = "no-such-user"
-    status = 404
 
 
 class LastAdmin(AccountError):
     error_id = "last-admin"
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ the tokens back); a password change or reset ends the user's sessions (their tok
 revoke them with ``DELETE /api/v1/tokens/{id}``). Whoever changes their own password over a
 session gets a new session cookie in the reply and stays logged in on that page only.
 Anything that hashes a password runs on the password threads (``passwords.PasswordWork``).
-Account errors (``users.AccountError``) reach ``errors.error_middleware``, which answers them.
+Account errors (``accounts.AccountError``, a ``DomainError``) reach
+``errors.error_middleware``, which answers them.
 """
 
 from __future__ import annotations

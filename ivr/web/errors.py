@@ -21,7 +21,6 @@ from typing import Any
 
 from aiohttp import web
 
-from ..accounts import AccountError
 from ..errors import DomainError
 from .access import is_api
 
@@ -91,12 +90,11 @@ def _headers(status: int, details: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
-def domain_reply(exc: DomainError | AccountError) -> ErrorReply:
+def domain_reply(exc: DomainError) -> ErrorReply:
     """The reply for an error with a stable id: its status is the table's."""
     status = status_of(exc.error_id)
-    message = exc.message if isinstance(exc, DomainError) else str(exc)
-    details = exc.details if isinstance(exc, DomainError) else {}
-    return ErrorReply(status, exc.error_id, message, details, _headers(status, details))
+    return ErrorReply(status, exc.error_id, exc.message, exc.details,
+                      _headers(status, exc.details))
 
 
 def http_reply(exc: web.HTTPException) -> ErrorReply:
@@ -131,7 +129,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status < 400 or not is_api(request.path):
             raise
         return error_response(http_reply(exc))
-    except (DomainError, AccountError) as exc:  # AccountError: an id, not yet a DomainError
+    except DomainError as exc:
         return error_response(domain_reply(exc))
     except Exception:
         reference = secrets.token_hex(6)
