@@ -10,6 +10,7 @@ import sys
 from .config import ConfigError, Settings, load_settings
 from .roster.cli import add_roster_commands, run_roster_command
 from .runtime.data_folder import keep_private, prepare_data_folder
+from .schema.cli import add_db_commands, run_db_command
 
 # What `ivr serve NAME` runs; `ivr run` starts each under its supervisor.
 SERVICE_NAMES = ("agi", "ami", "web", "roster")
@@ -63,30 +64,6 @@ def cmd_render(settings: Settings) -> int:
     path = render_asterisk_config(settings.with_ami_secret())
     print(path)
     return 0
-
-
-def cmd_db(settings: Settings, verb: str) -> int:
-    """ivr db current | upgrade: the schema's revision, or bring it to the newest."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .db import make_engine
-    from .schema.upgrade import current_revision, head_revision, upgrade_database
-
-    engine = make_engine(settings.effective_database_url)
-    try:
-        before = current_revision(engine)
-        if verb == "current":
-            state = "newest" if before == head_revision() else f"newest is {head_revision()}"
-            print(f"{before or 'empty'} ({state})")
-            return 0
-        after = upgrade_database(engine)
-        print(f"{before or 'empty'} -> {after}" if before != after else f"{after} (unchanged)")
-        return 0
-    except SQLAlchemyError as exc:
-        print(f"error: database {engine.url.render_as_string()}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
 
 
 def cmd_ctl(settings: Settings, words: list[str]) -> int:
@@ -165,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "show [NUMBER], versions NUMBER")
     flow.add_argument("verb", choices=["check", "install", "rollback", "show", "versions"])
     flow.add_argument("target", nargs="?")
-    db = sub.add_parser("db", help="the database schema: current (its revision), upgrade "
-                                   "(to the newest; every service also does it at start)")
-    db.add_argument("verb", choices=["current", "upgrade"])
+    add_db_commands(sub)
     add_roster_commands(sub)
     args = parser.parse_args(argv)
     _logging(args.verbose)
@@ -193,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("roster", "operator"):
         return run_roster_command(settings, args)
     if args.command == "db":
-        return cmd_db(settings, args.verb)
+        return run_db_command(settings, args)
     if args.command == "flow":
         return cmd_flow(settings, args.verb, args.target)
     return cmd_ctl(settings, args.words)

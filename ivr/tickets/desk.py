@@ -27,7 +27,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..config import Settings
 from ..db import make_engine
 from ..flows.ports import CallReport, TicketStatusView
-from ..reports.ticket_facts import ticket_facts
 from ..reports.tickets import TicketFact
 from .allocator import NumberAllocator
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES, FALLBACK_CATEGORY
@@ -192,21 +191,23 @@ class TicketDesk:
     async def counts_by_status(self) -> dict[str, int]:
         return await self._db(self.service.counts_by_status)
 
-    async def change_status(self, number: str, status: str, actor: str, note: str
-                            ) -> TicketRecord:
-        """Move the ticket on, with a history note; ticket errors propagate."""
+    async def change_status(self, number: str, status: str, actor: str, note: str,
+                            public_note: str = "") -> TicketRecord:
+        """Move the ticket on, with an internal history note and an optional public one (the
+        one Open311 shows); ticket errors propagate."""
         target = parse_status(status)
         record = await self.ticket(number)
         if record is None:
             raise NoSuchTicket(f"no ticket {number}", number=number)
-        return await self._db(self.service.change_status, record.number, target, actor, note)
+        return await self._db(self.service.change_status, record.number, target, actor, note,
+                              None, public_note)
 
     async def escalation_report(self, window: timedelta) -> EscalationReport:
         return await self._db(self.service.escalation_report, window)
 
     async def ticket_facts(self, start: datetime, end: datetime) -> list[TicketFact]:
         """What the reports count of tickets created, resolved or due in ``[start, end)``."""
-        return await self._db(ticket_facts, self.service.engine, start, end)
+        return await self._db(self.service.ticket_facts, start, end)
 
     async def categories(self) -> list[CategoryRecord]:
         return await self._db(self.service.categories)
@@ -216,10 +217,6 @@ class TicketDesk:
 
     async def escalate(self, window: timedelta) -> list[str]:
         return await self._db(self.service.escalate, window)
-
-    async def call_db(self, fn: Callable[..., T], *args: object) -> T:
-        """Run ``fn(*args)`` on the desk's database pool, with its time-out and fast failure."""
-        return await self._db(fn, *args)
 
     # --- the database and the spool -----------------------------------------------------------
 

@@ -16,7 +16,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import storage
+from ..reports.tickets import TicketFact
+from . import facts, storage
 from .deadlines import Tier, WorkingCalendar, due_at
 from .errors import InvalidTransition, NoSuchTicket, UnknownCategory
 from .escalation import EscalationReport, build_report
@@ -183,6 +184,11 @@ class TicketService:
                 if storage.incident(session, report.unique_id) is None:
                     raise
             return False
+
+    def ticket_facts(self, start: datetime, end: datetime) -> list[TicketFact]:
+        """What the reports count of tickets created, resolved or due in ``[start, end)``."""
+        with self.sessions.begin() as session:
+            return facts.ticket_facts(session, start, end)
 
     def categories(self) -> list[CategoryRecord]:
         with self.sessions.begin() as session:

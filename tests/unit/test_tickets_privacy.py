@@ -19,7 +19,6 @@ from ivr.db import make_engine
 from ivr.flows.ports import CallReport
 from ivr.schema.upgrade import VERSION_TABLE, alembic_config, head_revision, upgrade_database
 from ivr.tickets.desk import TicketDesk
-from ivr.tickets.status import Status
 from ivr.tickets.storage import public_note_after
 
 KEY = "privacy-key"
@@ -56,11 +55,9 @@ async def phone_ticket(desk: TicketDesk) -> str:
 async def test_internal_notes_escalations_and_transcripts_stay_inside(client):
     desk = client.desk
     number = await phone_ticket(desk)
-    await desk.call_db(desk.service.change_status, number, Status.ASSIGNED, "web:ana",
-                       INTERNAL, None, PUBLIC)
-    await desk.call_db(desk.service.change_status, number, Status.IN_PROGRESS, "web:ana",
-                       "second internal remark")
-    assert await desk.call_db(desk.service.escalate, timedelta(days=30)) == [number]
+    await desk.change_status(number, "assigned", "web:ana", INTERNAL, public_note=PUBLIC)
+    await desk.change_status(number, "in_progress", "web:ana", "second internal remark")
+    assert await desk.escalate(timedelta(days=30)) == [number]
     everything = await published(client, number)
     for secret in ("Budi", "Melati", "5550", "drunk", "internal remark", "supervisor",
                    "escalated", "emergency words", "/rec/"):
@@ -79,9 +76,8 @@ async def test_internal_notes_escalations_and_transcripts_stay_inside(client):
 async def test_only_the_public_note_is_published(client):
     desk = client.desk
     number = await phone_ticket(desk)
-    await desk.call_db(desk.service.change_status, number, Status.ASSIGNED, "web:ana",
-                       INTERNAL, None, PUBLIC)
-    await desk.call_db(desk.service.escalate, timedelta(days=30))  # keeps the public note
+    await desk.change_status(number, "assigned", "web:ana", INTERNAL, public_note=PUBLIC)
+    await desk.escalate(timedelta(days=30))  # keeps the public note
     as_json = await (await client.get(f"{V2}/requests/{number}.json")).json()
     assert as_json[0]["status_notes"] == f"assigned: {PUBLIC}"
     as_xml = await (await client.get(f"{V2}/requests/{number}.xml")).text()

@@ -1,0 +1,102 @@
+"""The one schema history: it makes every table of the models, and exactly those; ``ivr db``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect
+from test_schema_upgrade import schema_differences
+from tickets_pg import database_url, free_port  # noqa: F401  (SQLite + PostgreSQL fixture)
+
+from ivr.config import Settings
+from ivr.db import make_engine
+from ivr.schema.cli import add_db_commands, describe_upgrade, run_db_command
+from ivr.schema.upgrade import (
+    VERSION_TABLE,
+    SchemaKeeper,
+    alembic_config,
+    all_metadata,
+    current_revision,
+    head_revision,
+    upgrade_database,
+)
+
+MODEL_TABLES = {name for metadata in all_metadata() for name in metadata.tables}
+
+
+def test_a_fresh_database_has_exactly_the_models_tables(database_url: str) -> None:  # noqa: F811
+    engine = make_engine(database_url)
+    try:
+        assert current_revision(engine) is None
+        assert upgrade_database(engine) == head_revision()
+        tables = set(inspect(engine).get_table_names()) - {VERSION_TABLE}
+        differences = schema_differences(engine)
+    finally:
+        engine.dispose()
+    assert tables == MODEL_TABLES
+    assert differences == []  # columns, types, indexes and keys as the models say
+
+
+def test_the_history_creates_every_table_of_the_models() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    revisions = list(reversed(list(script.walk_revisions())))
+    assert [r.revision for r in revisions] == [
+        "0001_tickets", "0002_public_notes", "0003_web_accounts", "0004_queue_calls"]
+    assert script.get_heads() == [head_revision()]  # one line of history, no branches
+    sources = "".join(Path(r.path).read_text() for r in revisions)
+    missing = sorted(name for name in MODEL_TABLES if f'"{name}"' not in sources)
+    assert missing == [], f"no revision creates {missing}"
+
+
+async def test_the_keeper_starts_with_the_database_down_and_upgrades_once_it_is_up(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "db"
+    folder.write_text("")  # a file where the database's folder should be: it cannot open
+    engine = create_engine(f"sqlite:///{folder / 'hotline.sqlite3'}")
+    keeper = SchemaKeeper(engine, retry_s=0.05)
+    try:
+        await asyncio.wait_for(keeper.start(), 5)  # returns: a service never waits for it
+        assert not keeper.ready.is_set()
+        folder.unlink()
+        folder.mkdir()  # the database is back
+        await asyncio.wait_for(keeper.ready.wait(), 10)
+        assert current_revision(engine) == head_revision()
+    finally:
+        await keeper.stop()
+        engine.dispose()
+
+
+def ivr_db(tmp_path: Path, *words: str, database_url: str = "") -> int:  # noqa: F811
+    parser = argparse.ArgumentParser()
+    add_db_commands(parser.add_subparsers(dest="command"))
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    return run_db_command(settings, parser.parse_args(["db", *words]))
+
+
+def test_ivr_db_upgrade_prints_the_revision_before_and_after(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    head = head_revision()
+    assert ivr_db(tmp_path, "current") == 0
+    assert capsys.readouterr().out == f"empty (newest is {head})\n"
+    assert ivr_db(tmp_path, "upgrade") == 0
+    assert capsys.readouterr().out == f"empty -> {head}\n"
+    assert ivr_db(tmp_path, "upgrade") == 0
+    assert capsys.readouterr().out == f"{head} (unchanged)\n"
+    assert ivr_db(tmp_path, "current") == 0
+    assert capsys.readouterr().out == f"{head} (newest)\n"
+
+
+def test_ivr_db_fails_with_one_line_when_the_database_cannot_open(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nobody_listens = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/hotline"
+    assert ivr_db(tmp_path, "upgrade", database_url=nobody_listens) == 1
+    assert capsys.readouterr().err.startswith("error: database postgresql+psycopg://")
+
+
+def test_an_upgrade_from_an_old_revision_names_both() -> None:
+    assert describe_upgrade("0002_public_notes", "0004_queue_calls") == (
+        "0002_public_notes -> 0004_queue_calls")
