@@ -20,6 +20,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,9 +33,10 @@ VERSION_TABLE = "alembic_version"
 OLD_VERSION_TABLE = "alembic_version_tickets"
 _PG_LOCK_KEY = 0x7123_4501  # any constant shared by every hotline process
 MIGRATION_STATEMENT_TIMEOUT = "5min"
-# A service starts whether or not the database is there; while it is not, this often.
+# A service starts whether or not the database is there: it waits this long for the first
+# try, which goes on in the background if need be; while the database is away, this often.
+START_WAIT_S = 5.0
 RETRY_S = 5.0
-TRY_TIMEOUT_S = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,11 @@ def upgrade_database(engine: Engine) -> str:
         with Session(bind=conn) as session:
             seed_catalog(session)
             session.flush()
-    return head_revision()
+        revision = MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    if revision is None:
+        raise RuntimeError("the schema has no revision after its upgrade")
+    return revision
 
 
 def carry_over_version(conn: Connection) -> None:
@@ -119,44 +125,57 @@ def _exclusive(engine: Engine) -> Iterator[None]:
 class SchemaKeeper:
     """Upgrades the schema once at a service's start, and keeps trying while it cannot.
 
-    ``start()`` returns after one try, so a service with its database down still starts (an
-    emergency call never waits for the database); ``ready`` is set once the schema is at head.
+    ``start()`` waits for the first try at most ``start_wait_s``, so a service with its
+    database down (or slow) still starts: an emergency call never waits for the database. One
+    try at a time runs, in a thread, until the schema is at head; then ``ready`` is set.
     """
 
     def __init__(self, engine: Engine, retry_s: float = RETRY_S,
-                 try_timeout_s: float = TRY_TIMEOUT_S) -> None:
+                 start_wait_s: float = START_WAIT_S) -> None:
         self.engine = engine
         self.retry_s = retry_s
-        self.try_timeout_s = try_timeout_s
+        self.start_wait_s = start_wait_s
         self.ready = asyncio.Event()
-        self._retrying: asyncio.Task[None] | None = None
+        self._tried = asyncio.Event()
+        self._last_failure = ""
+        self._keeping: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        if not await self._try():
-            self._retrying = asyncio.create_task(self._keep_trying())
+        self._keeping = asyncio.create_task(self._keep_trying())
+        try:
+            await asyncio.wait_for(self._tried.wait(), self.start_wait_s)
+        except TimeoutError:
+            log.warning("schema: the upgrade is taking long; it goes on in the background")
+
+    async def _keep_trying(self) -> None:
+        while not await self._try():
+            await asyncio.sleep(self.retry_s)
 
     async def _try(self) -> bool:
         try:
-            revision = await asyncio.wait_for(
-                asyncio.to_thread(upgrade_database, self.engine), self.try_timeout_s)
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            log.warning("schema: database not reachable (%s); retrying every %.0f s",
-                        exc.__class__.__name__, self.retry_s)
+            revision = await asyncio.to_thread(upgrade_database, self.engine)
+        except (SQLAlchemyError, OSError) as exc:
+            self._unreachable(exc)
             return False
+        except Exception:  # a failing migration must not end the retries unseen
+            log.exception("schema: upgrade failed; trying again every %.0f s", self.retry_s)
+            return False
+        finally:
+            self._tried.set()
         log.info("schema: at revision %s", revision)
         self.ready.set()
         return True
 
-    async def _keep_trying(self) -> None:
-        while not self.ready.is_set():
-            await asyncio.sleep(self.retry_s)
-            try:
-                await self._try()
-            except Exception:  # an unexpected failure must not end the retries unseen
-                log.exception("schema: upgrade failed")
+    def _unreachable(self, exc: BaseException) -> None:
+        """One warning per kind of failure, not one per retry."""
+        failure = exc.__class__.__name__
+        level = logging.DEBUG if failure == self._last_failure else logging.WARNING
+        log.log(level, "schema: database not reachable (%s); trying again every %.0f s",
+                failure, self.retry_s)
+        self._last_failure = failure
 
     async def stop(self) -> None:
-        if self._retrying is not None:
-            self._retrying.cancel()
+        if self._keeping is not None:
+            self._keeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._retrying
+                await self._keeping

@@ -223,7 +223,7 @@ class TicketDesk:
     async def prepare(self) -> bool:
         """Move the number counter past the database's; False while the database (or its
         schema) is not there yet."""
-        if self.schema_ready is not None and not self.schema_ready.is_set():
+        if not self.schema_is_ready():
             return False
         try:
             await self.workers.database(self.db_timeout * 4, self._prepare)
@@ -285,12 +285,17 @@ class TicketDesk:
         return next((r for r in records if isinstance(r, NewTicket) and r.number == number),
                     None)
 
+    def schema_is_ready(self) -> bool:
+        return self.schema_ready is None or self.schema_ready.is_set()
+
     async def _db(self, fn: Callable[..., T], *args: object) -> T:
+        if not self.schema_is_ready():  # not a failure: work resumes the moment it is set
+            raise StoreUnavailable("the database schema is not up to date yet")
         if time.monotonic() < self._down_until:
             raise StoreUnavailable("the database was unavailable moments ago")
         if not self._ready and not await self.prepare():
             self._down_until = time.monotonic() + RETRY_AFTER_S
-            raise StoreUnavailable("the database or its schema is not ready yet")
+            raise StoreUnavailable("the database is not ready yet")
         try:
             return await self.workers.database(self.db_timeout, fn, *args)
         except DB_DOWN:

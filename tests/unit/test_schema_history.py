@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import threading
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy.exc import OperationalError
 from test_schema_upgrade import schema_differences
 from tickets_pg import database_url, free_port  # noqa: F401  (SQLite + PostgreSQL fixture)
 
 from ivr.config import Settings
 from ivr.db import make_engine
+from ivr.schema import upgrade
 from ivr.schema.cli import add_db_commands, describe_upgrade, run_db_command
 from ivr.schema.upgrade import (
     VERSION_TABLE,
@@ -68,6 +72,53 @@ async def test_the_keeper_starts_with_the_database_down_and_upgrades_once_it_is_
     finally:
         await keeper.stop()
         engine.dispose()
+
+
+async def test_a_slow_first_try_goes_on_in_the_background_one_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    release, running, started = threading.Event(), [], []
+
+    def slow_upgrade(engine: Engine) -> str:  # a peer's migration holds the lock
+        running.append(1)
+        started.append(len(running))
+        release.wait(10)
+        running.pop()
+        return "0004_queue_calls"
+
+    monkeypatch.setattr(upgrade, "upgrade_database", slow_upgrade)
+    keeper = SchemaKeeper(create_engine("sqlite://"), retry_s=0.01, start_wait_s=0.05)
+    try:
+        await asyncio.wait_for(keeper.start(), 2)  # the service starts meanwhile
+        assert not keeper.ready.is_set()
+        await asyncio.sleep(0.1)
+        release.set()
+        await asyncio.wait_for(keeper.ready.wait(), 5)
+        assert started == [1]  # the try was waited for, never started again beside it
+    finally:
+        await keeper.stop()
+
+
+async def test_the_keeper_warns_once_while_the_database_stays_down(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    tries = 0
+
+    def unreachable(engine: Engine) -> str:
+        nonlocal tries
+        tries += 1
+        raise OperationalError("connect", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(upgrade, "upgrade_database", unreachable)
+    keeper = SchemaKeeper(create_engine("sqlite://"), retry_s=0.01)
+    caplog.set_level(logging.WARNING, logger=upgrade.__name__)
+    try:
+        await keeper.start()
+        while tries < 5:
+            await asyncio.sleep(0.01)
+        assert not keeper.ready.is_set()
+    finally:
+        await keeper.stop()
+    assert [r.getMessage() for r in caplog.records] == [
+        "schema: database not reachable (OperationalError); trying again every 0 s"]
 
 
 def ivr_db(tmp_path: Path, *words: str, database_url: str = "") -> int:  # noqa: F811

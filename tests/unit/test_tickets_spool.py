@@ -1,5 +1,6 @@
 """Nothing lost: numbers without the database, the spool, and the flush exactly once."""
 
+import asyncio
 import json
 import shutil
 import threading
@@ -170,3 +171,22 @@ async def test_status_by_number(tmp_path: Path):
     other = await desk.open_from_call(CallReport("0812", "id", "karaoke", None, "c2"))
     assert (await desk.status_by_number(other)).agency == "citizen_service"
     desk.close()
+
+
+async def test_until_the_schema_is_up_to_date_tickets_go_to_the_spool(tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    schema_ready = asyncio.Event()
+    desk = build_ticket_desk(settings, schema_ready=schema_ready)  # an empty database
+    try:
+        early = await desk.open_from_call(report("early"))
+        await desk.record_emergency_call("112-early", "0812000222", "fire", "fire")
+        assert is_valid(early) and len(desk.spool.records()) == 2
+        assert await desk.flush_spool() == 0  # nothing tried before the schema is there
+        upgraded(settings)
+        schema_ready.set()
+        later = await desk.open_from_call(report("later"))  # at once: waiting was no failure
+        assert len(desk.spool.records()) == 2 and await desk.ticket(later) is not None
+        assert await desk.flush_spool() == 2
+        assert counts(desk) == (2, 1)
+    finally:
+        desk.close()
