@@ -74,6 +74,24 @@ class Settings:
     # Seconds an emergency caller waits before every logged-in operator, paused or not,
     # is offered the call (the roster engine's surge).
     emergency_surge_after: float = 10.0
+    # A 112 caller who pressed no key this many seconds after arriving is marked silent.
+    emergency_silent_after: float = 8.0
+    # The prank lane: a number with this many calls marked "prank" within this many days
+    # waits behind other 112 callers (it is still queued and answered, never refused).
+    emergency_prank_calls: int = 3
+    emergency_prank_days: float = 7.0
+    # Callbacks of 112 callers who hung up before an operator answered: the first try this
+    # many seconds after the hang-up, then one every `every` seconds, `tries` in all, each
+    # ringing at most `ring` seconds. tries = 0: no callbacks.
+    callback_first_after: float = 60.0
+    callback_every: float = 120.0
+    callback_tries: int = 3
+    callback_ring: float = 30.0
+    # Outbound calls (callbacks): the trunk's address (host:port; empty: no outbound trunk,
+    # so no callbacks), the Dial string ({number} is the citizen's), calls in flight at most.
+    outbound_trunk: str = ""
+    outbound_dial: str = "PJSIP/{number}@outbound-trunk"
+    outbound_max_in_flight: int = 4
     # `ivr run` restarts a service that died (off in some tests).
     restart_services: bool = True
     rtp_port_start: int = 10000
@@ -180,7 +198,10 @@ SECTIONS: dict[str, tuple[str, ...]] = {
             "service_level_seconds"),
     "redis": ("redis_url", "redis_port"),
     "database": ("database_url",),
-    "emergency": ("emergency_surge_after",),
+    "emergency": ("emergency_surge_after", "emergency_silent_after", "emergency_prank_calls",
+                  "emergency_prank_days"),
+    "callback": ("callback_first_after", "callback_every", "callback_tries", "callback_ring"),
+    "outbound": ("outbound_trunk", "outbound_dial", "outbound_max_in_flight"),
     "tickets": ("ticket_timezone", "office_hours", "ticket_number_prefix",
                 "ticket_due_soon_hours"),
     "open311": ("open311_api_keys", "open311_jurisdiction", "open311_contact"),

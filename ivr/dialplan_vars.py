@@ -25,3 +25,9 @@ NEXT_QUEUE = "queue"
 NEXT_EMERGENCY = "emergency"
 NEXT_HANGUP = "hangup"
 NEXT_TRANSFER = "transfer"
+# 112, queue first (ivr/emergency): the epoch second the call reached our Asterisk, the
+# location the call carried (a Geolocation header), and, on a callback, the incident it
+# returns (the first call's unique id).
+HOTLINE_ARRIVED = "HOTLINE_ARRIVED"
+HOTLINE_LOCATION = "HOTLINE_LOCATION"
+HOTLINE_CALLBACK = "HOTLINE_CALLBACK"

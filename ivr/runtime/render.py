@@ -9,11 +9,16 @@ from __future__ import annotations
 import filecmp
 import re
 import shutil
+import wave
 from collections.abc import Mapping
 from ipaddress import ip_address
 from pathlib import Path
 
 from ..config import Settings, ami_permit_networks
+from ..emergency import dialplan as emergency_dialplan
+from ..flows.loader import load_flow_file
+from ..flows.model import Flow
+from ..flows.store import flow_files
 from ..roster.asterisk_config import extra_config_files
 
 PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
@@ -48,7 +53,26 @@ def template_values(settings: Settings) -> dict[str, str]:
         "AMI_PERMIT": ami_permit(s),
         "RTP_PORT_START": str(s.rtp_port_start),
         "RTP_PORT_END": str(s.rtp_port_end),
+        "OUTBOUND_CONTACT": f"contact = sip:{s.outbound_trunk}" if s.outbound_trunk else
+        "; no outbound trunk (IVR_OUTBOUND_TRUNK): callbacks are off",
+        "EMERGENCY_MOH": emergency_dialplan.moh_classes(
+            prompt_languages(project_root() / "recordings"), str(s.data_dir / "sounds")),
+        **emergency_dialplan.template_values(emergency_flow(s)),
     }
+
+
+def emergency_flow(settings: Settings, root: Path | None = None) -> Flow:
+    """The 112 flow: the admins' edited one if there is one, else the built-in one."""
+    root = root or project_root()
+    number = settings.emergency_number
+    path = (flow_files(settings.data_dir / "flows").get(number)
+            or flow_files(root / "dialplan" / "flows").get(number)
+            or root / "dialplan" / "flows" / "112.yaml")
+    return load_flow_file(path)
+
+
+def prompt_languages(recordings: Path) -> list[str]:
+    return sorted(p.name for p in recordings.iterdir() if p.is_dir() and len(p.name) <= 3)
 
 
 def ami_permit(settings: Settings) -> str:
@@ -106,6 +130,7 @@ def render_asterisk_config(settings: Settings, root: Path | None = None) -> Path
         (etc / name).chmod(0o600)
     copy_prompts(root / "recordings", settings.data_dir / "sounds")
     (settings.data_dir / "sounds" / "moh").mkdir(parents=True, exist_ok=True)
+    emergency_music(root / "recordings", settings.data_dir / "sounds")
     return etc / "asterisk.conf"
 
 
@@ -117,3 +142,23 @@ def copy_prompts(source: Path, target: Path) -> None:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(wav, dest)
+
+
+def emergency_music(recordings: Path, sounds: Path) -> None:
+    """The 112 queue's music per language: the waiting menu, then a short pause (looped)."""
+    for language in prompt_languages(recordings):
+        prompt = recordings / language / f"{emergency_dialplan.MOH_PROMPT}.wav"
+        if not prompt.exists():
+            continue
+        folder = sounds / "moh-emergency" / language
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(prompt, folder / "1-menu.wav")
+        write_silence(folder / "2-pause.wav", emergency_dialplan.MOH_PAUSE_S)
+
+
+def write_silence(path: Path, seconds: float, rate: int = 8000) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\0\0" * int(seconds * rate))

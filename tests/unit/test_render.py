@@ -95,17 +95,58 @@ def test_dialplan_sends_112_to_the_emergency_route(etc: Path, settings: Settings
     # The AGI URL lives in a global; resolve it the way Asterisk does.
     [agi_base] = re.findall(r"^HOTLINE_AGI = (\S+)$", context(dialplan, "globals"), re.M)
     assert agi_base == settings.agi_url == f"agi://127.0.0.1:{AGI_PORT}"
-    [agi_call] = re.findall(r"AGI\(([^)]*)\)", context(dialplan, "emergency-112"))
-    assert agi_call.replace("${HOTLINE_AGI}", agi_base) == f"agi://127.0.0.1:{AGI_PORT}/emergency"
+    [agi_call] = re.findall(r"AGI\(([^)]*)\)", context(dialplan, "citizen-hotline"))
+    assert agi_call.replace("${HOTLINE_AGI}", agi_base) == f"agi://127.0.0.1:{AGI_PORT}/hotline"
+    # 112 is queue first: no AGI between the answer and the queue.
+    assert "AGI(" not in context(dialplan, "emergency-112")
     assert "Goto(emergency-queue,s,1)" in context(dialplan, "emergency-112")
+
+
+def test_112_keys_while_waiting_come_from_the_flow_and_keep_the_priority(etc: Path) -> None:
+    dialplan = (etc / "extensions.conf").read_text()
+    keys = context(dialplan, "emergency-keys")
+    for key, queue in (("1", "police"), ("2", "fire"), ("3", "ambulance")):
+        assert f"exten => {key},1,Set(HOTLINE_SERVICE={queue})" in keys
+        assert f"Set(HOTLINE_QUEUE={queue})" in keys
+    assert "QUEUE_PRIO" not in keys.split("\n", 3)[-1]  # the rejoin keeps the arrival priority
+    assert keys.count("Goto(emergency-queue,s,join)") == 3
+    queues = (etc / "queues.conf").read_text()
+    sections = dict(re.findall(r"^\[(\w+)\]\(queue-defaults\)\n(.*?)(?=^\[|\Z)", queues,
+                               re.M | re.S))
+    for queue in ("police", "fire", "ambulance", "emergency"):
+        assert "context = emergency-keys" in sections[queue]
+    assert "context" not in sections["hotline"]
+
+
+def test_112_callers_hear_the_menu_as_queue_music_per_language(
+        etc: Path, settings: Settings) -> None:
+    moh = (etc / "musiconhold.conf").read_text()
+    for language in ("en", "id"):
+        assert f"directory = {settings.data_dir}/sounds/moh-emergency/{language}" in context(
+            moh, f"emergency-{language}")
+        files = sorted((settings.data_dir / "sounds" / "moh-emergency" / language).iterdir())
+        assert [f.name for f in files] == ["1-menu.wav", "2-pause.wav"]
+    queue = context((etc / "extensions.conf").read_text(), "emergency-queue")
+    assert "Set(CHANNEL(musicclass)=emergency-${HOTLINE_LANGUAGE})" in queue
+
+
+def test_112_priority_expression_is_arrival_priority() -> None:
+    from ivr.emergency.priority import EPOCH0, arrival_priority, dialplan_expression
+
+    for lane in ("prank", "normal", "callback"):
+        expression = dialplan_expression(lane)  # type: ignore[arg-type]
+        arrived = EPOCH0 + 86_400 * 40 + 17
+        as_python = expression.removeprefix("$[").removesuffix("]").replace(
+            "${HOTLINE_ARRIVED}", str(arrived))
+        assert eval(as_python) == arrival_priority(lane, arrived)  # noqa: S307
 
 
 def test_dialplan_uses_the_shared_variable_names(etc: Path) -> None:
     dialplan = (etc / "extensions.conf").read_text()
-    assert f"Set({HOTLINE_QUEUE}=)" in context(dialplan, "emergency-112")
-    assert f"${{{HOTLINE_SERVICE}}}" in context(dialplan, "emergency-112")
+    assert f"Set({HOTLINE_QUEUE}=emergency)" in context(dialplan, "emergency-112")
+    assert f"Set({HOTLINE_SERVICE}=unknown)" in context(dialplan, "emergency-112")
     queue = context(dialplan, "emergency-queue")
-    assert f"Queue(${{{HOTLINE_QUEUE}}},r)" in queue
+    assert f"Queue(${{{HOTLINE_QUEUE}}})" in queue
     assert f"Set({HOTLINE_QUEUE}=emergency)" in queue
 
 
@@ -132,10 +173,12 @@ def test_manager_denies_every_other_address_and_grants_only_the_queue_classes(
         etc: Path) -> None:
     manager = (etc / "manager.conf").read_text()
     assert re.findall(r"^deny = (.*)$", manager, flags=re.MULTILINE) == [
-        "0.0.0.0/0.0.0.0", "::/0"]
-    assert re.findall(r"^write = (.*)$", manager, flags=re.MULTILINE) == ["agent"]
+        "0.0.0.0/0.0.0.0", "::/0"] * 2
+    # The follower and roster user; the outbound-call user may only make calls.
+    assert re.findall(r"^write = (.*)$", manager, flags=re.MULTILINE) == ["agent", "originate"]
     read = re.findall(r"^read = (.*)$", manager, flags=re.MULTILINE)
-    assert read == ["agent,system,dtmf"]
+    assert read == ["agent,system,dtmf", "call"]
+    assert context(manager, "hotline-outbound").count("eventfilter = Event: OriginateResponse")
     assert "0.0.0.0/0.0.0.0" not in re.findall(r"^permit = (.*)$", manager, re.MULTILINE)[0]
 
 
@@ -164,9 +207,9 @@ def test_dialplan_filters_the_callers_number_before_agi(etc: Path) -> None:
     extensions = (etc / "extensions.conf").read_text()
     for context in ("emergency-112", "citizen-hotline"):
         body = extensions.split(f"[{context}]", 1)[1].split("\n[", 1)[0]
-        lines = body.strip().splitlines()
+        lines = [line for line in body.strip().splitlines() if not line.startswith(";")]
         assert lines[0] == "exten => s,1,Set(CALLERID(num)=${FILTER(0-9+,${CALLERID(num)}):0:20})"
-        assert any("AGI(" in line for line in lines[1:])
+        assert any("AGI(" in line or "Goto(emergency-queue" in line for line in lines[1:])
 
 
 def test_asterisk_conf_points_into_the_data_folder(etc: Path, settings: Settings) -> None:
