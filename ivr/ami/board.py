@@ -7,11 +7,12 @@ queue events. Times are epoch seconds passed in by the caller, so tests need no 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..queues import EMERGENCY_QUEUES
 from .events import (
     AgentAnswered,
     AgentDone,
@@ -19,6 +20,7 @@ from .events import (
     CallerAbandoned,
     CallerJoined,
     CallerLeft,
+    KeyPressed,
     MemberRemoved,
     MemberUpdated,
     QueueEvent,
@@ -26,6 +28,7 @@ from .events import (
 )
 
 ABANDONED_KEPT = 200
+KEYED_KEPT = 5000  # calls remembered as having pressed a key (the silent-call mark)
 
 
 @dataclass
@@ -35,6 +38,20 @@ class WaitingCaller:
     joined_at: float
     language: str = ""
     ticket: str = ""
+    arrived_at: float = 0.0  # when the call reached our Asterisk (112 waits count from it)
+    keyed: bool = False  # pressed a key since it arrived
+
+
+def wait_start(queue: str, caller: WaitingCaller) -> float:
+    """Where a caller's wait begins: arrival for the 112 queues, else joining this queue."""
+    if queue in EMERGENCY_QUEUES and caller.arrived_at:
+        return caller.arrived_at
+    return caller.joined_at
+
+
+def is_silent(queue: str, keyed: bool, waited_s: float, silent_after_s: float) -> bool:
+    """A 112 caller who has pressed no key for ``silent_after_s`` since arriving (pure)."""
+    return queue in EMERGENCY_QUEUES and not keyed and waited_s >= silent_after_s
 
 
 @dataclass
@@ -63,6 +80,8 @@ class AbandonedCall:
     caller_number: str
     at: float
     waited_s: int
+    unique_id: str = ""
+    callback: str = ""  # the callback's progress, e.g. "callback 2/3, no answer"
 
 
 @dataclass
@@ -85,6 +104,7 @@ class Offer:
     state: str  # ringing, connected
     since: float
     waited_s: int = 0
+    keyed: bool = False
 
 
 def local_day(now: float, timezone: str) -> str:
@@ -101,6 +121,7 @@ class QueueBoard:
     today: dict[str, QueueDay] = field(default_factory=dict)
     offers: dict[str, Offer] = field(default_factory=dict)
     timezone: str = "UTC"
+    keyed: dict[str, float] = field(default_factory=dict)  # unique id -> when a key was seen
 
     def queue(self, name: str) -> QueueState:
         if name not in self.queues:
@@ -116,6 +137,9 @@ class QueueBoard:
 
     def apply(self, event: QueueEvent, now: float) -> None:
         """Update the board with one event received at ``now``."""
+        if isinstance(event, KeyPressed):
+            self._key_pressed(event.unique_id, now)
+            return
         if isinstance(event, AgentRinging | AgentAnswered | AgentDone):
             self._apply_offer(event, now)
             return
@@ -123,7 +147,9 @@ class QueueBoard:
         if isinstance(event, CallerJoined):
             self._remove_caller(state, event.unique_id)
             caller = WaitingCaller(event.unique_id, event.caller_number, now - event.waited_s,
-                                   event.language, event.ticket)
+                                   event.language, event.ticket,
+                                   event.arrived_at or now - event.waited_s,
+                                   event.unique_id in self.keyed)
             index = min(max(event.position - 1, 0), len(state.waiting))
             state.waiting.insert(index, caller)
         elif isinstance(event, CallerLeft):
@@ -131,8 +157,10 @@ class QueueBoard:
         elif isinstance(event, CallerAbandoned):
             gone = self._remove_caller(state, event.unique_id)
             number = gone.caller_number if gone else ""
-            self.day_of(event.queue, now).abandon_waits.append(event.hold_time_s)
-            self.abandoned.append(AbandonedCall(event.queue, number, now, event.hold_time_s))
+            waited = round(now - wait_start(event.queue, gone)) if gone else event.hold_time_s
+            self.day_of(event.queue, now).abandon_waits.append(waited)
+            self.abandoned.append(AbandonedCall(event.queue, number, now, waited,
+                                                event.unique_id))
             del self.abandoned[:-ABANDONED_KEPT]
             self._drop_offers(event.unique_id)
         elif isinstance(event, MemberUpdated):
@@ -156,13 +184,36 @@ class QueueBoard:
             known.language if known else "")
         ticket = event.ticket or (waiting.ticket if waiting else "") or (
             known.ticket if known else "")
-        waited = round(now - waiting.joined_at) if waiting else (known.waited_s if known else 0)
+        start = wait_start(event.queue, waiting) if waiting else None
+        waited = round(now - start) if start is not None else (known.waited_s if known else 0)
         if isinstance(event, AgentAnswered):
-            self.day_of(event.queue, now).answer_waits.append(event.hold_time_s)
-            waited = event.hold_time_s
+            waited = waited if start is not None else event.hold_time_s
+            self.day_of(event.queue, now).answer_waits.append(waited)
         state = "connected" if isinstance(event, AgentAnswered) else "ringing"
         self.offers[event.member] = Offer(event.queue, event.unique_id, event.caller_number,
-                                          language, ticket, state, now, waited)
+                                          language, ticket, state, now, waited,
+                                          event.unique_id in self.keyed)
+
+    def _key_pressed(self, unique_id: str, now: float) -> None:
+        self.keyed[unique_id] = now
+        if len(self.keyed) > KEYED_KEPT:
+            for old in sorted(self.keyed, key=self.keyed.__getitem__)[:len(self.keyed) // 2]:
+                del self.keyed[old]
+        for queue in self.queues.values():
+            for caller in queue.waiting:
+                if caller.unique_id == unique_id:
+                    caller.keyed = True
+        for member, offer in list(self.offers.items()):
+            if offer.unique_id == unique_id:
+                self.offers[member] = replace(offer, keyed=True)
+
+    def note_abandoned(self, unique_id: str, callback: str) -> bool:
+        """Set the callback progress of an abandoned call; False if it is not on the board."""
+        for call in self.abandoned:
+            if call.unique_id == unique_id:
+                call.callback = callback
+                return True
+        return False
 
     def _drop_offers(self, unique_id: str) -> None:
         for member in [m for m, o in self.offers.items() if o.unique_id == unique_id]:
@@ -203,6 +254,7 @@ class QueueBoard:
                              "abandon_waits": list(d.abandon_waits)}
                       for name, d in sorted(self.today.items())},
             "offers": {name: dict(vars(o)) for name, o in sorted(self.offers.items())},
+            "keyed": dict(self.keyed),
         }
 
     @classmethod
@@ -217,7 +269,8 @@ class QueueBoard:
                                   [int(w) for w in d.get("abandon_waits", [])])
                    for name, d in data.get("today", {}).items()},
             offers={name: _offer_of(o) for name, o in data.get("offers", {}).items()},
-            timezone=timezone)
+            timezone=timezone,
+            keyed={str(k): float(v) for k, v in data.get("keyed", {}).items()})
 
 
 def _queue_dict(queue: QueueState) -> dict[str, Any]:
@@ -235,7 +288,8 @@ def _queue_of(name: str, data: Mapping[str, Any]) -> QueueState:
 def _caller_of(data: Mapping[str, Any]) -> WaitingCaller:
     return WaitingCaller(str(data.get("unique_id", "")), str(data.get("caller_number", "")),
                          float(data.get("joined_at", 0.0)), str(data.get("language", "")),
-                         str(data.get("ticket", "")))
+                         str(data.get("ticket", "")), float(data.get("arrived_at", 0.0)),
+                         bool(data.get("keyed", False)))
 
 
 def _member_of(interface: str, data: Mapping[str, Any]) -> Member:
@@ -250,14 +304,16 @@ def _member_of(interface: str, data: Mapping[str, Any]) -> Member:
 
 def _abandoned_of(data: Mapping[str, Any]) -> AbandonedCall:
     return AbandonedCall(str(data.get("queue", "")), str(data.get("caller_number", "")),
-                         float(data.get("at", 0.0)), int(data.get("waited_s", 0)))
+                         float(data.get("at", 0.0)), int(data.get("waited_s", 0)),
+                         str(data.get("unique_id", "")), str(data.get("callback", "")))
 
 
 def _offer_of(data: Mapping[str, Any]) -> Offer:
     return Offer(str(data.get("queue", "")), str(data.get("unique_id", "")),
                  str(data.get("caller_number", "")), str(data.get("language", "")),
                  str(data.get("ticket", "")), str(data.get("state", "")),
-                 float(data.get("since", 0.0)), int(data.get("waited_s", 0)))
+                 float(data.get("since", 0.0)), int(data.get("waited_s", 0)),
+                 bool(data.get("keyed", False)))
 
 
 def today_from_snapshot(stored: QueueBoard | Mapping[str, Any],
@@ -268,7 +324,7 @@ def today_from_snapshot(stored: QueueBoard | Mapping[str, Any],
     """
     board = stored if isinstance(stored, QueueBoard) else QueueBoard.from_dict(stored)
     return QueueBoard(
-        abandoned=list(board.abandoned), day=board.day,
+        abandoned=list(board.abandoned), day=board.day, keyed=dict(board.keyed),
         today={name: QueueDay(list(d.answer_waits), list(d.abandon_waits))
                for name, d in board.today.items()},
         timezone=timezone)
@@ -284,25 +340,36 @@ def rebuild(events: list[QueueEvent], now: float, previous: QueueBoard | None = 
         board.day, board.timezone = previous.day, previous.timezone
         board.today = {name: QueueDay(list(d.answer_waits), list(d.abandon_waits))
                        for name, d in previous.today.items()}
+        board.keyed = dict(previous.keyed)
     for event in events:
         board.apply(event, now)
+    if previous is not None:  # QueueStatus does not tell when a call arrived: keep it
+        arrivals = {c.unique_id: c.arrived_at for q in previous.queues.values()
+                    for c in q.waiting}
+        for queue in board.queues.values():
+            for caller in queue.waiting:
+                caller.arrived_at = min(caller.arrived_at,
+                                        arrivals.get(caller.unique_id) or caller.arrived_at)
     return board
 
 
 def queues_view(board: QueueBoard, now: float) -> list[dict[str, Any]]:
     """The /api/v1/queues body from a stored board: positions and seconds waited at ``now``."""
     return [{"name": name,
-             "waiting": [_waiting_view(c, position, now)
+             "waiting": [_waiting_view(name, c, position, now)
                          for position, c in enumerate(queue.waiting, start=1)],
              "members": [_member_view(m, now)
                          for m in sorted(queue.members.values(), key=lambda m: m.interface)]}
             for name, queue in sorted(board.queues.items())]
 
 
-def _waiting_view(caller: WaitingCaller, position: int, now: float) -> dict[str, Any]:
+def _waiting_view(queue: str, caller: WaitingCaller, position: int, now: float
+                  ) -> dict[str, Any]:
     return {"caller_number": caller.caller_number, "position": position,
-            "waited_s": max(0, round(now - caller.joined_at)), "unique_id": caller.unique_id,
-            "language": caller.language, "ticket": caller.ticket}
+            "waited_s": max(0, round(now - wait_start(queue, caller))),
+            "in_queue_s": max(0, round(now - caller.joined_at)),
+            "unique_id": caller.unique_id, "language": caller.language,
+            "ticket": caller.ticket, "keyed": caller.keyed}
 
 
 def _member_view(member: Member, now: float) -> dict[str, Any]:

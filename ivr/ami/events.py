@@ -38,6 +38,22 @@ class CallerJoined:
     waited_s: float = 0.0
     language: str = ""
     ticket: str = ""
+    # From the channel (the 112 path, dialplan_vars): its name, when it reached our Asterisk
+    # (epoch s; 0: not known), the chosen service, the incident a callback returns, a location.
+    channel: str = ""
+    arrived_at: float = 0.0
+    service: str = ""
+    callback: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class KeyPressed:
+    """The caller of channel ``unique_id`` pressed a key (AMI DTMFEnd, received)."""
+
+    unique_id: str
+    digit: str
+    queue: str = ""  # DTMF events name no queue
 
 
 @dataclass(frozen=True)
@@ -114,7 +130,7 @@ class AgentDone:
 
 
 QueueEvent = (CallerJoined | CallerLeft | CallerAbandoned | MemberUpdated | MemberRemoved
-              | QueueSeen | AgentRinging | AgentAnswered | AgentDone)
+              | QueueSeen | AgentRinging | AgentAnswered | AgentDone | KeyPressed)
 AGENT_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "AgentDump")
 
 
@@ -128,6 +144,13 @@ def _int(raw: Mapping[str, Any], key: str, default: int = 0) -> int:
 def _str(raw: Mapping[str, Any], key: str) -> str:
     value = raw.get(key)
     return "" if value is None else str(value)
+
+
+def _epoch(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def _caller_number(raw: Mapping[str, Any]) -> str:
@@ -166,7 +189,16 @@ def parse_event(raw: Mapping[str, Any]) -> QueueEvent | None:
         return CallerJoined(_str(raw, "Queue"), _str(raw, "Uniqueid"), _caller_number(raw),
                             _int(raw, "Position"),
                             language=variables.get("HOTLINE_LANGUAGE", ""),
-                            ticket=variables.get("HOTLINE_TICKET", ""))
+                            ticket=variables.get("HOTLINE_TICKET", ""),
+                            channel=_str(raw, "Channel"),
+                            arrived_at=_epoch(variables.get("HOTLINE_ARRIVED", "")),
+                            service=variables.get("HOTLINE_SERVICE", ""),
+                            callback=variables.get("HOTLINE_CALLBACK", ""),
+                            location=variables.get("HOTLINE_LOCATION", ""))
+    if name == "DTMFEnd":
+        if _str(raw, "Direction") != "Received":
+            return None
+        return KeyPressed(_str(raw, "Uniqueid"), _str(raw, "Digit"))
     if name == "QueueEntry":
         return CallerJoined(_str(raw, "Queue"), _str(raw, "Uniqueid"), _caller_number(raw),
                             _int(raw, "Position"), float(_int(raw, "Wait")))

@@ -26,6 +26,8 @@ from .board import QueueBoard, WaitingCaller, rebuild, today_from_snapshot
 from .client import QUEUE_EVENTS, AmiClient, TaskSet
 from .events import AGENT_EVENTS, AgentAnswered, CallerAbandoned, CallerJoined, QueueEvent
 
+KEY_EVENTS = ("DTMFEnd",)  # keys pressed while waiting: a 112 caller who pressed none is silent
+
 log = logging.getLogger(__name__)
 
 PING_EVERY_S = 1.0
@@ -86,7 +88,10 @@ class QueueFollower:
         self.on_call_done: CallDone | None = None
         self._joins: dict[tuple[str, str], WaitingCaller] = {}
         # Offers to operators and answered calls too (wallboard, console).
-        self.ami = AmiClient(settings, (*QUEUE_EVENTS, *AGENT_EVENTS), on_login=self._on_login,
+        # Told of every event once it is on the board (ivr/emergency/lane.py).
+        self.listeners: list[Callable[[QueueEvent, QueueBoard, float], None]] = []
+        self.ami = AmiClient(settings, (*QUEUE_EVENTS, *AGENT_EVENTS, *KEY_EVENTS),
+                             on_login=self._on_login,
                              on_lost=self._on_lost, on_event=self._on_event)
 
     def start(self) -> None:
@@ -143,6 +148,12 @@ class QueueFollower:
         # A task per event; the lock keeps them in arrival order.
         self._tasks.spawn(self.apply(event), f"{type(event).__name__} {event.queue}")
 
+    async def note_abandoned(self, unique_id: str, callback: str) -> None:
+        """Show a callback's progress beside its abandoned call on the board."""
+        async with self._lock:
+            if self.board.note_abandoned(unique_id, callback):
+                await self.live.save_board(self.board.to_dict(), "callback")
+
     async def apply(self, event: QueueEvent) -> None:
         async with self._lock:
             now = time.time()
@@ -150,6 +161,11 @@ class QueueFollower:
             self.board.apply(event, now)
             self._remember_join(event, now)
             await self.live.save_board(self.board.to_dict(), type(event).__name__)
+            for listener in self.listeners:
+                try:
+                    listener(event, self.board, now)
+                except Exception:  # a listener must never stop the board
+                    log.exception("event listener failed for %s", type(event).__name__)
         if self.on_call_done is not None and isinstance(event, AgentAnswered | CallerAbandoned):
             try:
                 self.on_call_done(event, caller, now)

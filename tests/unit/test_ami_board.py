@@ -59,13 +59,13 @@ def test_abandon_records_the_caller_number() -> None:
     board.apply(CallerAbandoned("police", "a", 7), T0 + 7)
     board.apply(CallerLeft("police", "a"), T0 + 7)
     assert waiting_ids(board, "police") == []
-    assert board.abandoned == [AbandonedCall("police", "0811", T0 + 7, 7)]
+    assert board.abandoned == [AbandonedCall("police", "0811", T0 + 7, 7, "a")]
 
 
 def test_abandon_of_an_unseen_caller_is_kept_without_number() -> None:
     board = QueueBoard()
     board.apply(CallerAbandoned("police", "ghost", 3), T0)
-    assert board.abandoned == [AbandonedCall("police", "", T0, 3)]
+    assert board.abandoned == [AbandonedCall("police", "", T0, 3, "ghost")]
 
 
 def test_abandoned_list_is_capped_to_the_newest() -> None:
@@ -178,7 +178,8 @@ def test_queues_view_reads_a_snapshot_stored_before_language_and_ticket() -> Non
         {"unique_id": "a", "caller_number": "0811", "joined_at": T0}]}}}
     [fire] = queues_view(QueueBoard.from_dict(snapshot), now=T0 + 3)
     assert fire["waiting"] == [{"caller_number": "0811", "position": 1, "waited_s": 3,
-                                "unique_id": "a", "language": "", "ticket": ""}]
+                                "in_queue_s": 3, "unique_id": "a", "language": "",
+                                "ticket": "", "keyed": False}]
 
 
 def test_queues_view_never_shows_negative_waits() -> None:
@@ -209,6 +210,7 @@ def test_to_dict_is_the_same_data_as_asdict_and_shares_no_lists() -> None:
         "day": board.day,
         "today": {name: asdict(d) for name, d in sorted(board.today.items())},
         "offers": {name: asdict(o) for name, o in sorted(board.offers.items())},
+        "keyed": {},
     }
     data = board.to_dict()
     assert data == expected
@@ -284,3 +286,22 @@ async def test_live_state_parses_the_stored_board_at_the_redis_edge() -> None:
     loaded = await LiveState(cast(Redis, StoredBoard(stored))).load_board()
     assert isinstance(loaded, QueueBoard) and loaded.to_dict() == board.to_dict()
     assert await LiveState(cast(Redis, StoredBoard(None))).load_board() == QueueBoard()
+
+
+def test_a_112_wait_counts_from_arrival_and_a_key_is_remembered_across_queues() -> None:
+    from ivr.ami.board import is_silent
+    from ivr.ami.events import KeyPressed
+
+    board = QueueBoard()
+    board.apply(CallerJoined("emergency", "c", "0811", 1, arrived_at=T0), T0 + 1)
+    [entry] = queues_view(board, T0 + 9)[0]["waiting"]
+    assert (entry["waited_s"], entry["in_queue_s"], entry["keyed"]) == (9, 8, False)
+    assert is_silent("emergency", entry["keyed"], entry["waited_s"], 8.0)
+    board.apply(KeyPressed("c", "2"), T0 + 10)
+    board.apply(CallerLeft("emergency", "c"), T0 + 10)
+    board.apply(CallerJoined("fire", "c", "0811", 1, arrived_at=T0), T0 + 10)
+    fire = next(q for q in queues_view(board, T0 + 12) if q["name"] == "fire")
+    assert fire["waiting"][0]["keyed"] is True
+    assert fire["waiting"][0]["waited_s"] == 12  # from arrival, not from joining fire
+    assert not is_silent("fire", True, 12, 8.0)
+    assert not is_silent("hotline", False, 99, 8.0)  # only 112 calls are silent calls
