@@ -24,6 +24,7 @@ from .events import QueueEvent, parse_event
 log = logging.getLogger(__name__)
 
 QUEUE_EVENTS = ("QueueCaller*", "QueueMember*")  # callers joining/leaving, members changing
+ActionValue = str | list[str]  # a list: the header repeated, one line per item
 
 
 class AmiLinkDown(ConnectionError):
@@ -90,15 +91,20 @@ class AmiClient:
     """One AMI login to the configured Asterisk, made again whenever the link is lost.
 
     ``on_login`` runs after each login, ``on_lost`` after each lost link (with its error),
-    ``on_event`` for each queue event of the ``events`` patterns (panoramisk's ``Queue*``).
+    ``on_event`` for each queue event of the ``events`` patterns (panoramisk's ``Queue*``),
+    ``on_message`` for every message of those patterns, raw, for the few users of events that
+    are not queue events (``OriginateResponse``: ``ivr.outbound.ami_dialer`` types it at once).
+    Both run inside panoramisk's reading of the socket: they must not raise.
     """
 
     def __init__(self, settings: Settings, events: Iterable[str] = QUEUE_EVENTS, *,
                  on_login: Callable[[], None] | None = None,
                  on_lost: Callable[[Exception | None], None] | None = None,
-                 on_event: Callable[[QueueEvent], None] | None = None) -> None:
+                 on_event: Callable[[QueueEvent], None] | None = None,
+                 on_message: Callable[[Mapping[str, Any]], None] | None = None) -> None:
         self.address = f"{settings.ami_host}:{settings.ami_port}"
         self.on_login, self.on_lost, self.on_event = on_login, on_lost, on_event
+        self.on_message = on_message
         self.manager = Manager(
             host=settings.ami_host, port=settings.ami_port,
             username=settings.ami_user, secret=settings.ami_secret,
@@ -142,12 +148,16 @@ class AmiClient:
             self.on_lost(exc)
 
     def _dispatch(self, manager: Manager, message: Mapping[str, Any]) -> None:
+        if self.on_message is not None:
+            self.on_message(message)
         event = parse_event(message)
         if event is not None and self.on_event is not None:
             self.on_event(event)
 
-    async def send(self, action: Mapping[str, str], timeout_s: float) -> AmiReply:
+    async def send(self, action: Mapping[str, ActionValue], timeout_s: float) -> AmiReply:
         """Send one action and wait for its single reply (``TimeoutError``, ``AmiLinkDown``).
+
+        A list value is sent as one header line per item (``Variable: A=1``, ``Variable: B=2``).
 
         ``as_list=False``: otherwise panoramisk would wait for more replies after
         "Added interface to queue" and never resolve (its ``QueueAdd`` heuristic).
@@ -161,7 +171,7 @@ class AmiClient:
                                        timeout_s)
         return events_of(reply)
 
-    async def _send(self, action: Mapping[str, str], as_list: bool) -> object:
+    async def _send(self, action: Mapping[str, ActionValue], as_list: bool) -> object:
         if self.manager.protocol is None:
             raise AmiLinkDown(f"no AMI connection to {self.address}")
         reply: object = await self.manager.send_action(dict(action), as_list=as_list)

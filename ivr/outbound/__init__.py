@@ -1,0 +1,1 @@
+"""Outbound calls: callbacks, virtual-hold callbacks, satisfaction calls (one engine)."""
