@@ -12,10 +12,11 @@ Nothing under ``ivr/`` imports this module but the ``ivr`` command
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -30,11 +31,15 @@ from .agi.server import Route, serve
 from .ami.follower import QueueFollower
 from .config import Settings
 from .db import make_engine, ping
+from .emergency.lane import EmergencyLane
 from .flows.engine import FlowEngine
 from .flows.ports import SpeechPort, TicketDeskPort
 from .flows.prompts import Prompts
 from .flows.spoken import Speaker
 from .flows.store import FlowStore, queue_names
+from .outbound.ami_dialer import AmiDialer
+from .outbound.engine import OutboundEngine
+from .outbound.model import Job
 from .reports.store import CallRecorder, CallStore
 from .roster.desk import OperatorDesk
 from .roster.pauses import PauseDesk
@@ -202,24 +207,81 @@ async def _serve_agi(settings: Settings) -> None:
 
 
 async def run_ami(settings: Settings) -> None:
-    """The queue follower: the live board in redis, a call record for each queue call."""
+    """The queue follower: the live board in redis, a call record for each queue call, and
+    the 112 lane (incidents from the events, the prank lane, callbacks of abandoned calls)."""
     settings = settings.with_ami_secret()
     redis = redis_client(settings)
     live = LiveState(redis)
-    async with database(settings) as (engine, _keeper):
+    async with database(settings) as (engine, keeper):
         follower = QueueFollower(settings, live)
         recorder = CallRecorder(CallStore(engine))
         follower.on_call_done = recorder.call_done
+        desk = ticket_desk(settings, engine, keeper)
+        jobs: list[Callable[[Job], None]] = []  # the lane, once made
+        dialer, outbound = outbound_calls(settings, lambda job: tell_all(jobs, job))
+        lane = EmergencyLane(settings, desk, reprioritizer(follower), follower.note_abandoned,
+                             outbound)
+        jobs.append(lane.on_job)
+        follower.listeners.append(lane.on_event)
         follower.start()
-        heartbeat = asyncio.create_task(follower.keep_heartbeat())
+        tasks = [asyncio.create_task(follower.keep_heartbeat()),
+                 asyncio.create_task(lane.keep_writing()),
+                 asyncio.create_task(desk.keep_flushing())]
+        if dialer is not None and outbound is not None:
+            dialer.start()
+            tasks.append(asyncio.create_task(outbound.run()))
         try:
             await until_stopped()
         finally:
-            heartbeat.cancel()
+            await lane.drain()
+            for task in tasks:
+                task.cancel()
+            if dialer is not None and outbound is not None:
+                outbound.stop()
+                dialer.stop()
             follower.stop()
             await recorder.drain()
+            desk.close()
             await live.flatline("ami")
             await redis.aclose()
+
+
+def tell_all(listeners: list[Callable[[Job], None]], job: Job) -> None:
+    for listener in listeners:
+        listener(job)
+
+
+def outbound_calls(settings: Settings, on_change: Callable[[Job], None]
+                   ) -> tuple[AmiDialer | None, OutboundEngine | None]:
+    """The outbound-call engine and its AMI dialler; (None, None) without a trunk."""
+    if not settings.outbound_trunk:
+        log.warning("no outbound trunk (IVR_OUTBOUND_TRUNK): abandoned 112 calls are not "
+                    "called back")
+        return None, None
+    dialer = AmiDialer(dataclasses.replace(settings, ami_user=settings.ami_user + "-outbound"),
+                       dial_pattern=settings.outbound_dial,
+                       caller_id=f'"{settings.emergency_number}" <{settings.emergency_number}>')
+    engine = OutboundEngine(dialer.dial, max_in_flight=settings.outbound_max_in_flight,
+                            on_change=on_change)
+    return dialer, engine
+
+
+def reprioritizer(follower: QueueFollower) -> Callable[[str, str, int], Awaitable[bool]]:
+    """Move a waiting caller to ``priority`` at once (AMI QueueChangePriorityCaller)."""
+
+    async def change(queue: str, channel: str, priority: int) -> bool:
+        try:
+            reply = await follower.ami.send({
+                "Action": "QueueChangePriorityCaller", "Queue": queue, "Caller": channel,
+                "Priority": str(priority), "Immediate": "yes"}, 2.0)
+        except (TimeoutError, ConnectionError) as exc:
+            log.warning("priority of %s in %s not changed: %r", channel, queue, exc)
+            return False
+        if not reply.success:
+            log.warning("priority of %s in %s not changed: %s", channel, queue, reply.message)
+        return reply.success
+
+    return change
 
 
 async def run_web(settings: Settings) -> None:

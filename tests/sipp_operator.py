@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sipp_scenarios import operator_scenario
+from sipp_scenarios import operator_scenario, unanswered_scenario
 
 _FROM_USER = re.compile(r"^From:[^<]*<sip:([^@>;]+)@", re.MULTILINE | re.IGNORECASE)
 
@@ -26,6 +26,7 @@ class OperatorPhone:
     media_port: int
     workdir: Path
     answer_after_ms: int = 1000
+    answers: bool = True  # False: it rings until the caller gives up (a citizen not there)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -39,7 +40,8 @@ class OperatorPhone:
     def start(self, calls: int = 5) -> None:
         """Answer up to ``calls`` calls, one at a time."""
         scenario = self.workdir / f"phone-{self.username}.xml"
-        scenario.write_text(operator_scenario(self.answer_after_ms))
+        scenario.write_text(operator_scenario(self.answer_after_ms) if self.answers
+                            else unanswered_scenario())
         log = open(self.workdir / f"phone-{self.username}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(self.port),

@@ -167,3 +167,15 @@ def operator_scenario(answer_after_ms: int) -> str:
     return scenario("operator", [recv(request="INVITE", crlf="true"), ringing(),
                                  pause(answer_after_ms), answer(),
                                  recv(request="ACK", crlf="true"), *hung_up()])
+
+
+def unanswered_scenario() -> str:
+    """A phone that rings and is never answered: Asterisk gives up with a CANCEL (487)."""
+    reply = ["[last_Via:]", "[last_From:]", "[last_To:];tag=[pid]SIPpOp[call_number]",
+             "[last_Call-ID:]"]
+    return scenario("unanswered", [
+        recv(request="INVITE", crlf="true"), ringing(), recv(request="CANCEL"),
+        send(with_body(["SIP/2.0 200 OK", *reply, "[last_CSeq:]"])),
+        send(with_body(["SIP/2.0 487 Request Terminated", *reply,
+                        "CSeq: [last_cseq_number] INVITE"])),
+        recv(request="ACK")])

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
 from ..db import make_engine
+from ..emergency.outcomes import NoSuchIncident, checked_outcome
 from ..flows.ports import CallReport, TicketStatusView
 from ..reports.tickets import TicketFact
 from .allocator import NumberAllocator
@@ -36,7 +37,14 @@ from .escalation import EscalationReport
 from .fields import check_ticket, fit, fitted_fields
 from .flusher import DB_DOWN, FLUSH_INTERVAL_S, SpoolFlusher, next_flush_delay
 from .numbers import is_valid, normalize
-from .records import CategoryRecord, IncidentReport, NewTicket, TicketQuery, TicketRecord
+from .records import (
+    CategoryRecord,
+    IncidentReport,
+    IncidentView,
+    NewTicket,
+    TicketQuery,
+    TicketRecord,
+)
 from .service import TicketService, utc_now
 from .spool import Spool, SpoolRecord
 from .status import parse_status
@@ -155,7 +163,43 @@ class TicketDesk:
                         unique_id, exc.__class__.__name__)
             await self.workers.files(self.spool.append, report)
 
+    async def save_incident(self, report: IncidentReport) -> None:
+        """A 112 incident's call facts as they are now (AMI service), spooled if need be."""
+        report = fitted(report)
+        try:
+            await self._db(self.service.save_incident_facts, report)
+        except PHONE_SPOOLED_ON as exc:
+            log.warning("112 call %s: database unavailable (%s), incident spooled",
+                        report.unique_id, exc.__class__.__name__)
+            await self.workers.files(self.spool.append, report)
+
+    async def prank_calls(self, number: str, days: float) -> int:
+        """Calls from ``number`` marked prank in the last ``days`` (since a clearance)."""
+        return await self._db(self.service.prank_calls, number,
+                              self.clock() - timedelta(days=days))
+
     # --- other channels and the web edge -----------------------------------------------------
+
+    async def set_incident_outcome(self, unique_id: str, outcome: str,
+                                   actor: str) -> IncidentView:
+        view = await self._db(self.service.set_incident_outcome, unique_id,
+                              checked_outcome(outcome), actor, self.clock())
+        if view is None:
+            raise NoSuchIncident("no such 112 incident", unique_id=unique_id[:100])
+        return view
+
+    async def incident(self, unique_id: str) -> IncidentView | None:
+        return await self._db(self.service.incident, unique_id)
+
+    async def incidents(self, start: datetime, end: datetime, caller: str = "",
+                        limit: int = 500) -> list[IncidentView]:
+        return await self._db(self.service.incidents, start, end, caller, limit)
+
+    async def outcome_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        return await self._db(self.service.outcome_counts, start, end)
+
+    async def clear_pranks(self, number: str, actor: str) -> None:
+        await self._db(self.service.clear_pranks, number, actor, self.clock())
 
     async def submit(self, new: NewTicket, actor: str,
                      spool_on: tuple[type[BaseException], ...] = DB_DOWN) -> str:
@@ -256,7 +300,10 @@ class TicketDesk:
     def _write_spooled(self, record: SpoolRecord) -> None:
         """One spooled record into the database, made to fit (spooled by an older version)."""
         if isinstance(record, IncidentReport):
-            self.service.record_incident(fitted(record))
+            if record.joins:  # the AMI service's facts: the latest spooled wins
+                self.service.save_incident_facts(fitted(record))
+            else:
+                self.service.record_incident(fitted(record))
             return
         ticket, actor = fitted(record), f"spool:{record.channel}"
         try:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -129,14 +130,37 @@ class Incident(Base):
     __tablename__ = "incidents"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     unique_id: Mapped[str] = mapped_column(String(100), unique=True)
-    caller_number: Mapped[str] = mapped_column(String(64), default="")
+    caller_number: Mapped[str] = mapped_column(String(64), default="", index=True)
     service: Mapped[str] = mapped_column(String(40))
     queue: Mapped[str] = mapped_column(String(40))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_by: Mapped[str] = mapped_column(String(200), default="")
     waited_seconds: Mapped[float | None] = mapped_column(Float)
+    # The operator's outcome (ivr/emergency/outcomes.py); "queued": none given yet.
     outcome: Mapped[str] = mapped_column(String(40), default="queued")
+    # What the call did, from AMI events (ivr/emergency/incidents.py).
+    call_state: Mapped[str] = mapped_column(String(20), default="waiting",
+                                            server_default="waiting")
+    silent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    keys: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    joins: Mapped[str] = mapped_column(Text, default="", server_default="")  # JSON
+    callbacks: Mapped[str] = mapped_column(Text, default="", server_default="")  # JSON
+    callback_of: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    location: Mapped[str] = mapped_column(Text, default="", server_default="")
+    lane: Mapped[str] = mapped_column(String(20), default="normal", server_default="normal")
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    outcome_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PrankClearance(Base):
+    """A supervisor cleared a number's prank history: earlier prank calls no longer count."""
+
+    __tablename__ = "prank_clearances"
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    cleared_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cleared_by: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Holiday(Base):

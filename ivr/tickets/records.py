@@ -74,11 +74,36 @@ class TicketRecord:
 
 @dataclass(frozen=True)
 class IncidentReport:
+    """A 112 call. The FastAGI path gives the first five fields; the AMI service's incident
+    book (ivr/emergency/incidents.py) gives the rest as the call goes on (spooled alike)."""
+
     unique_id: str
     caller_number: str
     service: str
     queue: str
-    started_at: datetime
+    started_at: datetime  # arrival at our Asterisk
+    answered_at: datetime | None = None
+    answered_by: str = ""
+    waited_seconds: float | None = None
+    call_state: str = "waiting"  # waiting, answered, abandoned, ended
+    silent: bool = False
+    keys: str = ""
+    joins: str = ""  # JSON [[queue, epoch s], ...]
+    callbacks: str = ""  # JSON [{"try": 1, "at": epoch, "result": "no answer"}, ...]
+    callback_of: str = ""  # a callback call: the unique id of the call it returns
+    location: str = ""
+    lane: str = "normal"
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """A stored incident with the operator's outcome (what the incident pages show)."""
+
+    report: IncidentReport
+    outcome: str  # "" until the operator gives one
+    outcome_by: str
+    outcome_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,14 @@ from .escalation import EscalationReport, build_report
 from .fields import check_ticket, xml_safe
 from .models import DESCRIPTION_MAX, Ticket
 from .numbers import counter_of
-from .records import CategoryRecord, IncidentReport, NewTicket, TicketQuery, TicketRecord
+from .records import (
+    CategoryRecord,
+    IncidentReport,
+    IncidentView,
+    NewTicket,
+    TicketQuery,
+    TicketRecord,
+)
 from .status import Status, check_transition
 
 log = logging.getLogger(__name__)
@@ -184,6 +191,42 @@ class TicketService:
                 if storage.incident(session, report.unique_id) is None:
                     raise
             return False
+
+    def save_incident_facts(self, report: IncidentReport) -> bool:
+        """The call facts of a 112 incident as they are now (made if new); True if new."""
+        try:
+            with self.sessions.begin() as session:
+                return storage.upsert_incident(session, report)
+        except IntegrityError:  # a concurrent first write won: update it
+            with self.sessions.begin() as session:
+                return storage.upsert_incident(session, report)
+
+    def set_incident_outcome(self, unique_id: str, outcome: str, actor: str,
+                             at: datetime) -> IncidentView | None:
+        with self.sessions.begin() as session:
+            return storage.set_incident_outcome(session, unique_id, outcome, actor, at)
+
+    def incident(self, unique_id: str) -> IncidentView | None:
+        with self.sessions.begin() as session:
+            row = storage.incident(session, unique_id)
+            return storage.incident_view(row) if row is not None else None
+
+    def incidents(self, start: datetime, end: datetime, caller: str = "",
+                  limit: int = 500) -> list[IncidentView]:
+        with self.sessions.begin() as session:
+            return storage.incidents_between(session, start, end, caller, limit)
+
+    def outcome_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        with self.sessions.begin() as session:
+            return storage.outcome_counts(session, start, end)
+
+    def prank_calls(self, number: str, since: datetime) -> int:
+        with self.sessions.begin() as session:
+            return storage.prank_calls(session, number, since)
+
+    def clear_pranks(self, number: str, actor: str, at: datetime) -> None:
+        with self.sessions.begin() as session:
+            storage.clear_pranks(session, number, actor, at)
 
     def ticket_facts(self, start: datetime, end: datetime) -> list[TicketFact]:
         """What the reports count of tickets created, resolved or due in ``[start, end)``."""

@@ -52,7 +52,9 @@ def decode(line: str) -> SpoolRecord:
         data["received_at"] = datetime.fromisoformat(data["received_at"])
         return NewTicket(**data)
     if kind == "incident":
-        data["started_at"] = datetime.fromisoformat(data["started_at"])
+        for moment in ("started_at", "answered_at", "ended_at"):
+            if data.get(moment) is not None:
+                data[moment] = datetime.fromisoformat(data[moment])
         return IncidentReport(**data)
     raise ValueError(f"unknown spool record kind {kind!r}")
 

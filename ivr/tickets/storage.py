@@ -10,11 +10,21 @@ from sqlalchemy.orm import Session
 
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES
 from .fields import fit_actor
-from .models import Agency, ApiKey, Category, Holiday, Incident, StatusChange, Ticket
+from .models import (
+    Agency,
+    ApiKey,
+    Category,
+    Holiday,
+    Incident,
+    PrankClearance,
+    StatusChange,
+    Ticket,
+)
 from .records import (
     CategoryRecord,
     HistoryEntry,
     IncidentReport,
+    IncidentView,
     NewTicket,
     TicketQuery,
     TicketRecord,
@@ -159,6 +169,81 @@ def insert_incident(session: Session, report: IncidentReport) -> bool:
 
 def incident(session: Session, unique_id: str) -> Incident | None:
     return session.scalars(select(Incident).where(Incident.unique_id == unique_id)).first()
+
+
+# What the AMI service knows of a 112 call; the operator's outcome is not among them.
+INCIDENT_FACTS = ("caller_number", "service", "queue", "started_at", "answered_at",
+                  "answered_by", "waited_seconds", "call_state", "silent", "keys", "joins",
+                  "callbacks", "callback_of", "location", "lane", "ended_at")
+NO_OUTCOME = ("", "queued")
+
+
+def upsert_incident(session: Session, report: IncidentReport) -> bool:
+    """The incident's call facts as ``report`` has them now; True if it was new."""
+    values = {name: getattr(report, name) for name in INCIDENT_FACTS}
+    row = incident(session, report.unique_id)
+    if row is None:
+        session.add(Incident(unique_id=report.unique_id, outcome="queued", **values))
+        session.flush()
+        return True
+    for name, value in values.items():
+        setattr(row, name, value)
+    return False
+
+
+def incident_view(row: Incident) -> IncidentView:
+    report = IncidentReport(row.unique_id, **{name: getattr(row, name)
+                                              for name in INCIDENT_FACTS})
+    outcome = "" if row.outcome in NO_OUTCOME else row.outcome
+    return IncidentView(report, outcome, row.outcome_by, row.outcome_at)
+
+
+def set_incident_outcome(session: Session, unique_id: str, outcome: str, actor: str,
+                         at: datetime) -> IncidentView | None:
+    row = incident(session, unique_id)
+    if row is None:
+        return None
+    row.outcome, row.outcome_by, row.outcome_at = outcome, actor, at
+    return incident_view(row)
+
+
+def incidents_between(session: Session, start: datetime, end: datetime, caller: str = "",
+                      limit: int = 500) -> list[IncidentView]:
+    stmt = (select(Incident).where(Incident.started_at >= start, Incident.started_at < end)
+            .order_by(Incident.started_at.desc()).limit(limit))
+    if caller:
+        stmt = stmt.where(Incident.caller_number == caller)
+    return [incident_view(row) for row in session.scalars(stmt)]
+
+
+def outcome_counts(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+    stmt = (select(Incident.outcome, func.count()).where(Incident.started_at >= start,
+                                                           Incident.started_at < end)
+            .group_by(Incident.outcome))
+    counts: dict[str, int] = {}
+    for outcome, count in session.execute(stmt):
+        key = "none" if outcome in NO_OUTCOME else outcome
+        counts[key] = counts.get(key, 0) + int(count)
+    return counts
+
+
+def prank_calls(session: Session, number: str, since: datetime) -> int:
+    """Calls from ``number`` marked prank since ``since`` and since its last clearance."""
+    cleared = session.get(PrankClearance, number)
+    if cleared is not None and cleared.cleared_at > since:
+        since = cleared.cleared_at
+    stmt = select(func.count()).select_from(Incident).where(
+        Incident.caller_number == number, Incident.outcome == "prank",
+        Incident.started_at >= since)
+    return int(session.scalar(stmt) or 0)
+
+
+def clear_pranks(session: Session, number: str, actor: str, at: datetime) -> None:
+    row = session.get(PrankClearance, number)
+    if row is None:
+        session.add(PrankClearance(number=number, cleared_at=at, cleared_by=actor))
+    else:
+        row.cleared_at, row.cleared_by = at, actor
 
 
 def api_key_client(session: Session, key_sha256: str) -> str | None:

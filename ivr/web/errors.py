@@ -35,6 +35,7 @@ ERROR_STATUS: dict[str, int] = {
     # What the client sent cannot be read.
     "bad-json": 400, "bad-hours": 400, "bad-query": 400, "bad-want": 400, "bad-caller": 400,
     "bad-flow": 400, "bad-flow-number": 400, "bad-encoding": 400, "roster-error": 400,
+    "bad-outcome": 400, "bad-number": 400,
     "domain-error": 400,
     # Who is asking, and whether they may.
     "login-required": 401, "bad-credentials": 401,
@@ -43,7 +44,8 @@ ERROR_STATUS: dict[str, int] = {
     "unsupported-media-type": 415,
     "too-many-failures": 429, "too-many-streams": 429,
     # What is asked for.
-    "no-such-flow": 404, "no-such-operator": 404, "no-such-ticket": 404, "no-such-user": 404,
+    "no-such-incident": 404, "no-such-flow": 404, "no-such-operator": 404,
+    "no-such-ticket": 404, "no-such-user": 404,
     "no-such-token": 404,
     "no-rollback": 409, "last-admin": 409,
     "flow-invalid": 422, "flow-number": 422, "bad-roster-csv": 422, "bad-account": 422,
