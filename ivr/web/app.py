@@ -30,6 +30,7 @@ from .credentials import BasicCache, Credentials
 from .errors import error_middleware
 from .first_admin import ensure_first_admin
 from .health import check_all
+from .incidents_api import add_incident_routes
 from .keys import (
     CALLS,
     CREDENTIALS,
@@ -148,6 +149,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     app.router.add_get("/api/v1/queues", queues)
     add_page_routes(app)
     add_live_routes(app)
+    add_incident_routes(app)
     add_report_routes(app)
     add_admin_routes(app)
     add_account_routes(app)

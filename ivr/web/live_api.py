@@ -18,6 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from ..accounts import Role
+from ..ami.board import is_silent
+from ..queues import EMERGENCY_QUEUES
 from ..stats.queue_day import thresholds
 from ..tickets.errors import NoSuchTicket
 from .auth import current
@@ -31,8 +33,10 @@ KEEPALIVE_S = 15.0
 
 
 def board_body(app: web.Application) -> dict[str, Any]:
-    levels = thresholds(app[SETTINGS].service_level_seconds)
-    return wallboard_view(app[FEED].snapshot, time.time(), levels)
+    settings = app[SETTINGS]
+    levels = thresholds(settings.service_level_seconds)
+    return wallboard_view(app[FEED].snapshot, time.time(), levels,
+                          settings.emergency_silent_after)
 
 
 async def console_body(app: web.Application, username: str) -> dict[str, Any]:
@@ -41,7 +45,10 @@ async def console_body(app: web.Application, username: str) -> dict[str, Any]:
         return {"operator": username, "call": None, "ticket": None, "earlier": []}
     earlier = await app[TICKETS].by_caller(offer.caller_number)
     ticket = await app[TICKETS].ticket(offer.ticket) if offer.ticket else None
-    return {"operator": username, "call": asdict(offer),
+    call = {**asdict(offer), "emergency": offer.queue in EMERGENCY_QUEUES,
+            "silent": is_silent(offer.queue, offer.keyed, offer.waited_s,
+                                app[SETTINGS].emergency_silent_after)}
+    return {"operator": username, "call": call,
             "ticket": ticket_json(ticket) if ticket else None,
             "earlier": [ticket_json(t) for t in earlier]}
 

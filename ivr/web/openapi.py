@@ -32,6 +32,18 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/tickets/{number}", "operator", "One ticket with its history"),
     ("post", "/api/v1/tickets/{number}/status", "operator",
      'Change a ticket\'s status with a note: {"status": "in_progress", "note": "..."}'),
+    ("get", "/api/v1/incidents", "supervisor",
+     "112 incidents that arrived in [start, end) (ISO; default the last 24 h), newest first: "
+     "arrival, queue joins, keys, answer, operator, silent, lane, callbacks, outcome; with the "
+     "count of each outcome; ?caller=NUMBER for one number"),
+    ("get", "/api/v1/incidents/{unique_id}", "supervisor", "One 112 incident"),
+    ("post", "/api/v1/incidents/{unique_id}/outcome", "operator",
+     'The operator\'s outcome of a 112 call: {"outcome": "police|fire|ambulance|'
+     'other_emergency|information|wrong_number|silent|prank"}'),
+    ("get", "/api/v1/pranks/{number}", "operator",
+     "Calls from a number marked prank within IVR_EMERGENCY_PRANK_DAYS, and its lane"),
+    ("delete", "/api/v1/pranks/{number}", "supervisor",
+     "Clear a number's prank history (earlier prank calls stop counting)"),
     ("get", "/api/v1/reports/escalations", "supervisor",
      "Overdue and due-soon tickets per agency (?hours=H, 0 to 8784, default "
      "IVR_TICKET_DUE_SOON_HOURS); "
@@ -85,6 +97,13 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/tickets/{number}/status"): (
         "no-such-ticket", "invalid-ticket-number", "invalid-status-transition",
         "invalid-request", "store-unavailable"),
+    ("get", "/api/v1/incidents"): ("bad-query", "bad-number", "store-unavailable"),
+    ("get", "/api/v1/incidents/{unique_id}"): ("bad-number", "no-such-incident",
+                                               "store-unavailable"),
+    ("post", "/api/v1/incidents/{unique_id}/outcome"): (
+        "bad-number", "bad-outcome", "no-such-incident", "store-unavailable"),
+    ("get", "/api/v1/pranks/{number}"): ("bad-number", "store-unavailable"),
+    ("delete", "/api/v1/pranks/{number}"): ("bad-number", "store-unavailable"),
     ("get", "/api/v1/reports/escalations"): ("bad-hours",),
     ("get", "/api/v1/reports/calls"): ("bad-query",),
     ("get", "/api/v1/reports/tickets"): ("bad-query",),

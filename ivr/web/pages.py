@@ -136,5 +136,6 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/", home)
     app.router.add_get("/wallboard", _page("wallboard.html"))
     app.router.add_get("/console", _page("console.html"))
+    app.router.add_get("/incidents", _page("incidents.html"))
     app.router.add_get("/admin/flows", _page("flows.html"))
     app.router.add_static("/static", STATIC)

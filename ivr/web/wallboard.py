@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ami.board import Member, QueueBoard, QueueDay, QueueState
+from ..ami.board import Member, QueueBoard, QueueDay, QueueState, is_silent, wait_start
 from ..stats.queue_day import queue_figures
 
 
 def _queue(name: str, queue: QueueState, day: QueueDay, now: float,
-           levels_s: tuple[int, ...]) -> dict[str, Any]:
-    waits = [max(0, round(now - c.joined_at)) for c in queue.waiting]
+           levels_s: tuple[int, ...], silent_after_s: float) -> dict[str, Any]:
+    waits = [max(0, round(now - wait_start(name, c))) for c in queue.waiting]
     figures = queue_figures(day.answer_waits, day.abandon_waits, levels_s)
     return {
         "name": name,
         "waiting": len(waits),
         "longest_wait_s": max(waits, default=0),
         "callers": [{"caller_number": c.caller_number, "waited_s": w,
-                     "language": c.language, "ticket": c.ticket}
+                     "language": c.language, "ticket": c.ticket, "keyed": c.keyed,
+                     "silent": is_silent(name, c.keyed, w, silent_after_s)}
                     for c, w in zip(queue.waiting, waits, strict=True)],
         "answered": figures.answered,
         "abandoned": figures.abandoned,
@@ -49,17 +50,22 @@ def _operators(board: QueueBoard, now: float) -> list[dict[str, Any]]:
     return sorted(people.values(), key=lambda p: p["name"])
 
 
-def wallboard_view(board: QueueBoard, now: float, levels_s: tuple[int, ...]
-                   ) -> dict[str, Any]:
+def wallboard_view(board: QueueBoard, now: float, levels_s: tuple[int, ...],
+                   silent_after_s: float = 8.0) -> dict[str, Any]:
+    """``silent_after_s``: a 112 caller with no key for that long is shown as silent (the
+    wallboard ticks waits between events, so its page marks a caller silent on its own too:
+    ``silent_after_s`` is sent along)."""
     names = sorted(set(board.queues) | set(board.today))
     return {
         "at": now,
         "day": board.day,
         "levels_s": list(levels_s),
+        "silent_after_s": silent_after_s,
         "queues": [_queue(n, board.queues.get(n) or QueueState(n),
-                          board.today.get(n) or QueueDay(), now, levels_s) for n in names],
+                          board.today.get(n) or QueueDay(), now, levels_s, silent_after_s)
+                   for n in names],
         "abandoned": [{"queue": a.queue, "caller_number": a.caller_number,
-                       "at": a.at, "waited_s": a.waited_s}
+                       "at": a.at, "waited_s": a.waited_s, "callback": a.callback}
                       for a in reversed(board.abandoned)],
         "operators": _operators(board, now),
     }

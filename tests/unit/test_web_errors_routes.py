@@ -27,6 +27,7 @@ SECRET = "secret internals of the failure"
 NOT_API = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
+    ("GET", "/incidents"),
     ("GET", "/admin/flows"), ("GET", "/reports"), ("GET", "/static"),
 }
 LOWER_ROLE = {"supervisor": "ani", "admin": "sri"}
@@ -82,6 +83,21 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
              {"status": "nonsense"}),
         Case("/api/v1/tickets/1/status", 400, "bad-json", "ani", data="{nope",
              headers={"Content-Type": "application/json"})]),
+    ("GET", "/api/v1/incidents"): (boom(TICKETS, "incidents"), [
+        Case("/api/v1/incidents?start=yesterday", 400, "bad-query", "sri"),
+        Case("/api/v1/incidents?caller=0811;x", 400, "bad-number", "sri")]),
+    ("GET", "/api/v1/incidents/{unique_id}"): (boom(TICKETS, "incident"), [
+        Case("/api/v1/incidents/17000.1", 404, "no-such-incident", "sri"),
+        Case("/api/v1/incidents/a;b", 400, "bad-number", "sri")]),
+    ("POST", "/api/v1/incidents/{unique_id}/outcome"): (boom(TICKETS, "set_incident_outcome"), [
+        Case("/api/v1/incidents/17000.1/outcome", 404, "no-such-incident", "ani",
+             {"outcome": "fire"}),
+        Case("/api/v1/incidents/17000.1/outcome", 400, "bad-outcome", "ani",
+             {"outcome": "dragons"})]),
+    ("GET", "/api/v1/pranks/{number}"): (boom(TICKETS, "prank_calls"), [
+        Case("/api/v1/pranks/08x", 400, "bad-number", "ani")]),
+    ("DELETE", "/api/v1/pranks/{number}"): (boom(TICKETS, "clear_pranks"), [
+        Case("/api/v1/pranks/08x", 400, "bad-number", "sri")]),
     ("GET", "/api/v1/reports/escalations"): (boom(TICKETS, "escalation_report"), [
         Case("/api/v1/reports/escalations?hours=inf", 400, "bad-hours", "sri")]),
     ("GET", "/api/v1/reports/calls"): (boom(CALLS, "calls_between"), [
@@ -162,12 +178,15 @@ BOOM_REQUEST: dict[tuple[str, str], Case] = {
         json={"username": "new", "role": "operator", "password": "long-enough-1"}),
     ("POST", "/api/v1/users/{username}/password"): Case(
         "/api/v1/users/ani/password", 500, "internal-error", json={"password": "long-enough-1"}),
+    ("POST", "/api/v1/incidents/{unique_id}/outcome"): Case(
+        "/api/v1/incidents/17000.1/outcome", 500, "internal-error", json={"outcome": "fire"}),
 }
 ROLES = {(m.upper(), p): role for m, p, role, _ in openapi.OPERATIONS}
 
 
 def concrete(path: str) -> str:
-    return path.replace("{number}", "112").replace("{username}", "ani").replace("{id}", "1")
+    return (path.replace("{number}", "112").replace("{username}", "ani").replace("{id}", "1")
+            .replace("{unique_id}", "17000.1"))
 
 
 async def send(client: TestClient, method: str, case: Case, user: str | None) -> Any:

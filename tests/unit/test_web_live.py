@@ -50,10 +50,11 @@ def test_wallboard_figures() -> None:
     assert fire["service_level"] == {"15": 0.5, "20": 0.5, "30": 0.5}
     assert fire["average_speed_of_answer_s"] == 12
     assert fire["abandon_rate"] == 0.5
+    # 10 s in `fire` without a key: a silent 112 caller.
     assert fire["callers"][0] == {"caller_number": "0833", "waited_s": 10, "language": "en",
-                                  "ticket": "77"}
+                                  "ticket": "77", "keyed": False, "silent": True}
     assert view["abandoned"] == [{"queue": "fire", "caller_number": "0822", "at": T0 + 45,
-                                  "waited_s": 25}]
+                                  "waited_s": 25, "callback": ""}]
     budi = next(o for o in view["operators"] if o["name"] == "budi")
     assert (budi["paused"], budi["paused_reason"], budi["in_state_s"]) == (True, "lunch", 60)
     ani = next(o for o in view["operators"] if o["name"] == "ani")

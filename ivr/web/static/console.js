@@ -2,8 +2,39 @@
 // The operator console: pops up the call offered to this operator, with the caller's tickets.
 let call = null, receivedAt = 0;
 
+// Every 112 call gets an outcome from the operator; the form stays until one is saved.
+const OUTCOMES = {police: "Police", fire: "Fire", ambulance: "Ambulance",
+  other_emergency: "Other emergency", information: "Information only",
+  wrong_number: "Wrong number", silent: "Silent call", prank: "Prank"};
+let outcomeFor = null, prankNumber = null;
+
+function askOutcome(offer) {
+  if (!offer || !offer.emergency || offer.state !== "connected") return;
+  if (outcomeFor && outcomeFor.unique_id === offer.unique_id) return;
+  outcomeFor = offer;
+  document.getElementById("outcome").hidden = false;
+  document.getElementById("outcome-caller").textContent = offer.caller_number || "(withheld)";
+  document.getElementById("outcome-value").value = offer.silent ? "silent" : "";
+  document.getElementById("outcome-result").textContent = "";
+}
+
+async function showPranks(number) {
+  if (number === prankNumber) return;
+  prankNumber = number;
+  const box = document.getElementById("pranks");
+  box.hidden = true;
+  if (!number) return;
+  const reply = await api("GET", `/api/v1/pranks/${encodeURIComponent(number)}`);
+  if (reply.status === 200 && reply.data.prank_calls > 0) {
+    box.textContent = `${reply.data.prank_calls} prank calls in ${reply.data.days} days` +
+      (reply.data.lane === "prank" ? " (prank lane: waits behind other 112 callers)" : "");
+    box.hidden = false;
+  }
+}
+
 function show(data) {
   call = data.call; receivedAt = Date.now();
+  askOutcome(call);
   document.getElementById("idle").hidden = !!call;
   document.getElementById("call").hidden = !call;
   if (!call) return;
@@ -14,6 +45,8 @@ function show(data) {
   document.getElementById("queue").textContent = call.queue;
   document.getElementById("waited").textContent = duration(call.waited_s);
   document.getElementById("ticket").textContent = call.ticket || "–";
+  document.getElementById("silent-steps").hidden = !call.silent;
+  if (call.emergency) showPranks(call.caller_number);
   const ticketBox = document.getElementById("status-ticket");
   if (!ticketBox.value) ticketBox.value = call.ticket || (data.earlier[0] || {}).number || "";
   fill("earlier", data.earlier.map((t) => row([
@@ -28,6 +61,21 @@ document.getElementById("status-form").addEventListener("submit", async (e) => {
     note: document.getElementById("status-note").value});
   document.getElementById("status-result").textContent =
     reply.status === 200 ? `saved: ${reply.data.status}` : (reply.data.message || `error ${reply.status}`);
+});
+
+const outcomeList = document.getElementById("outcome-value");
+for (const [value, label] of Object.entries(OUTCOMES)) outcomeList.add(new Option(label, value));
+
+document.getElementById("outcome-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (!outcomeFor) return;
+  const reply = await api("POST", `/api/v1/incidents/${encodeURIComponent(outcomeFor.unique_id)}/outcome`,
+    {outcome: outcomeList.value});
+  const result = document.getElementById("outcome-result");
+  if (reply.status === 200) {
+    result.textContent = `saved: ${OUTCOMES[reply.data.outcome]}`;
+    document.getElementById("outcome").hidden = !(call && call.unique_id === outcomeFor.unique_id);
+  } else result.textContent = reply.data.message || `error ${reply.status}`;
 });
 
 stream("console", "console", show);

@@ -1,6 +1,7 @@
 "use strict";
 // The wallboard: redrawn on every 'board' event; waits and times in state tick each second.
 const LEVELS = document.querySelector('meta[name="levels"]').content.split(",");
+const EMERGENCY = ["police", "fire", "ambulance", "emergency"];
 let board = null, receivedAt = 0;
 
 function since() { return (Date.now() - receivedAt) / 1000; }
@@ -15,15 +16,20 @@ function draw() {
     {text: LEVELS.map((t) => `${t}s: ${percent(q.service_level[t])}`).join("  "), cls: "num"},
     {text: q.average_speed_of_answer_s === null ? "–" : duration(q.average_speed_of_answer_s), cls: "num"},
     {text: percent(q.abandon_rate), cls: "num"}], {queue: q.name})));
+  // A 112 caller with no key for silent_after_s is a silent call (it ticks here too).
+  const silent = (q, c) => c.silent || (EMERGENCY.includes(q.name) && !c.keyed &&
+    c.waited_s + extra >= board.silent_after_s);
   fill("waiting", board.queues.flatMap((q) => q.callers.map((c) => row([
-    q.name, c.caller_number, {text: duration(c.waited_s + extra), cls: "num"}, c.language, c.ticket],
-    {caller: c.caller_number}))));
+    q.name, c.caller_number, {text: duration(c.waited_s + extra), cls: "num"}, c.language, c.ticket,
+    silent(q, c) ? {text: "silent", cls: "silent"} : ""],
+    {caller: c.caller_number, silent: silent(q, c) ? "yes" : "no"}))));
   fill("operators", board.operators.map((o) => row([
     o.name, o.paused ? "paused" : (o.call || o.state.replace(/_/g, " ")),
     {text: duration(o.in_state_s + extra), cls: "num"}, o.paused_reason, o.queues.join(", ")],
     {operator: o.name})));
   fill("abandoned", board.abandoned.map((a) => row([
-    new Date(a.at * 1000).toLocaleTimeString(), a.queue, a.caller_number, duration(a.waited_s)])));
+    new Date(a.at * 1000).toLocaleTimeString(), a.queue, a.caller_number, duration(a.waited_s),
+    a.callback || ""], {caller: a.caller_number})));
 }
 
 stream("board", "board", (data) => { board = data; receivedAt = Date.now(); draw(); });
