@@ -57,6 +57,7 @@ bench: setup $(BENCH_STAMP)
 	$(BIN)/python bench/fastagi_bench.py > bench/results/fastagi.md && cat bench/results/fastagi.md
 	$(BIN)/python bench/tickets_bench.py > bench/results/tickets.md && cat bench/results/tickets.md
 	$(BIN)/python bench/e2e_bench.py > bench/results/e2e.md && cat bench/results/e2e.md
+	$(BIN)/python bench/queue_join_bench.py > bench/results/queue_join.md && cat bench/results/queue_join.md
 	@if [ -n "$(SPEECH)" ]; then $(BIN)/python bench/speech_bench.py > bench/results/speech.md \
 		&& cat bench/results/speech.md; fi
 

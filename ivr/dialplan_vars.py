@@ -31,3 +31,5 @@ NEXT_TRANSFER = "transfer"
 HOTLINE_ARRIVED = "HOTLINE_ARRIVED"
 HOTLINE_LOCATION = "HOTLINE_LOCATION"
 HOTLINE_CALLBACK = "HOTLINE_CALLBACK"
+# On a callback: the citizen's number, shown to the operators instead of ours.
+HOTLINE_CALLER = "HOTLINE_CALLER"

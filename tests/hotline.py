@@ -112,10 +112,23 @@ class Hotline:
     # -- what a supervisor or admin sees ------------------------------------------------------
 
     def get(self, path: str) -> tuple[int, Any]:
+        return self.request("GET", path)
+
+    def post(self, path: str, body: Any) -> tuple[int, Any]:
+        return self.request("POST", path, body)
+
+    def delete(self, path: str) -> tuple[int, Any]:
+        return self.request("DELETE", path)
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """An API call as the first admin (HTTP Basic); (0, None) when nothing answers."""
         url = f"http://127.0.0.1:{self.ports['web']}{path}"
         login = f"{self.env['IVR_ADMIN_USER']}:{self.env['IVR_ADMIN_PASSWORD']}"
-        request = urllib.request.Request(url, headers={
-            "Authorization": "Basic " + base64.b64encode(login.encode()).decode()})
+        headers = {"Authorization": "Basic " + base64.b64encode(login.encode()).decode()}
+        data = None
+        if body is not None:
+            data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=5) as reply:
                 return reply.status, json.loads(reply.read())
@@ -153,6 +166,23 @@ class Hotline:
         assert code == status, f"/healthz is {code}, expected {status}: {body}"
         return body
 
+    def asterisk_waiting(self, queue: str) -> list[str]:
+        """The callers' numbers waiting in ``queue`` as Asterisk itself says (an AMI
+        QueueStatus of our own, read with a plain socket: none of our services involved)."""
+        secret = (self.data_dir / "secrets" / "ami_secret").read_text().strip()
+        with socket.create_connection(("127.0.0.1", self.ports["ami"]), timeout=5) as link:
+            link.sendall((f"Action: Login\r\nUsername: hotline\r\nSecret: {secret}\r\n\r\n"
+                          f"Action: QueueStatus\r\nQueue: {queue}\r\n\r\n").encode())
+            text = ""
+            while "Event: QueueStatusComplete" not in text:
+                chunk = link.recv(65536).decode(errors="replace")
+                if not chunk:
+                    break
+                text += chunk
+        entries = [block for block in text.split("\r\n\r\n") if "Event: QueueEntry" in block]
+        return [line.split(": ", 1)[1] for block in entries for line in block.splitlines()
+                if line.startswith("CallerIDNum: ")]
+
     def ctl(self, *words: str) -> str:
         done = subprocess.run([sys.executable, "-m", "ivr", "ctl", *words], env=self.env,
                               capture_output=True, text=True, timeout=60)
@@ -162,9 +192,10 @@ class Hotline:
     # -- what a caller does -------------------------------------------------------------------
 
     def call(self, number: str, caller: str, steps: list[Step], hold_ms: int,
-             workdir: Path) -> subprocess.Popen[bytes]:
+             workdir: Path, headers: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
         return start_call(workdir, self.ports["sip"], number, caller, steps, hold_ms,
-                          local_port=free_tcp_and_udp_port(), media_port=_media_port())
+                          local_port=free_tcp_and_udp_port(), media_port=_media_port(),
+                          headers=headers)
 
 
 def _media_port() -> int:

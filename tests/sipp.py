@@ -52,11 +52,12 @@ def key_presses(caller: str, index: int, keys: str, workdir: Path) -> list[str]:
 
 
 def start_call(workdir: Path, sip_port: int, number: str, caller: str, steps: list[Step],
-               hold_ms: int, local_port: int, media_port: int) -> subprocess.Popen[bytes]:
+               hold_ms: int, local_port: int, media_port: int,
+               headers: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
     """Start one SIPp call in the background; wait() on it for the exit code (0 = success)."""
     scenario = workdir / f"call-{caller}-{number}.xml"
-    scenario.write_text(caller_scenario(Caller(caller), step_actions(caller, steps, workdir),
-                                         hold_ms))
+    scenario.write_text(caller_scenario(Caller(caller, headers=headers),
+                                        step_actions(caller, steps, workdir), hold_ms))
     log = open(workdir / f"sipp-{caller}.log", "wb")  # noqa: SIM115
     return subprocess.Popen(
         ["sipp", f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,

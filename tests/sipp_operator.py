@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sipp_scenarios import operator_scenario, unanswered_scenario
+from sipp_scenarios import answer_and_hang_up_scenario, operator_scenario, unanswered_scenario
 
 _FROM_USER = re.compile(r"^From:[^<]*<sip:([^@>;]+)@", re.MULTILINE | re.IGNORECASE)
 
@@ -27,6 +27,7 @@ class OperatorPhone:
     workdir: Path
     answer_after_ms: int = 1000
     answers: bool = True  # False: it rings until the caller gives up (a citizen not there)
+    hangs_up_after_ms: int = 0  # > 0: once answered it hangs up itself after this long
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -37,15 +38,20 @@ class OperatorPhone:
     def trace(self) -> Path:
         return self.workdir / f"phone-{self.username}-messages.log"
 
-    def start(self, calls: int = 5) -> None:
-        """Answer up to ``calls`` calls, one at a time."""
+    def start(self, calls: int = 5, at_once: int = 1) -> None:
+        """Answer up to ``calls`` calls, ``at_once`` at a time."""
         scenario = self.workdir / f"phone-{self.username}.xml"
-        scenario.write_text(operator_scenario(self.answer_after_ms) if self.answers
-                            else unanswered_scenario())
+        if not self.answers:
+            text = unanswered_scenario()
+        elif self.hangs_up_after_ms:
+            text = answer_and_hang_up_scenario(self.answer_after_ms, self.hangs_up_after_ms)
+        else:
+            text = operator_scenario(self.answer_after_ms)
+        scenario.write_text(text)
         log = open(self.workdir / f"phone-{self.username}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(self.port),
-             "-mp", str(self.media_port), "-m", str(calls), "-l", "1", "-nostdin",
+             "-mp", str(self.media_port), "-m", str(calls), "-l", str(at_once), "-nostdin",
              "-trace_msg", "-message_file", str(self.trace),
              "-trace_err", "-error_file", str(self.workdir / f"phone-{self.username}-err.log")],
             cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
@@ -61,6 +67,20 @@ class OperatorPhone:
                 found = _FROM_USER.search(block)
                 callers.append(found.group(1) if found else "")
         return callers
+
+    def dialled(self) -> list[str]:
+        """The numbers the INVITEs this phone received were for (request URI), one per call
+        (retransmissions of an INVITE are counted once)."""
+        if not self.trace.exists():
+            return []
+        text = self.trace.read_text(errors="replace")
+        seen: dict[str, str] = {}
+        for block in re.split(r"^-{10,}.*$", text, flags=re.MULTILINE):
+            invite = re.search(r"^INVITE sip:([^@;>]+)@", block, re.MULTILINE)
+            call_id = re.search(r"^Call-ID:\s*(\S+)", block, re.MULTILINE | re.IGNORECASE)
+            if "received" in block and invite and call_id:
+                seen.setdefault(call_id.group(1), invite.group(1))
+        return list(seen.values())
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

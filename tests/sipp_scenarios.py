@@ -40,6 +40,7 @@ class Caller:
 
     number: str
     name: str = "Citizen"
+    headers: tuple[str, ...] = ()  # extra INVITE headers, e.g. "Geolocation: <cid:...>"
 
 
 def sdp(origin: str) -> list[str]:
@@ -101,6 +102,7 @@ def caller_request(method: str, cseq: int, caller: Caller, *, in_dialog: bool) -
         f"CSeq: {cseq} {method}",
         f"Contact: sip:{caller.number}@[local_ip]:[local_port]",
         "Max-Forwards: 70",
+        *(caller.headers if method == "INVITE" else ()),
     ]
 
 
@@ -179,3 +181,20 @@ def unanswered_scenario() -> str:
         send(with_body(["SIP/2.0 487 Request Terminated", *reply,
                         "CSeq: [last_cseq_number] INVITE"])),
         recv(request="ACK")])
+
+
+def answer_and_hang_up_scenario(answer_after_ms: int, hold_ms: int) -> str:
+    """A phone that answers, stays on for ``hold_ms`` and hangs up itself (a BYE of its own:
+    From is the INVITE's To with our tag, To is the INVITE's From)."""
+    keep = ('  <recv request="INVITE" crlf="true"><action>'
+            '<ereg regexp=".*" search_in="hdr" header="From:" assign_to="them"/>'
+            '<ereg regexp=".*" search_in="hdr" header="To:" assign_to="us"/>'
+            '<ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="peer"/>'
+            '</action></recv>')
+    bye = ["BYE [$peer] SIP/2.0",
+           "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+           "From: [$us];tag=[pid]SIPpOp[call_number]", "To: [$them]", "[last_Call-ID:]",
+           "CSeq: 1 BYE", "Max-Forwards: 70"]
+    return scenario("answer-and-hang-up", [
+        keep, ringing(), pause(answer_after_ms), answer(), recv(request="ACK", crlf="true"),
+        pause(hold_ms), send(with_body(bye), retrans=RETRANSMIT_MS), recv(response="200")])

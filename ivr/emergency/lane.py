@@ -23,7 +23,7 @@ from ..ami.board import QueueBoard
 from ..ami.client import TaskSet
 from ..ami.events import QueueEvent
 from ..config import Settings
-from ..dialplan_vars import HOTLINE_CALLBACK, HOTLINE_LANGUAGE
+from ..dialplan_vars import HOTLINE_CALLBACK, HOTLINE_CALLER, HOTLINE_LANGUAGE
 from ..outbound.engine import OutboundEngine
 from ..outbound.model import Job, RetryPolicy, summary
 from ..tickets.records import IncidentReport
@@ -147,7 +147,7 @@ class EmergencyLane:
         job = self.outbound.schedule(
             abandoned.number, CALLBACK, self.policy, context=CALLBACK_CONTEXT, exten="s",
             key=abandoned.unique_id,
-            variables={HOTLINE_CALLBACK: abandoned.unique_id,
+            variables={HOTLINE_CALLBACK: abandoned.unique_id, HOTLINE_CALLER: abandoned.number,
                        HOTLINE_LANGUAGE: abandoned.language or
                        self.settings.default_language})
         if job.key != abandoned.unique_id:
