@@ -48,8 +48,8 @@ function clearForm() {
 async function remove(number) {
   if (!confirm(`Unregister ${number}?`)) return;
   const reply = await api("DELETE", `/api/v1/callers/${encodeURIComponent(number)}`);
-  say("search-result", reply.status === 200 ? `${number} unregistered` : failure(reply), reply.status === 200);
   await search();
+  say("search-result", reply.status === 200 ? `${number} unregistered` : failure(reply), reply.status === 200);
 }
 
 document.getElementById("caller-form").addEventListener("submit", async (e) => {
