@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from .accounts import UserStore
 from .agi.server import Route, serve
 from .ami.follower import QueueFollower
+from .callers import CallerRegistry
 from .config import Settings
 from .db import make_engine, ping
 from .emergency.lane import EmergencyLane
@@ -148,6 +149,7 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
                 live=live, board=board or RedisBoardSource(live, settings.effective_redis_url),
                 tickets=desk, users=UserStore(engine), flows=flow_store(settings),
                 calls=CallStore(engine), operators=operator_desk(settings, redis),
+                callers=CallerRegistry(engine),
                 database_ping=lambda: ping(engine))
         finally:
             desk.close()

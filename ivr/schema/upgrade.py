@@ -44,10 +44,11 @@ log = logging.getLogger(__name__)
 def all_metadata() -> list[MetaData]:
     """The metadata of every table the history manages (Alembic's ``target_metadata``)."""
     from ..accounts.models import WebBase
+    from ..callers.models import CallerBase
     from ..reports.tables import metadata as call_records
     from ..tickets.models import Base
 
-    return [Base.metadata, WebBase.metadata, call_records]
+    return [Base.metadata, WebBase.metadata, call_records, CallerBase.metadata]
 
 
 def alembic_config(url: str) -> Config:

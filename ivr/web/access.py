@@ -59,6 +59,11 @@ RULES: tuple[Rule, ...] = (
     rule(READ, r"/reports", SUPERVISOR),
     rule(READ, r"/api/v1/operators|/api/v1/roster|/api/v1/roster\.csv", SUPERVISOR),
     rule({"POST"}, r"/api/v1/operators/[^/]+/(pause|unpause)", SUPERVISOR),
+    # Registered callers: the console looks up the caller offered; supervisors keep the list.
+    rule(READ, r"/api/v1/callers/[^/]+", OPERATOR),
+    rule(READ, r"/admin/callers|/api/v1/callers(\.csv)?", SUPERVISOR),
+    rule({"PUT", "DELETE"}, r"/api/v1/callers/[^/]+", SUPERVISOR),
+    rule({"POST"}, r"/api/v1/callers/import", SUPERVISOR),
     rule(ANY, r"/admin(/.*)?|/api/v1/(flows|users|tokens|roster\.csv)(/.*)?", ADMIN),
 )
 

@@ -26,12 +26,14 @@ from ..tickets.open311 import add_open311_routes, open311_config
 from .account_api import add_account_routes
 from .admin_api import add_admin_routes
 from .auth import access_middleware
+from .callers_api import add_caller_routes
 from .credentials import BasicCache, Credentials
 from .errors import error_middleware
 from .first_admin import ensure_first_admin
 from .health import check_all
 from .incidents_api import add_incident_routes
 from .keys import (
+    CALLERS,
     CALLS,
     CREDENTIALS,
     DATABASE_PING,
@@ -84,6 +86,7 @@ def _parts(factory: PartsFactory) -> Callable[[web.Application], AsyncIterator[N
             app[LIVE], app[SOURCE], app[TICKETS] = parts.live, parts.board, parts.tickets
             app[USERS], app[FLOWS], app[CALLS] = parts.users, parts.flows, parts.calls
             app[OPERATORS], app[DATABASE_PING] = parts.operators, parts.database_ping
+            app[CALLERS] = parts.callers
             yield
     return provide
 
@@ -154,5 +157,6 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_admin_routes(app)
     add_account_routes(app)
     add_operator_routes(app)
+    add_caller_routes(app)
     add_open311_routes(app, TICKETS, open311_config(settings))
     return app

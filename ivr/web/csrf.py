@@ -8,9 +8,10 @@ the credentials:
    host and port differ from the request's ``Host`` (or the proxy's ``X-Forwarded-Host``) or
    that is ``null``. Scripts, curl and wall screens send no ``Origin``: they pass.
 2. A body is JSON (``application/json``) or the route's own type (``text/csv`` for the
-   roster). A page of another site can send only form, multipart or ``text/plain`` bodies
-   (or one without a type) without a CORS preflight, which we never grant. Our own pages
-   send form bodies only with a session, and the session's CSRF token is then checked too.
+   roster and the registered callers' import). A page of another site can send only form,
+   multipart or ``text/plain`` bodies (or one without a type) without a CORS preflight,
+   which we never grant. Our own pages send form bodies only with a session, and the
+   session's CSRF token is then checked too.
 
 A refused cross-site write is 403 ``cross-site``; a body another site could have sent, 403
 ``csrf``; any other type the route does not take, 415.
@@ -27,6 +28,7 @@ FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-dat
 CROSS_SITE_TYPES = FORM_TYPES | {"text/plain"}  # what a cross-site form or no-cors fetch sends
 ROUTE_BODY_TYPES: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/api/v1/roster.csv"): frozenset({"text/csv"}),
+    ("POST", "/api/v1/callers/import"): frozenset({"text/csv"}),
 }
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 

@@ -35,7 +35,7 @@ ERROR_STATUS: dict[str, int] = {
     # What the client sent cannot be read.
     "bad-json": 400, "bad-hours": 400, "bad-query": 400, "bad-want": 400, "bad-caller": 400,
     "bad-flow": 400, "bad-flow-number": 400, "bad-encoding": 400, "roster-error": 400,
-    "bad-outcome": 400, "bad-number": 400,
+    "bad-outcome": 400, "bad-number": 400, "bad-caller-number": 400,
     "domain-error": 400,
     # Who is asking, and whether they may.
     "login-required": 401, "bad-credentials": 401,
@@ -45,12 +45,12 @@ ERROR_STATUS: dict[str, int] = {
     "too-many-failures": 429, "too-many-streams": 429,
     # What is asked for.
     "no-such-incident": 404, "no-such-flow": 404, "no-such-operator": 404,
-    "no-such-ticket": 404, "no-such-user": 404,
-    "no-such-token": 404,
+    "no-such-ticket": 404, "no-such-user": 404, "no-such-token": 404, "no-such-caller": 404,
     "no-rollback": 409, "last-admin": 409,
     "flow-invalid": 422, "flow-number": 422, "bad-roster-csv": 422, "bad-account": 422,
     "ticket-error": 422, "invalid-ticket-number": 422, "unknown-category": 422,
     "invalid-status-transition": 422, "invalid-request": 422,
+    "caller-error": 422, "invalid-caller": 422, "bad-callers-csv": 422,
     # The service itself.
     INTERNAL: 500, "busy": 503, "store-unavailable": 503,
 }

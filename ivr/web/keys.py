@@ -7,6 +7,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ..accounts import UserStore
+from ..callers import CallerRegistry
 from ..config import Settings
 from ..flows.store import FlowStore
 from ..reports.store import CallStore
@@ -26,6 +27,7 @@ USERS = web.AppKey("users", UserStore)
 FLOWS = web.AppKey("flows", FlowStore)
 CALLS = web.AppKey("call_records", CallStore)
 OPERATORS = web.AppKey("operator_desk", OperatorDesk)
+CALLERS = web.AppKey("callers", CallerRegistry)
 DATABASE_PING: web.AppKey[Callable[[], None]] = web.AppKey("database_ping")
 # The web app's own.
 SIGNER = web.AppKey("signer", Signer)

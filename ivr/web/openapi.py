@@ -2,9 +2,10 @@
 
 Each operation names the least role it needs (the same as ``access.RULES``; a unit test
 checks they agree and that every /api/ route of the app is described). Writes take JSON
-bodies (the roster CSV excepted) and are refused when cross-site (``csrf.py``). Every error
-has one body (components/schemas/Error) and each error id one status (``errors.py``); each
-operation lists its statuses and the error ids behind them.
+bodies (the roster's and the registered callers' CSV excepted) and are refused when
+cross-site (``csrf.py``). Every error has one body (components/schemas/Error) and each error
+id one status (``errors.py``); each operation lists its statuses and the error ids behind
+them.
 """
 
 from __future__ import annotations
@@ -61,6 +62,22 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/roster", "supervisor", "Shifts, operators, assignments"),
     ("get", "/api/v1/roster.csv", "supervisor", "The roster as CSV"),
     ("put", "/api/v1/roster.csv", "admin", "Replace the roster's dates from CSV"),
+    ("get", "/api/v1/callers", "supervisor",
+     "Registered callers whose number, name, address or district contains ?q= (any case; "
+     "empty: all), by name; at most 200, \"more\" says whether there are others"),
+    ("get", "/api/v1/callers.csv", "supervisor",
+     "Every registered caller as CSV: number,name,address,district,notes"),
+    ("post", "/api/v1/callers/import", "supervisor",
+     "Register callers from CSV (text/csv, header number,name,address,district,notes): new "
+     "numbers are added, registered ones replaced, others kept; a bad file is refused whole, "
+     "422 with details.problems [{line, reason}]"),
+    ("get", "/api/v1/callers/{number}", "operator",
+     "The registered caller of a number (name, address, district, notes), as the console "
+     "shows it; 404 when the number is not registered"),
+    ("put", "/api/v1/callers/{number}", "supervisor",
+     'Register a number or replace its entry: {"name", "address", "district", "notes"} '
+     "(name and address required); 422 names the field in details.field"),
+    ("delete", "/api/v1/callers/{number}", "supervisor", "Unregister a number"),
     ("get", "/api/v1/flows", "admin", "The IVR flows in use"),
     ("get", "/api/v1/flows/{number}", "admin", "A flow's YAML, menu tree and versions"),
     ("put", "/api/v1/flows/{number}", "admin",
@@ -110,6 +127,15 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator",),
     ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator",),
     ("put", "/api/v1/roster.csv"): ("bad-encoding", "bad-roster-csv", "roster-error"),
+    ("get", "/api/v1/callers"): ("bad-query", "store-unavailable"),
+    ("get", "/api/v1/callers.csv"): ("store-unavailable",),
+    ("post", "/api/v1/callers/import"): ("bad-encoding", "bad-callers-csv", "store-unavailable"),
+    ("get", "/api/v1/callers/{number}"): ("bad-caller-number", "no-such-caller",
+                                          "store-unavailable"),
+    ("put", "/api/v1/callers/{number}"): ("bad-caller-number", "invalid-caller",
+                                          "store-unavailable"),
+    ("delete", "/api/v1/callers/{number}"): ("bad-caller-number", "no-such-caller",
+                                             "store-unavailable"),
     ("get", "/api/v1/flows/{number}"): ("bad-flow-number", "no-such-flow"),
     ("put", "/api/v1/flows/{number}"): ("bad-flow", "bad-flow-number", "flow-invalid",
                                         "flow-number"),
@@ -125,6 +151,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/tokens"): ("no-such-user", "bad-account"),
     ("delete", "/api/v1/tokens/{id}"): ("no-such-token",),
 }
+# Writes whose body is CSV (text/csv, ``csrf.ROUTE_BODY_TYPES``), not JSON.
+CSV_BODIES = {("put", "/api/v1/roster.csv"), ("post", "/api/v1/callers/import")}
 ROLE_ERRORS = ("login-required", "bad-credentials", "forbidden", "too-many-failures", "busy")
 WRITE_ERRORS = ("bad-json", "cross-site", "csrf", "unsupported-media-type")
 STATUS_TEXT = {
@@ -147,7 +175,8 @@ ERROR_SCHEMA = {
         "error_id": {"type": "string", "description": "stable; what clients test"},
         "message": {"type": "string", "description": "for people; may change"},
         "details": {"type": "object", "description": (
-            "what the error is about, e.g. issues (flows), problems (roster CSV), "
+            "what the error is about, e.g. issues (flows), problems (roster and callers' "
+            "CSV), field (a registered caller's entry), "
             "retry_after_s, reference (500)")},
     },
     "x-error-status": ERROR_STATUS,
@@ -181,7 +210,7 @@ def _operation(method: str, path: str, role: str, summary: str) -> dict[str, Any
         operation["parameters"] = [{"name": p, "in": "path", "required": True,
                                     "schema": {"type": "string"}} for p in params]
     if method in ("post", "put", "delete"):
-        media = "text/csv" if path.endswith(".csv") else "application/json"
+        media = "text/csv" if (method, path) in CSV_BODIES else "application/json"
         operation["requestBody"] = {"content": {media: {"schema": {
             "type": "string" if media == "text/csv" else "object"}}}, "required": False}
         errors += WRITE_ERRORS

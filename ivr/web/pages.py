@@ -1,4 +1,5 @@
-"""The HTML pages: login, then the wallboard, operator console and flow editor by role.
+"""The HTML pages: login, then the wallboard, operator console, flow editor and registered
+callers by role.
 
 Pages are plain HTML files in ``templates/`` with ``$name`` placeholders (string.Template,
 values HTML-escaped); their scripts and style are in ``static/``. No build step.
@@ -138,4 +139,5 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/console", _page("console.html"))
     app.router.add_get("/incidents", _page("incidents.html"))
     app.router.add_get("/admin/flows", _page("flows.html"))
+    app.router.add_get("/admin/callers", _page("callers.html"))
     app.router.add_static("/static", STATIC)

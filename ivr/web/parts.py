@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from ..accounts import UserStore
+from ..callers import CallerRegistry
 from ..flows.store import FlowStore
 from ..reports.store import CallStore
 from ..roster.desk import OperatorDesk
@@ -29,6 +30,7 @@ class WebParts:
     flows: FlowStore
     calls: CallStore  # call records, for the reports
     operators: OperatorDesk  # operator states and pauses
+    callers: CallerRegistry  # registered callers' names and addresses
     database_ping: Callable[[], None]  # raises when the database cannot be reached
 
 

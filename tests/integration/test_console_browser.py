@@ -1,6 +1,8 @@
 """The operator console pops up on a real queue call: headless Chromium logged in as the
 operator whose SIPp phone the 112 call rings, from ringing to the end of the call; beside
-it a supervisor's wallboard shows the call waiting and then answered, without a reload."""
+it a supervisor's wallboard shows the call waiting and then answered, without a reload. The
+caller's number is registered (through the API, as admin) before the call, so the console
+shows the registered caller's name and address, looked up once for the call."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 OPERATOR, OPERATOR_PASSWORD = "ani", "operator-console-pass-1"
 SKILLS = Skills.parse("police fire ambulance lang:id")
+REGISTERED = {"name": "Siti Aminah", "address": "Jl. Merdeka 12, RT 03/RW 05",
+              "district": "Coblong", "notes": "lives alone, hard of hearing"}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +74,18 @@ def add_web_user(stack: Hotline, username: str, role: str, password: str) -> Non
         assert reply.status in (200, 201)
 
 
+def register_caller(stack: Hotline, number: str, entry: dict[str, str]) -> None:
+    """Register ``number`` as the admin does, over the API (HTTP Basic)."""
+    login = f"{stack.env['IVR_ADMIN_USER']}:{stack.env['IVR_ADMIN_PASSWORD']}"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{stack.ports['web']}/api/v1/callers/{number}", method="PUT",
+        data=json.dumps(entry).encode(),
+        headers={"Authorization": "Basic " + base64.b64encode(login.encode()).decode(),
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status == 200
+
+
 def test_the_console_pops_up_with_the_caller_when_the_call_rings(
         stack: Hotline, tmp_path: Path, phone_port: tuple[int, int]) -> None:
     if not CHROMIUM.exists():
@@ -104,6 +120,10 @@ def test_the_console_pops_up_with_the_caller_when_the_call_rings(
             board.wait_for_selector("#link.up")
 
             caller = "081288800001"
+            register_caller(stack, caller, REGISTERED)
+            lookups: list[str] = []
+            page.on("request", lambda r: lookups.append(r.url)
+                    if "/api/v1/callers/" in r.url else None)
             call = stack.call("112", caller, [Step(1500, "2")], 12_000, tmp_path)
             # The wallboard shows the caller waiting, then answered, without a reload.
             board.locator(f'#waiting tr[data-caller="{caller}"]').wait_for()
@@ -112,8 +132,14 @@ def test_the_console_pops_up_with_the_caller_when_the_call_rings(
             assert page.locator("#caller").inner_text() == caller
             assert page.locator("#queue").inner_text() == "fire"
             assert page.locator("#language").inner_text() == "id"
+            # The registered caller box: who and where the caller is.
+            page.wait_for_selector("#registered:not([hidden])")
+            for field in ("name", "address", "district", "notes"):
+                assert page.locator(f"#registered-{field}").inner_text() == REGISTERED[field]
             assert call.wait(timeout=60) == 0
             page.wait_for_selector("#idle:not([hidden])")
+            assert lookups == [  # once, however often the call was redrawn
+                f"http://127.0.0.1:{stack.ports['web']}/api/v1/callers/{caller}"]
             assert board.locator(f'#waiting tr[data-caller="{caller}"]').count() == 0
             other.close()
             context.close()

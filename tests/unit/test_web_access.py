@@ -22,6 +22,10 @@ OP, SUP, ADM = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN
     ("GET", "/admin/flows", ADM), ("PUT", "/api/v1/flows/112", ADM),
     ("POST", "/api/v1/flows/112/rollback", ADM), ("POST", "/api/v1/users", ADM),
     ("DELETE", "/api/v1/tokens/3", ADM),
+    ("GET", "/api/v1/callers/0812", OP), ("PUT", "/api/v1/callers/0812", SUP),
+    ("DELETE", "/api/v1/callers/0812", SUP), ("GET", "/api/v1/callers", SUP),
+    ("GET", "/api/v1/callers.csv", SUP), ("POST", "/api/v1/callers/import", SUP),
+    ("GET", "/admin/callers", SUP), ("POST", "/api/v1/callers", ADM),
     ("POST", "/api/v1/queues", ADM),          # no rule for it: closed to all but admins
     ("GET", "/api/v1/something-new", ADM),
     ("DELETE", "/healthz", ADM),

@@ -20,7 +20,17 @@ from web_fixtures import as_user
 
 from ivr.web import openapi
 from ivr.web.errors import ERROR_STATUS
-from ivr.web.keys import CALLS, FEED, FLOWS, OPERATORS, SOURCE, STREAMS, TICKETS, USERS
+from ivr.web.keys import (
+    CALLERS,
+    CALLS,
+    FEED,
+    FLOWS,
+    OPERATORS,
+    SOURCE,
+    STREAMS,
+    TICKETS,
+    USERS,
+)
 
 SECRET = "secret internals of the failure"
 # Not /api/: pages answer HTML (or redirect), Open311 has its spec's error list.
@@ -28,7 +38,7 @@ NOT_API = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
     ("GET", "/incidents"),
-    ("GET", "/admin/flows"), ("GET", "/reports"), ("GET", "/static"),
+    ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
 }
 LOWER_ROLE = {"supervisor": "ani", "admin": "sri"}
 CSV = {"Content-Type": "text/csv"}
@@ -118,6 +128,28 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
              data="operator,date,shift,skills\nnobody,someday,moon,\n", headers=CSV),
         Case("/api/v1/roster.csv", 415, "unsupported-media-type", data="x",
              headers={"Content-Type": "application/xml"})]),
+    ("GET", "/api/v1/callers"): (boom(CALLERS, "search"), [
+        Case("/api/v1/callers?q=" + "x" * 201, 400, "bad-query", "sri")]),
+    ("GET", "/api/v1/callers.csv"): (boom(CALLERS, "export_csv"), []),
+    ("POST", "/api/v1/callers/import"): (boom(CALLERS, "import_csv"), [
+        Case("/api/v1/callers/import", 400, "bad-encoding", "sri", data=b"number\n\xff\n",
+             headers=CSV),
+        Case("/api/v1/callers/import", 422, "bad-callers-csv", "sri",
+             data="number,name,address,district,notes\n08x,,,,\n", headers=CSV),
+        Case("/api/v1/callers/import", 403, "csrf", "sri", data="x",
+             headers={"Content-Type": "text/plain"})]),
+    ("GET", "/api/v1/callers/{number}"): (boom(CALLERS, "get"), [
+        Case("/api/v1/callers/0811000", 404, "no-such-caller", "ani"),
+        Case("/api/v1/callers/08abc", 400, "bad-caller-number", "ani")]),
+    ("PUT", "/api/v1/callers/{number}"): (boom(CALLERS, "put"), [
+        Case("/api/v1/callers/0811000", 422, "invalid-caller", "sri", {"name": "Siti"}),
+        Case("/api/v1/callers/0811000", 422, "invalid-caller", "sri",
+             {"name": "Siti", "adress": "Jl. A 1"}),
+        Case("/api/v1/callers/" + "1" * 21, 400, "bad-caller-number", "sri",
+             {"name": "Siti", "address": "Jl. A 1"})]),
+    ("DELETE", "/api/v1/callers/{number}"): (boom(CALLERS, "delete"), [
+        Case("/api/v1/callers/0811000", 404, "no-such-caller", "sri"),
+        Case("/api/v1/callers/x", 400, "bad-caller-number", "sri")]),
     ("GET", "/api/v1/flows"): (boom(FLOWS, "files"), []),
     ("GET", "/api/v1/flows/{number}"): (boom(FLOWS, "files"), [
         Case("/api/v1/flows/999", 404, "no-such-flow"),
@@ -169,6 +201,11 @@ BOOM_REQUEST: dict[tuple[str, str], Case] = {
         {"old_password": "operator-pass-1", "new_password": "long-enough-2"}),
     ("PUT", "/api/v1/roster.csv"): Case("/api/v1/roster.csv", 500, "internal-error",
                                         data="operator,date,shift,skills\n", headers=CSV),
+    ("POST", "/api/v1/callers/import"): Case(
+        "/api/v1/callers/import", 500, "internal-error", "sri",
+        data="number,name,address,district,notes\n", headers=CSV),
+    ("PUT", "/api/v1/callers/{number}"): Case(
+        "/api/v1/callers/112", 500, "internal-error", "sri", {"name": "Siti", "address": "A 1"}),
     ("PUT", "/api/v1/flows/{number}"): Case("/api/v1/flows/112", 500, "internal-error",
                                             json={"text": "number: '112'\n"}),
     ("POST", "/api/v1/flows/{number}/check"): Case(

@@ -35,6 +35,7 @@ async function showPranks(number) {
 function show(data) {
   call = data.call; receivedAt = Date.now();
   askOutcome(call);
+  showRegistered((call && call.caller_number) || "");
   document.getElementById("idle").hidden = !!call;
   document.getElementById("call").hidden = !call;
   if (!call) return;
@@ -77,5 +78,23 @@ document.getElementById("outcome-form").addEventListener("submit", async (e) => 
     document.getElementById("outcome").hidden = !(call && call.unique_id === outcomeFor.unique_id);
   } else result.textContent = reply.data.message || `error ${reply.status}`;
 });
+// The registered caller (name, address, district, notes: /admin/callers), looked up once
+// per number offered, not on every redraw; hidden when the number is not registered.
+let registeredFor = "";
+
+async function showRegistered(number) {
+  if (number === registeredFor) return;
+  registeredFor = number;
+  const box = document.getElementById("registered");
+  box.hidden = true;
+  if (!number) return;
+  let reply;
+  try { reply = await api("GET", `/api/v1/callers/${encodeURIComponent(number)}`); }
+  catch (e) { registeredFor = ""; return; }  // the next redraw tries again
+  if (registeredFor !== number || reply.status !== 200) return;
+  for (const field of ["name", "address", "district", "notes"])
+    document.getElementById(`registered-${field}`).textContent = reply.data[field] || "–";
+  box.hidden = false;
+}
 
 stream("console", "console", show);
