@@ -190,3 +190,19 @@ async def test_until_the_schema_is_up_to_date_tickets_go_to_the_spool(tmp_path):
         assert counts(desk) == (2, 1)
     finally:
         desk.close()
+
+
+def test_an_incident_with_its_call_facts_survives_the_spool_line() -> None:
+    from datetime import UTC, datetime
+
+    from ivr.tickets.records import IncidentReport
+    from ivr.tickets.spool import decode, encode
+
+    at = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    report = IncidentReport("9.1", "0811", "fire", "fire", at, answered_at=at, answered_by="ani",
+                            waited_seconds=4.5, call_state="answered", silent=True, keys="2",
+                            joins='[["emergency", 1.0]]', location="https://lis/x", lane="prank")
+    assert decode(encode(report)) == report
+    old_line = ('{"kind": "incident", "unique_id": "9.2", "caller_number": "0811", '
+                '"service": "fire", "queue": "fire", "started_at": "2026-12-03T10:00:00+00:00"}')
+    assert decode(old_line).call_state == "waiting"  # a line spooled by an older version

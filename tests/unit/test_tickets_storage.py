@@ -155,6 +155,39 @@ def test_incident_once_per_call(service):
     assert service.record_incident(report) is False
 
 
+def test_incident_facts_are_kept_as_they_grow_and_the_outcome_is_the_operator_s(service):
+    from dataclasses import replace
+
+    waiting = IncidentReport("1715000000.2", "0812000222", "unknown", "emergency", MONDAY_10,
+                             joins='[["emergency", 1.0]]', location="https://lis/x")
+    assert service.save_incident_facts(waiting) is True
+    assert service.set_incident_outcome("1715000000.2", "prank", "web:ani",
+                                        MONDAY_10).outcome == "prank"
+    answered = replace(waiting, call_state="answered", answered_by="ani", silent=True,
+                       answered_at=MONDAY_10 + timedelta(seconds=9), waited_seconds=9.0)
+    assert service.save_incident_facts(answered) is False
+    view = service.incident("1715000000.2")
+    assert view.report == answered  # every fact, as the AMI service saw it last
+    assert (view.outcome, view.outcome_by) == ("prank", "web:ani")  # not overwritten
+    assert service.outcome_counts(MONDAY_10, MONDAY_10 + timedelta(days=1)) == {"prank": 1}
+    assert [v.report.unique_id for v in service.incidents(
+        MONDAY_10, MONDAY_10 + timedelta(days=1), caller="0812000222")] == ["1715000000.2"]
+    assert service.set_incident_outcome("nope", "fire", "web:ani", MONDAY_10) is None
+
+
+def test_prank_calls_count_within_the_window_and_since_a_clearance(service):
+    for n, days_ago in enumerate((1, 2, 3, 9)):
+        uid = f"1715000001.{n}"
+        service.save_incident_facts(IncidentReport(uid, "0812000333", "unknown", "emergency",
+                                                   MONDAY_10 - timedelta(days=days_ago),
+                                                   joins="[]"))
+        service.set_incident_outcome(uid, "prank", "web:ani", MONDAY_10)
+    assert service.prank_calls("0812000333", MONDAY_10 - timedelta(days=7)) == 3
+    assert service.prank_calls("0812000999", MONDAY_10 - timedelta(days=7)) == 0
+    service.clear_pranks("0812000333", "web:sri", MONDAY_10 - timedelta(days=1, hours=12))
+    assert service.prank_calls("0812000333", MONDAY_10 - timedelta(days=7)) == 1
+
+
 def test_highest_counter(service):
     assert service.highest_counter("") is None
     for counter in (1_000_020, 12_000_000, 1_000_030):
