@@ -145,17 +145,20 @@ class Hotline:
         assert status == 200, body
         return {q["name"]: q["waiting"] for q in body["queues"]}
 
-    def wait_for_caller(self, caller: str, timeout_s: float) -> tuple[str, dict[str, Any]]:
-        """The queue (and entry) where ``caller`` shows up waiting, within ``timeout_s``."""
+    def wait_for_caller(self, caller: str, timeout_s: float, queue: str | None = None
+                        ) -> tuple[str, dict[str, Any]]:
+        """The queue (and entry) where ``caller`` shows up waiting, within ``timeout_s``;
+        with ``queue``, once they wait in that one (a 112 caller waits in `emergency` first
+        and moves with a key)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            for queue, callers in self.waiting().items():
+            for name, callers in self.waiting().items():
                 for entry in callers:
-                    if entry["caller_number"] == caller:
-                        return queue, entry
+                    if entry["caller_number"] == caller and queue in (None, name):
+                        return name, entry
             time.sleep(0.1)
-        raise AssertionError(f"caller {caller} not waiting in any queue after {timeout_s} s: "
-                             f"{self.waiting()}")
+        raise AssertionError(f"caller {caller} not waiting in {queue or 'any queue'} after "
+                             f"{timeout_s} s: {self.waiting()}")
 
     def wait_for_health(self, status: int, timeout_s: float) -> Any:
         deadline = time.monotonic() + timeout_s
@@ -262,3 +265,23 @@ def call_id_of(stack: Hotline, caller: str) -> str:
         if f" from {caller}: flow " in line:
             return line.split("call ", 1)[1].split(" ", 1)[0]
     raise AssertionError(f"no call from {caller} in the FastAGI log")
+
+
+def on_shift_now(data_dir: Path, username: str, skills: str, contact: str,
+                 hours: float = 3) -> None:
+    """A roster in ``data_dir`` with one operator on a shift that runs from an hour ago."""
+    from datetime import UTC, datetime, timedelta
+
+    from ivr.roster.model import Assignment, Operator, Roster, Shift, Skills
+    from ivr.roster.store import RosterStore, roster_path
+
+    parsed = Skills.parse(skills)
+    operator = Operator(username, f"sip-secret-{username}", username.title(), parsed, contact)
+    zone = Roster().tz
+    now = datetime.now(UTC).astimezone(zone).replace(microsecond=0)
+    begins, ends = now - timedelta(hours=1), now + timedelta(hours=hours)
+    RosterStore(roster_path(data_dir)).save(Roster(
+        shifts={"now": Shift("now", begins.time(), ends.time())},
+        operators={username: operator},
+        assignments=(Assignment(begins.date(), username, "now", parsed),),
+        timezone=Roster().timezone))

@@ -147,7 +147,11 @@ class FlowEngine:
             if call.language not in call.flow.languages:
                 call.language = call.flow.default_language
             if call.flow.emergency:
+                # Queue first: the dialplan puts the caller in `emergency` now, where the
+                # service menu plays while they wait (ivr/emergency/dialplan.py).
+                await call.channel.set_variable(HOTLINE_LANGUAGE, call.language)
                 await self._commit_emergency(call)
+                return None
             return GoToMenu(call.flow.start)
         if isinstance(action, RecordReport):
             return await self.report(call, action)

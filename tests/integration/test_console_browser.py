@@ -1,6 +1,8 @@
 """The operator console pops up on a real queue call: headless Chromium logged in as the
 operator whose SIPp phone the 112 call rings, from ringing to the end of the call; beside
-it a supervisor's wallboard shows the call waiting and then answered, without a reload. The
+it a supervisor's wallboard shows the call waiting (marked silent: no key) and then answered,
+without a reload. The console shows the silent-call steps and, after the call, asks for the
+outcome, given from the keyboard. The
 caller's number is registered (through the API, as admin) before the call, so the console
 shows the registered caller's name and address, looked up once for the call."""
 
@@ -11,16 +13,11 @@ import json
 import re
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hotline import Hotline, _media_port, free_tcp_and_udp_port, wait_for_members
-from sipp import Step
+from hotline import Hotline, _media_port, free_tcp_and_udp_port, on_shift_now, wait_for_members
 from sipp_operator import OperatorPhone
-
-from ivr.roster.model import Assignment, Operator, Roster, Shift, Skills
-from ivr.roster.store import RosterStore, roster_path
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -30,7 +27,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 OPERATOR, OPERATOR_PASSWORD = "ani", "operator-console-pass-1"
-SKILLS = Skills.parse("police fire ambulance lang:id")
+SKILLS = "police fire ambulance lang:id"
 REGISTERED = {"name": "Siti Aminah", "address": "Jl. Merdeka 12, RT 03/RW 05",
               "district": "Coblong", "notes": "lives alone, hard of hearing"}
 
@@ -45,16 +42,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory,
           phone_port: tuple[int, int]) -> Iterator[Hotline]:
     """A hotline where operator `ani` (phone: a SIPp process) is on shift now."""
     data_dir = tmp_path_factory.mktemp("console")
-    store = RosterStore(roster_path(data_dir))
-    operator = Operator(OPERATOR, "sip-secret-ani", "Ani", SKILLS,
-                        f"sip:{OPERATOR}@127.0.0.1:{phone_port[0]}")
-    roster = Roster(operators={OPERATOR: operator})
-    now = datetime.now(UTC).astimezone(roster.tz).replace(microsecond=0)
-    begins, ends = now - timedelta(hours=1), now + timedelta(hours=2)
-    store.save(Roster(shifts={"now": Shift("now", begins.time(), ends.time())},
-                      operators=roster.operators,
-                      assignments=(Assignment(begins.date(), OPERATOR, "now", SKILLS),),
-                      timezone=roster.timezone))
+    on_shift_now(data_dir, OPERATOR, SKILLS, f"sip:{OPERATOR}@127.0.0.1:{phone_port[0]}", 2)
     hotline = Hotline(data_dir)
     hotline.start()
     add_web_user(hotline, OPERATOR, "operator", OPERATOR_PASSWORD)
@@ -91,7 +79,7 @@ def test_the_console_pops_up_with_the_caller_when_the_call_rings(
     if not CHROMIUM.exists():
         pytest.fail("chromium is missing: run scripts/setup-host.sh (make test does)")
     phone = OperatorPhone(OPERATOR, phone_port[0], phone_port[1], tmp_path,
-                          answer_after_ms=5000)
+                          answer_after_ms=11_000)  # the caller presses nothing: silent at 8 s
     phone.start(calls=1)
     try:
         with playwright.sync_playwright() as driver:
@@ -124,23 +112,41 @@ def test_the_console_pops_up_with_the_caller_when_the_call_rings(
             lookups: list[str] = []
             page.on("request", lambda r: lookups.append(r.url)
                     if "/api/v1/callers/" in r.url else None)
-            call = stack.call("112", caller, [Step(1500, "2")], 12_000, tmp_path)
-            # The wallboard shows the caller waiting, then answered, without a reload.
+            call = stack.call("112", caller, [], 16_000, tmp_path)
+            # The wallboard shows the caller waiting, marked silent after 8 s without a key,
+            # then answered, without a reload.
             board.locator(f'#waiting tr[data-caller="{caller}"]').wait_for()
-            board.locator('#queues tr[data-queue="fire"] .answered', has_text="1").wait_for()
             page.wait_for_selector("#call:not([hidden])")  # pushed: no reload
             assert page.locator("#caller").inner_text() == caller
-            assert page.locator("#queue").inner_text() == "fire"
+            assert page.locator("#queue").inner_text() == "emergency"
             assert page.locator("#language").inner_text() == "id"
+            board.locator(f'#waiting tr[data-caller="{caller}"][data-silent="yes"]').wait_for()
+            board.locator('#queues tr[data-queue="emergency"] .answered',
+                          has_text="1").wait_for()
+            # Answered after 11 s of silence: the console shows the silent-call steps.
+            page.wait_for_selector("#silent-steps:not([hidden])")
             # The registered caller box: who and where the caller is.
             page.wait_for_selector("#registered:not([hidden])")
             for field in ("name", "address", "district", "notes"):
                 assert page.locator(f"#registered-{field}").inner_text() == REGISTERED[field]
             assert call.wait(timeout=60) == 0
             page.wait_for_selector("#idle:not([hidden])")
+            # The call is over: the console asks for its outcome, from the keyboard alone.
+            page.wait_for_selector("#outcome:not([hidden])")
+            assert page.locator("#outcome-caller").inner_text() == caller
+            assert page.locator("#outcome-value").input_value() == "silent"  # proposed
+            page.focus("#outcome-value")
+            page.keyboard.press("Tab")  # to "Save outcome"
+            page.keyboard.press("Enter")
+            page.locator("#outcome-result", has_text="saved: Silent call").wait_for()
             assert lookups == [  # once, however often the call was redrawn
                 f"http://127.0.0.1:{stack.ports['web']}/api/v1/callers/{caller}"]
             assert board.locator(f'#waiting tr[data-caller="{caller}"]').count() == 0
+            status, found = stack.get(f"/api/v1/incidents?caller={caller}")
+            assert status == 200, found
+            [incident] = found["incidents"]
+            assert (incident["outcome"], incident["outcome_by"]) == ("silent", f"web:{OPERATOR}")
+            assert incident["silent"] is True
             other.close()
             context.close()
         assert phone.offered() == [caller]

@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hotline import Hotline, _media_port, free_tcp_and_udp_port, run_ivr, wait_for_members
+from hotline import (
+    Hotline,
+    _media_port,
+    free_tcp_and_udp_port,
+    on_shift_now,
+    run_ivr,
+    wait_for_members,
+)
 from sipp import Step
 from sipp_operator import OperatorPhone
-
-from ivr.roster.model import Assignment, Operator, Roster, Shift, Skills
-from ivr.roster.store import RosterStore, roster_path
 
 pytestmark = pytest.mark.integration
 
 OPERATOR = "ani"
-SKILLS = Skills.parse("police fire ambulance lang:id")
+SKILLS = "police fire ambulance lang:id"
 EMERGENCY_QUEUES = ("police", "fire", "ambulance", "emergency")
 # Callbacks, made short: first try 3 s after the hang-up, then every 2 s, 3 tries of 3 s.
 # A citizen's phone takes several calls at once: INVITEs of earlier tests' tries that nobody
@@ -44,16 +47,7 @@ def ports() -> dict[str, tuple[int, int]]:
 def stack(tmp_path_factory: pytest.TempPathFactory,
           ports: dict[str, tuple[int, int]]) -> Iterator[Hotline]:
     data_dir = tmp_path_factory.mktemp("emergency-lane")
-    store = RosterStore(roster_path(data_dir))
-    operator = Operator(OPERATOR, "sip-secret-ani", "Ani", SKILLS,
-                        f"sip:{OPERATOR}@127.0.0.1:{ports['phone'][0]}")
-    roster = Roster(operators={OPERATOR: operator})
-    now = datetime.now(UTC).astimezone(roster.tz).replace(microsecond=0)
-    begins, ends = now - timedelta(hours=1), now + timedelta(hours=3)
-    store.save(Roster(shifts={"now": Shift("now", begins.time(), ends.time())},
-                      operators=roster.operators,
-                      assignments=(Assignment(begins.date(), OPERATOR, "now", SKILLS),),
-                      timezone=roster.timezone))
+    on_shift_now(data_dir, OPERATOR, SKILLS, f"sip:{OPERATOR}@127.0.0.1:{ports['phone'][0]}")
     hotline = Hotline(data_dir, IVR_EMERGENCY_SURGE_AFTER="600",
                       IVR_OUTBOUND_TRUNK=f"127.0.0.1:{ports['citizen'][0]}", **CALLBACKS)
     hotline.start()

@@ -38,7 +38,7 @@ def fire_line(stack: Hotline, today: str) -> dict[str, int] | None:
 def test_an_abandoned_112_call_is_in_the_calls_report(stack: Hotline, tmp_path: Path) -> None:
     today = datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
     call = stack.call("112", CALLER, [Step(1500, "2")], 6000, tmp_path)
-    assert stack.wait_for_caller(CALLER, 5)[0] == "fire"
+    assert stack.wait_for_caller(CALLER, 5, "fire")[0] == "fire"
     assert call.wait(timeout=60) == 0  # hung up while waiting: nobody answered
     deadline = time.monotonic() + 10
     line = fire_line(stack, today)

@@ -147,7 +147,7 @@ def test_an_emergency_caller_is_answered_before_a_hotline_caller_who_waited_long
                          30_000, tmp_path)
     assert stack.wait_for_caller("081200000201", 30)[0] == "hotline"
     emergency = stack.call("112", "081200000202", [Step(1500, "2")], 5000, tmp_path)
-    assert stack.wait_for_caller("081200000202", 10)[0] == "fire"
+    assert stack.wait_for_caller("081200000202", 10, "fire")[0] == "fire"
     run_ivr(stack, "operator", "unpause", "ani")
     assert emergency.wait(timeout=60) == 0
     assert phones["ani"].offered()[:1] == ["081200000202"]
@@ -161,7 +161,7 @@ def test_a_paused_operator_is_offered_an_emergency_call_that_waited_too_long(
     run_ivr(stack, "operator", "pause", "budi", "--reason", "lunch")
     wait_until(lambda: queue_members(stack)["police"]["budi"]["paused"], 10, "budi paused")
     call = stack.call("112", "081200000301", [Step(1500, "1")], 25_000, tmp_path)
-    assert stack.wait_for_caller("081200000301", 10)[0] == "police"
+    assert stack.wait_for_caller("081200000301", 10, "police")[0] == "police"
     time.sleep(5)
     assert phones["budi"].offered() == [], "offered before the caller waited 10 s"
     wait_until(lambda: phones["budi"].offered() == ["081200000301"], 20,

@@ -74,8 +74,9 @@ def test_the_wallboard_shows_a_real_call_waiting_then_gone(stack: Hotline, page:
     caller = "081277700001"
     call = stack.call("112", caller, [Step(1500, "2")], 8000, tmp_path)
     row = page.locator(f'#waiting tr[data-caller="{caller}"]')
-    row.wait_for()  # pushed: no reload
-    assert "fire" in row.inner_text()
+    row.wait_for()  # pushed: no reload; first in `emergency`, then the key moves it
+    assert "emergency" in row.inner_text() or "fire" in row.inner_text()
+    page.locator(f'#waiting tr[data-caller="{caller}"]', has_text="fire").wait_for()
     assert page.locator('#queues tr[data-queue="fire"] .waiting').inner_text() == "1"
     call.wait(timeout=60)
     row.wait_for(state="detached")

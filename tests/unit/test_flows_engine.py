@@ -265,22 +265,23 @@ async def test_12345_english_then_operator(store: FlowStore, tmp_path: Path) -> 
                                  (HOTLINE_NEXT, "queue")]
 
 
-async def test_12345_key_9_commits_to_emergency_before_the_112_menu(
+async def test_12345_key_9_goes_to_the_emergency_queue_at_once(
         store: FlowStore, tmp_path: Path) -> None:
     desk = FakeDesk()
     channel = await call(store, "12345", FakeChannel(["1", "9", "3"]), tmp_path, desk)
     committed = channel.index(("set_variable", HOTLINE_NEXT, "emergency"))
     assert channel.index(("get_data", "id/main-menu")) < committed
-    assert committed < channel.index(("get_data", "id/emergency-menu"))
-    assert channel.variables[-5:] == [(HOTLINE_SERVICE, "ambulance"),
-                                      (HOTLINE_LANGUAGE, "id"), (QUEUE_PRIO, "10"),
-                                      (HOTLINE_QUEUE, "ambulance"), (HOTLINE_NEXT, "emergency")]
-    assert desk.emergency_calls == [(DOTLESS_ID, "0812345", "ambulance", "ambulance")]
+    # Queue first: no 112 menu in FastAGI; the dialplan queues the caller in `emergency`,
+    # where the service menu plays while they wait. The AMI service records the incident.
+    assert "id/emergency-menu" not in channel.heard
+    assert channel.variables[-2:] == [(HOTLINE_LANGUAGE, "id"), (HOTLINE_NEXT, "emergency")]
+    assert desk.emergency_calls == []
 
 
 async def test_12345_switch_to_112_keeps_the_language(store: FlowStore, tmp_path: Path) -> None:
     channel = await call(store, "12345", FakeChannel(["2", "9", "1"]), tmp_path, FakeDesk())
-    assert channel.heard == ["id/choose-language", "en/main-menu", "en/emergency-menu"]
+    assert channel.heard == ["id/choose-language", "en/main-menu"]
+    assert channel.variables[-2] == (HOTLINE_LANGUAGE, "en")
 
 
 async def test_12345_report(store: FlowStore, tmp_path: Path) -> None:
@@ -433,8 +434,7 @@ async def test_emergency_words_in_a_report_go_to_112_and_the_transcript_to_the_t
     await engine.settle()
     [report] = desk.reports
     assert report.description == "Emergency words heard: kebakar*"
-    assert channel.heard[-1] == "id/emergency-menu"
-    assert (HOTLINE_QUEUE, "fire") in channel.variables
+    assert channel.variables[-1] == (HOTLINE_NEXT, "emergency")  # on to the 112 queue
     assert desk.transcripts == [("4071", "ada kebakaran")]
     assert report.recording_path is not None
     assert Path(report.recording_path + ".txt").read_text() == "ada kebakaran\n"
