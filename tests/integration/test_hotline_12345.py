@@ -20,7 +20,7 @@ CONNECTING_S = 4           # "please hold, connecting you to an operator"
 
 def expect_waiting(hotline: Hotline, caller: str, queue: str, language: str,
                    timeout_s: float) -> None:
-    where, entry = hotline.wait_for_caller(caller, timeout_s)
+    where, entry = hotline.wait_for_caller(caller, timeout_s, queue)
     assert (where, entry["language"]) == (queue, language)
 
 

@@ -73,10 +73,8 @@ document.getElementById("outcome-form").addEventListener("submit", async (e) => 
   const reply = await api("POST", `/api/v1/incidents/${encodeURIComponent(outcomeFor.unique_id)}/outcome`,
     {outcome: outcomeList.value});
   const result = document.getElementById("outcome-result");
-  if (reply.status === 200) {
-    result.textContent = `saved: ${OUTCOMES[reply.data.outcome]}`;
-    document.getElementById("outcome").hidden = !(call && call.unique_id === outcomeFor.unique_id);
-  } else result.textContent = reply.data.message || `error ${reply.status}`;
+  result.textContent = reply.status === 200 ? `saved: ${OUTCOMES[reply.data.outcome]}`
+    : (reply.data.message || `error ${reply.status}`);
 });
 // The registered caller (name, address, district, notes: /admin/callers), looked up once
 // per number offered, not on every redraw; hidden when the number is not registered.
