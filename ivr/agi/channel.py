@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Protocol
 
+from ..aio import within
 from .protocol import (
     AgiCommandError,
     AgiError,
@@ -72,7 +73,7 @@ class AgiChannel:
         self._writer.write(text.encode() + b"\n")
         await self._writer.drain()
         try:
-            return await asyncio.wait_for(self._read_reply(), self._timeout)
+            return await within(self._read_reply(), self._timeout)
         except AgiHangup:
             self.hung_up = True
             raise

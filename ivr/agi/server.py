@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
+from ..aio import within
 from .channel import AgiChannel, CommandWriter
 from .protocol import AgiError, AgiHangup, AgiHeaderError, parse_headers
 
@@ -74,7 +75,7 @@ class FastAgiServer:
     async def _headers(self, reader: asyncio.StreamReader, peer: object) -> dict[str, str] | None:
         """The session's headers, or None (logged) when the connection is to be closed."""
         try:
-            return await asyncio.wait_for(read_headers(reader), self.header_timeout)
+            return await within(read_headers(reader), self.header_timeout)
         except TimeoutError:
             self.closed_idle += 1
             log.info("FastAGI: no AGI headers from %s within %.0f s, connection closed "

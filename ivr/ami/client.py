@@ -18,6 +18,7 @@ from typing import Any
 from panoramisk import Manager
 from panoramisk.message import Message
 
+from ..aio import within
 from ..config import Settings
 from .events import QueueEvent, parse_event
 
@@ -162,12 +163,12 @@ class AmiClient:
         ``as_list=False``: otherwise panoramisk would wait for more replies after
         "Added interface to queue" and never resolve (its ``QueueAdd`` heuristic).
         """
-        reply = await asyncio.wait_for(self._send(action, as_list=False), timeout_s)
+        reply = await within(self._send(action, as_list=False), timeout_s)
         return reply_of(reply)
 
     async def queue_status(self, timeout_s: float) -> list[QueueEvent]:
         """Every queue, waiting caller and member as Asterisk sees them now (``QueueStatus``)."""
-        reply = await asyncio.wait_for(self._send({"Action": "QueueStatus"}, as_list=True),
+        reply = await within(self._send({"Action": "QueueStatus"}, as_list=True),
                                        timeout_s)
         return events_of(reply)
 

@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from ..aio import within
 from ..ami.client import ActionValue, AmiClient, AmiLinkDown
 from ..config import Settings
 from .model import CallRequest, TryResult
@@ -149,7 +150,7 @@ class AmiDialer:
         if reply is not None and not reply.success:
             return TryResult(False, f"failed: {reply.message}")
         try:
-            return await asyncio.wait_for(answer, request.ring_s + self.response_grace_s)
+            return await within(answer, request.ring_s + self.response_grace_s)
         except TimeoutError:
             return TryResult(False, "link down" if self._losses != losses else "no response")
 

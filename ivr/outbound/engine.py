@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
+from ..aio import within
 from ..ami.client import TaskSet
 from .model import (
     CallRequest,
@@ -155,7 +156,7 @@ class OutboundEngine:
             await self._wake.wait()
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(),
+            await within(self._wake.wait(),
                                    min(MAX_SLEEP_S, max(0.0, at - self._clock())))
 
     async def _try(self, request: CallRequest) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
+from ..aio import within
 from ..ami.board import QueueBoard, rebuild
 from ..ami.events import QueueEvent
 from .model import Roster, on_shift
@@ -152,4 +153,4 @@ class RosterEngine:
                 log.exception("roster pass failed; trying again")
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), TICK_S)
+                await within(self._wake.wait(), TICK_S)

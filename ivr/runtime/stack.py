@@ -11,6 +11,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from ..aio import within
 from ..config import Settings
 from ..state import LiveState
 from .asterisk import asterisk_command
@@ -24,7 +25,7 @@ class PortInUse(RuntimeError):
 
 async def tcp_open(host: str, port: int) -> bool:
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 1.0)
+        _, writer = await within(asyncio.open_connection(host, port), 1.0)
     except (OSError, TimeoutError):
         return False
     writer.close()

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..aio import within
 from ..tickets.filelock import exclusive
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -144,7 +145,7 @@ class SchemaKeeper:
     async def start(self) -> None:
         self._keeping = asyncio.create_task(self._keep_trying())
         try:
-            await asyncio.wait_for(self._tried.wait(), self.start_wait_s)
+            await within(self._tried.wait(), self.start_wait_s)
         except TimeoutError:
             log.warning("schema: the upgrade is taking long; it goes on in the background")
 

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from ..aio import within
+
 T = TypeVar("T")
 
 # Below the engine's pool (5 + 10 overflow), so a worker never waits for a connection.
@@ -31,7 +33,7 @@ class DeskWorkers:
     async def database(self, timeout: float, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)`` on a database thread; TimeoutError after ``timeout`` seconds."""
         future = asyncio.get_running_loop().run_in_executor(self._database, fn, *args)
-        return await asyncio.wait_for(future, timeout)
+        return await within(future, timeout)
 
     async def files(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)`` on a local-file thread (spool, number counter)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from ..aio import within
 from ..state import LiveState
 
 CHECK_TIMEOUT_S = 1.5
@@ -24,7 +25,7 @@ class Health:
 
 async def check_tcp(host: str, port: int) -> str:
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), CHECK_TIMEOUT_S)
+        _, writer = await within(asyncio.open_connection(host, port), CHECK_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         return f"down: {host}:{port} {exc.__class__.__name__}"
     writer.close()
@@ -33,7 +34,7 @@ async def check_tcp(host: str, port: int) -> str:
 
 async def check_redis(redis: Redis) -> str:
     try:
-        await asyncio.wait_for(redis.ping(), CHECK_TIMEOUT_S)
+        await within(redis.ping(), CHECK_TIMEOUT_S)
     except Exception as exc:  # any client error means "down"; the reason is shown
         return f"down: {exc.__class__.__name__}"
     return "up"
@@ -41,7 +42,7 @@ async def check_redis(redis: Redis) -> str:
 
 async def check_database(ping: Callable[[], None]) -> str:
     try:
-        await asyncio.wait_for(asyncio.to_thread(ping), CHECK_TIMEOUT_S)
+        await within(asyncio.to_thread(ping), CHECK_TIMEOUT_S)
     except Exception as exc:  # any driver error means "down"; the reason is shown
         return f"down: {exc.__class__.__name__}"
     return "up"

@@ -17,6 +17,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from ..aio import within
 from ..ami.board import QueueBoard
 from ..state import BOARD_CHANNEL, LiveState
 
@@ -85,7 +86,7 @@ class BoardFeed:
         """The version after ``seen`` (or ``seen`` again after ``timeout_s`` without change)."""
         async with self._changed:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait_for(
+                await within(self._changed.wait_for(
                     lambda: self.version != seen or self.closed), timeout_s)
             return self.version
 

