@@ -19,8 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..ami.board import WaitingCaller
+from ..ami.board import WaitingCaller, wait_start
 from ..ami.events import AgentAnswered, CallerAbandoned
+from ..queues import EMERGENCY_QUEUES
 from ..tickets.errors import StoreUnavailable
 from .tables import queue_calls
 
@@ -44,9 +45,13 @@ class CallRecord:
 def call_record(event: AgentAnswered | CallerAbandoned, caller: WaitingCaller | None,
                 now: float) -> CallRecord:
     """The record of a call that stopped waiting at ``now`` (epoch s); ``caller`` is what
-    the board knew of it from its join (None when the join was not seen)."""
+    the board knew of it from its join (None when the join was not seen). A 112 call's wait
+    counts from its arrival at Asterisk (``board.wait_start``), not from joining this queue."""
     waited = float(event.hold_time_s)
     joined = caller.joined_at if caller is not None else now - waited
+    if caller is not None and event.queue in EMERGENCY_QUEUES:
+        joined = wait_start(event.queue, caller)
+        waited = max(0.0, round(now - joined, 1))
     number = caller.caller_number if caller is not None else ""
     language = caller.language if caller is not None else ""
     ticket = caller.ticket if caller is not None else ""

@@ -49,6 +49,15 @@ def test_a_record_takes_the_join_from_the_board() -> None:
         ABANDONED, "", datetime.fromtimestamp(T0, UTC))
 
 
+def test_a_112_record_waits_from_arrival_a_hotline_one_from_its_queue() -> None:
+    moved = WaitingCaller("u3", "0812", T0 + 6, arrived_at=T0)  # joined fire 6 s in
+    answered = call_record(AgentAnswered("fire", "u3", "ani", "0812", 4), moved, T0 + 10)
+    assert (answered.waited_s, answered.joined_at) == (10.0, datetime.fromtimestamp(T0, UTC))
+    hotline = WaitingCaller("u4", "0813", T0 + 30, arrived_at=T0)  # 30 s in the menu first
+    answered = call_record(AgentAnswered("hotline", "u4", "ani", "0813", 4), hotline, T0 + 34)
+    assert (answered.waited_s, answered.joined_at) == (4.0, datetime.fromtimestamp(T0 + 30, UTC))
+
+
 def test_the_store_writes_and_reads_between(tmp_path: Path) -> None:
     store = CallStore(make_engine(f"sqlite:///{tmp_path}/db.sqlite3"))
     upgrade_database(store.engine)
