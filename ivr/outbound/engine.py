@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 Dial = Callable[[CallRequest], Awaitable[TryResult]]
 MAX_SLEEP_S = 60.0  # look again at least this often (a wall clock set back, say)
+FINISHED_KEPT = 1000  # finished jobs kept for jobs()/job(); older ones are forgotten
 STOP_WAIT_S = 5.0  # how long stopping waits for the cancelled tries to record their end
 
 
@@ -95,6 +96,13 @@ class OutboundEngine:
         cancelled = cancel(job, reason)
         self._set(cancelled)
         return cancelled
+
+    def _forget_finished(self) -> None:
+        finished = [j.job_id for j in self._jobs.values()
+                    if not j.active and j.job_id not in self._in_flight]
+        for job_id in finished[:max(0, len(finished) - FINISHED_KEPT)]:  # oldest first
+            del self._jobs[job_id]
+            self._targets.pop(job_id, None)
 
     def jobs(self) -> list[Job]:
         """Every job, oldest first."""
@@ -185,6 +193,8 @@ class OutboundEngine:
     def _set(self, job: Job) -> None:
         """Keep the job's new state, tell ``on_change`` and wake the loop."""
         self._jobs[job.job_id] = job
+        if not job.active:
+            self._forget_finished()
         self._wake.set()
         if self._on_change is None:
             return

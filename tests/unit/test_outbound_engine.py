@@ -268,3 +268,22 @@ async def test_one_loop_per_engine(start: Start) -> None:
 def test_max_in_flight_must_leave_room_for_one_call() -> None:
     with pytest.raises(ValueError):
         OutboundEngine(FakeDial(), max_in_flight=0)
+
+
+async def test_finished_jobs_are_forgotten_beyond_the_kept_number(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ivr.outbound import engine as module
+    from ivr.outbound.engine import OutboundEngine
+    from ivr.outbound.model import RetryPolicy
+
+    monkeypatch.setattr(module, "FINISHED_KEPT", 2)
+
+    async def never(request: object) -> object:
+        raise AssertionError("no try should start")
+
+    outbound = OutboundEngine(never, max_in_flight=1)  # type: ignore[arg-type]
+    policy = RetryPolicy(3600, 1, 1, 1)
+    for n in range(5):
+        outbound.schedule(f"081{n}", "callback", policy, context="c", exten="s")
+        outbound.cancel(f"081{n}", "test")
+    assert [j.number for j in outbound.jobs()] == ["0813", "0814"]
