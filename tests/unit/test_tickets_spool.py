@@ -4,6 +4,7 @@ import asyncio
 import json
 import shutil
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,15 +97,24 @@ async def outage_then_recovery(desk: TicketDesk, stop, start) -> None:
     try:
         spooled = [await desk.open_from_call(report(f"down-{i}")) for i in range(3)]
         await desk.record_emergency_call("112-call", "0812000222", "fire", "fire")
+        # The AMI service's record of a queue-first call, as it grows while the database is down.
+        waiting = IncidentReport("112-queued", "0812000333", "unknown", "emergency",
+                                 datetime(2026, 12, 3, 10, 0, tzinfo=UTC),
+                                 joins='[["emergency", 1.0]]')
+        await desk.save_incident(waiting)
+        await desk.save_incident(replace(waiting, call_state="answered", answered_by="ani"))
         assert len(set(spooled + [stored])) == 4 and all(is_valid(n) for n in spooled)
         view = await desk.status_by_number(spooled[0])  # heard from the spool
         assert view is not None and (view.status, view.agency) == ("received", "utilities")
         assert await desk.flush_spool() == 0  # still down: nothing written, nothing lost
     finally:
         start()
-    assert await desk.flush_spool() == 4
+    assert await desk.flush_spool() == 6
     assert await desk.flush_spool() == 0
-    assert counts(desk) == (4, 1)
+    assert counts(desk) == (4, 2)
+    queued = await desk.incident("112-queued")
+    assert queued is not None  # in order: the later state won
+    assert (queued.report.call_state, queued.report.answered_by) == ("answered", "ani")
     for number in spooled:
         record = await desk.ticket(number)
         assert record is not None and record.recording_path.startswith("/rec/down-")
