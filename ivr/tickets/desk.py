@@ -48,6 +48,8 @@ from .records import (
 from .service import TicketService, utc_now
 from .spool import Spool, SpoolRecord
 from .status import parse_status
+from .tracking import CannotReopen, checked_reason, reopen_refusal
+from .tracking import texts as tracking_texts
 from .workers import DeskWorkers
 
 __all__ = ["DB_DOWN", "CallReport", "TicketDesk", "TicketStatusView", "build_ticket_desk"]
@@ -69,7 +71,8 @@ IVR_CATEGORIES = frozenset({"roads", "utilities", "environment", "public_order",
 
 
 def new_token() -> str:
-    return secrets.token_hex(8)
+    """The ticket's unguessable token (128 bits): its tracking link and Open311 token."""
+    return secrets.token_urlsafe(16)
 
 
 def provisional_status(new: NewTicket, calendar: WorkingCalendar) -> TicketStatusView:
@@ -200,6 +203,21 @@ class TicketDesk:
 
     async def clear_pranks(self, number: str, actor: str) -> None:
         await self._db(self.service.clear_pranks, number, actor, self.clock())
+
+    async def reopen_by_citizen(self, token: str, reason: str, days: float) -> TicketRecord:
+        """The citizen's reopening of a resolved ticket from its tracking page: back to its
+        agency, in progress, with the reason in the history (internal: it is the citizen's
+        own words) and a public note that it was reopened."""
+        record = await self.ticket_by_token(token)
+        if record is None:
+            raise NoSuchTicket("no such ticket")
+        refusal = reopen_refusal(record, self.clock(), days)
+        if refusal:
+            raise CannotReopen(refusal)
+        words = tracking_texts(record.language)
+        return await self.change_status(record.number, "in_progress", "citizen",
+                                        f"reopened by the citizen: {checked_reason(reason)}",
+                                        public_note=words["reopened"])
 
     async def submit(self, new: NewTicket, actor: str,
                      spool_on: tuple[type[BaseException], ...] = DB_DOWN) -> str:

@@ -59,6 +59,7 @@ from .reports_api import add_report_routes, keep_escalating
 from .security_headers import use_security_headers
 from .sessions import Signer
 from .throttle import LoginThrottle
+from .tracking import add_tracking_routes
 
 __all__ = ["LIVE", "SETTINGS", "TICKETS", "make_app"]
 
@@ -153,6 +154,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_page_routes(app)
     add_live_routes(app)
     add_incident_routes(app)
+    add_tracking_routes(app)
     add_report_routes(app)
     add_admin_routes(app)
     add_account_routes(app)

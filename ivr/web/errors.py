@@ -46,7 +46,7 @@ ERROR_STATUS: dict[str, int] = {
     # What is asked for.
     "no-such-incident": 404, "no-such-flow": 404, "no-such-operator": 404,
     "no-such-ticket": 404, "no-such-user": 404, "no-such-token": 404, "no-such-caller": 404,
-    "no-rollback": 409, "last-admin": 409,
+    "no-rollback": 409, "cannot-reopen": 409, "last-admin": 409,
     "flow-invalid": 422, "flow-number": 422, "bad-roster-csv": 422, "bad-account": 422,
     "ticket-error": 422, "invalid-ticket-number": 422, "unknown-category": 422,
     "invalid-status-transition": 422, "invalid-request": 422,

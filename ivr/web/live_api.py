@@ -129,12 +129,14 @@ async def get_ticket(request: web.Request) -> web.Response:
 
 
 async def change_status(request: web.Request) -> web.Response:
-    """POST /api/v1/tickets/{number}/status  {"status": "in_progress", "note": "..."}"""
+    """POST /api/v1/tickets/{number}/status  {"status": "in_progress", "note": "...",
+    "public_note": "..."}: ``note`` is internal, ``public_note`` the citizen sees."""
     body = await json_object(request)
     actor = "web:" + current(request).user.username
     record = await request.app[TICKETS].change_status(
         request.match_info["number"], str(body.get("status", "")), actor,
-        str(body.get("note", ""))[:2000])  # ticket errors: the table's status (errors.py)
+        str(body.get("note", ""))[:2000],  # ticket errors: the table's status (errors.py)
+        public_note=str(body.get("public_note", ""))[:2000])
     return web.json_response(ticket_json(record))
 
 

@@ -32,7 +32,9 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/tickets", "operator", "Tickets of a caller: ?caller=NUMBER"),
     ("get", "/api/v1/tickets/{number}", "operator", "One ticket with its history"),
     ("post", "/api/v1/tickets/{number}/status", "operator",
-     'Change a ticket\'s status with a note: {"status": "in_progress", "note": "..."}'),
+     'Change a ticket\'s status with a note: {"status": "in_progress", "note": "...", '
+     '"public_note": "..."} (the note is internal; the public note is on the tracking page '
+     "and in Open311)"),
     ("get", "/api/v1/incidents", "supervisor",
      "112 incidents that arrived in [start, end) (ISO; default the last 24 h), newest first: "
      "arrival, queue joins, keys, answer, operator, silent, lane, callbacks, outcome; with the "

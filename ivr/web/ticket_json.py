@@ -15,5 +15,8 @@ def ticket_json(record: TicketRecord) -> dict[str, Any]:
         "description": record.description, "address": record.address,
         "created_at": record.created_at.isoformat(), "due_at": record.due_at.isoformat(),
         "history": [{"at": h.at.isoformat(), "actor": h.actor, "from": h.from_status,
-                     "to": h.to_status, "note": h.note} for h in record.history],
+                     "to": h.to_status, "note": h.note, "public_note": h.public_note}
+                    for h in record.history],
+        # The citizen's tracking page (staff read it out or send it; no login needed).
+        "tracking_path": f"/t/{record.token}",
     }

@@ -28,13 +28,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 ADMIN_USER, ADMIN_PASSWORD = "chief", "browser-test-pass-1"
+OPEN311_KEY = "browser-test-open311-key"
 WAIT_MS = 20_000  # generous: two cores shared with other test runs
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hotline]:
     hotline = Hotline(tmp_path_factory.mktemp("web"), IVR_ADMIN_USER=ADMIN_USER,
-                      IVR_ADMIN_PASSWORD=ADMIN_PASSWORD)
+                      IVR_ADMIN_PASSWORD=ADMIN_PASSWORD, IVR_OPEN311_API_KEYS=OPEN311_KEY)
     hotline.start()
     yield hotline
     hotline.stop()
@@ -109,3 +110,45 @@ def test_an_admin_edits_a_flow_a_bad_edit_is_refused_and_rollback_restores(
     page.wait_for_function("!document.getElementById('text').value.includes('(night)')")
     assert page.input_value("#text") == original
     assert not (stack.data_dir / "flows" / "112.yaml").exists()
+
+
+def open311_post(stack: Hotline, **fields: str) -> dict[str, str]:
+    """A GeoReport v2 POST as an Open311 client sends it (form-encoded, JSON reply)."""
+    import json
+    import urllib.parse
+    import urllib.request
+
+    body = urllib.parse.urlencode({"api_key": OPEN311_KEY, **fields}).encode()
+    with urllib.request.urlopen(urllib.request.Request(
+            base(stack) + "/open311/v2/requests.json", data=body, method="POST"),
+            timeout=10) as reply:
+        [made] = json.loads(reply.read())
+    return dict(made)
+
+
+def test_the_citizen_follows_a_report_on_a_phone_and_reopens_it(stack: Hotline,
+                                                               page: Page) -> None:
+    made = open311_post(stack, service_code="environment",
+                        description="Rubbish by the school, call me on 0812-777",
+                        address_string="Jl. Mawar 3", phone="081277700099")
+    number, token = made["service_request_id"], made["token"]
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone
+    page.goto(f"{base(stack)}/t/{token}")  # no login: the link is the key
+    assert page.locator("#number").inner_text() == number
+    body = page.locator("body").inner_text()
+    for private in ("0812-777", "081277700099", "Jl. Mawar", "Rubbish by the school"):
+        assert private not in body
+    assert page.locator("#reopen").count() == 0
+    for status, note in (("in_progress", ""), ("resolved", "Taken away on Tuesday")):
+        code, reply = stack.post(f"/api/v1/tickets/{number}/status",
+                                 {"status": status, "public_note": note, "note": ""})
+        assert code == 200, reply
+    page.reload()
+    assert page.locator("#history li").count() == 3  # received, in progress, resolved
+    assert "Taken away on Tuesday" in page.locator("#history").inner_text()
+    page.fill("#reason", "The pile is back")
+    page.click("#send")
+    page.locator("#message").wait_for()
+    assert page.locator("#history li").count() == 4
+    code, ticket = stack.get(f"/api/v1/tickets/{number}")
+    assert code == 200 and ticket["status"] == "in_progress"

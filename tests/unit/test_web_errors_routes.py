@@ -37,7 +37,7 @@ SECRET = "secret internals of the failure"
 NOT_API = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
-    ("GET", "/incidents"),
+    ("GET", "/incidents"), ("GET", "/t/{token}"), ("POST", "/t/{token}/reopen"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
 }
 LOWER_ROLE = {"supervisor": "ani", "admin": "sri"}

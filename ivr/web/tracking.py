@@ -1,0 +1,104 @@
+"""The citizen's tracking link: ``GET /t/<token>`` (anyone with the link) shows the ticket's
+status, history, public notes, agency and deadline in the ticket's language, with no personal
+data; ``POST /t/<token>/reopen`` (a form on that page) reopens a resolved ticket within
+``IVR_TICKET_REOPEN_DAYS`` days. The token is the ticket's 128-bit Open311 token.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from pathlib import Path
+from string import Template
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from ..tickets.errors import NoSuchTicket, TicketError
+from ..tickets.tracking import TrackingView, texts, tracking_view
+from .keys import SETTINGS, SIGNER, TICKETS
+
+PAGE = Template((Path(__file__).parent / "templates" / "track.html").read_text("utf-8"))
+TOKEN_MAX = 64
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def page_html(view: TrackingView, token: str, csrf: str, message: str = "") -> str:
+    words = texts(view.language)
+    steps = "".join(
+        f'<li><time>{_e(_when(s.at))}</time> {_e(s.status)}'
+        + (f'<p class="note">{_e(s.public_note)}</p>' if s.public_note else "") + "</li>"
+        for s in view.steps)
+    reopen = ""
+    if view.can_reopen:
+        reopen = (f'<form method="post" action="/t/{_e(token)}/reopen" id="reopen">'
+                  f'<h2>{_e(words["reopen"])}</h2>'
+                  f'<label>{_e(words["reason"])} <textarea name="reason" id="reason" '
+                  f'required maxlength="1000"></textarea></label>'
+                  f'<input type="hidden" name="csrf_token" value="{_e(csrf)}">'
+                  f'<button id="send">{_e(words["send"])}</button></form>')
+    return PAGE.substitute(
+        lang=_e(view.language), title=_e(words["title"]), number=_e(view.number),
+        number_label=_e(words["number"]), status_label=_e(words["status"]),
+        agency_label=_e(words["agency"]), due_label=_e(words["due"]),
+        history_label=_e(words["history"]), status=_e(view.status), agency=_e(view.agency),
+        due=_e(_when(view.due_at)), steps=steps, reopen=reopen,
+        public_note=f'<p id="public-note">{_e(view.public_note)}</p>' if view.public_note
+        else "",
+        message=f'<p id="message" role="status">{_e(message)}</p>' if message else "")
+
+
+def _token(request: web.Request) -> str:
+    token = request.match_info["token"]
+    if not token or len(token) > TOKEN_MAX:
+        raise web.HTTPNotFound(text="no such report")
+    return token
+
+
+async def _page(request: web.Request, token: str, message: str = "",
+                status: int = 200) -> web.Response:
+    try:
+        record = await request.app[TICKETS].ticket_by_token(token)
+    except TicketError:
+        record = None
+    if record is None:
+        raise web.HTTPNotFound(text="no such report")
+    settings = request.app[SETTINGS]
+    view = tracking_view(record, datetime.now(UTC), settings.ticket_reopen_days,
+                         ZoneInfo(settings.ticket_timezone))
+    body = page_html(view, token, request.app[SIGNER].csrf_token("reopen|" + token), message)
+    return web.Response(text=body, content_type="text/html", status=status,
+                        headers={"Cache-Control": "no-store"})
+
+
+async def track(request: web.Request) -> web.Response:
+    return await _page(request, _token(request))
+
+
+async def reopen(request: web.Request) -> web.Response:
+    token = _token(request)
+    form = await request.post()
+    signer = request.app[SIGNER]
+    if not signer.csrf_ok("reopen|" + token, str(form.get("csrf_token", ""))):
+        raise web.HTTPForbidden(text="this form has expired: open the link again")
+    desk, settings = request.app[TICKETS], request.app[SETTINGS]
+    try:
+        record = await desk.reopen_by_citizen(token, str(form.get("reason", "")),
+                                              settings.ticket_reopen_days)
+    except NoSuchTicket:
+        raise web.HTTPNotFound(text="no such report") from None
+    except TicketError as exc:
+        return await _page(request, token, exc.message, status=409)
+    return await _page(request, token, texts(record.language)["done"])
+
+
+def add_tracking_routes(app: web.Application) -> None:
+    app.router.add_get("/t/{token}", track)
+    app.router.add_post("/t/{token}/reopen", reopen)
