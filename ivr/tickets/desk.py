@@ -208,7 +208,7 @@ class TicketDesk:
         """The citizen's reopening of a resolved ticket from its tracking page: back to its
         agency, in progress, with the reason in the history (internal: it is the citizen's
         own words) and a public note that it was reopened."""
-        record = await self.ticket_by_token(token)
+        record = await self.ticket_by_token(token, with_history=True)
         if record is None:
             raise NoSuchTicket("no such ticket")
         refusal = reopen_refusal(record, self.clock(), days)
@@ -238,8 +238,9 @@ class TicketDesk:
         number = normalize(number)
         return await self._db(self.service.get, number, True) if is_valid(number) else None
 
-    async def ticket_by_token(self, token: str) -> TicketRecord | None:
-        return await self._db(self.service.by_token, token)
+    async def ticket_by_token(self, token: str, with_history: bool = False
+                              ) -> TicketRecord | None:
+        return await self._db(self.service.by_token, token, with_history)
 
     async def find(self, query: TicketQuery) -> list[TicketRecord]:
         return await self._db(self.service.find, query)

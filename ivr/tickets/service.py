@@ -91,10 +91,10 @@ class TicketService:
             ticket = storage.ticket_by_number(session, number)
             return storage.to_record(ticket, with_history) if ticket else None
 
-    def by_token(self, token: str) -> TicketRecord | None:
+    def by_token(self, token: str, with_history: bool = False) -> TicketRecord | None:
         with self.sessions.begin() as session:
             ticket = storage.ticket_by_token(session, token)
-            return storage.to_record(ticket) if ticket else None
+            return storage.to_record(ticket, with_history) if ticket else None
 
     def find(self, query: TicketQuery) -> list[TicketRecord]:
         with self.sessions.begin() as session:

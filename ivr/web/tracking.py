@@ -65,7 +65,7 @@ def _token(request: web.Request) -> str:
 async def _page(request: web.Request, token: str, message: str = "",
                 status: int = 200) -> web.Response:
     try:
-        record = await request.app[TICKETS].ticket_by_token(token)
+        record = await request.app[TICKETS].ticket_by_token(token, with_history=True)
     except TicketError:
         record = None
     if record is None:

@@ -99,6 +99,7 @@ async def test_a_citizen_reopens_a_resolved_ticket_and_it_goes_back_to_its_agenc
     await desk.change_status(number, "resolved", "web:dlh", "", public_note="Rubbish taken away")
     page = await (await client.get(f"/t/{token}")).text()
     assert "Rubbish taken away" in page and 'id="reopen"' in page
+    assert page.count("<li>") == 3  # received, being worked on, resolved
     refused = await client.post(f"/t/{token}/reopen", data={"reason": "still there",
                                                             "csrf_token": "forged"})
     assert refused.status == 403
@@ -119,3 +120,19 @@ async def test_a_citizen_reopens_a_resolved_ticket_and_it_goes_back_to_its_agenc
     again = await client.post(f"/t/{token}/reopen", data={"reason": "x",
                                                           "csrf_token": csrf_of(page)})
     assert again.status == 409  # not resolved any more
+
+
+async def test_a_ticket_resolved_too_long_ago_cannot_be_reopened(tmp_path: Path) -> None:
+    client = await start_client(tmp_path, ticket_reopen_days=0.00001)  # under a second
+    try:
+        number, token = await a_ticket(client, "en")
+        desk = client.server.app[TICKETS]
+        await desk.change_status(number, "in_progress", "web:dlh", "")
+        await desk.change_status(number, "resolved", "web:dlh", "")
+        import asyncio
+
+        await asyncio.sleep(1.1)
+        page = await (await client.get(f"/t/{token}")).text()
+        assert 'id="reopen"' not in page
+    finally:
+        await client.close()
