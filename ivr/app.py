@@ -219,16 +219,14 @@ async def run_ami(settings: Settings) -> None:
         recorder = CallRecorder(CallStore(engine))
         follower.on_call_done = recorder.call_done
         desk = ticket_desk(settings, engine, keeper)
-        jobs: list[Callable[[Job], None]] = []  # the lane, once made
-        dialer, outbound = outbound_calls(settings, lambda job: tell_all(jobs, job))
-        lane = EmergencyLane(settings, desk, reprioritizer(follower), follower.note_abandoned,
-                             outbound)
-        jobs.append(lane.on_job)
+        lane = EmergencyLane(settings, desk, reprioritizer(follower), follower.note_abandoned)
+        dialer, lane.outbound = outbound_calls(settings, lane.on_job)
+        outbound = lane.outbound
         follower.listeners.append(lane.on_event)
         follower.start()
+        # Spooled incidents are written by the web service's flush of the shared spool.
         tasks = [asyncio.create_task(follower.keep_heartbeat()),
-                 asyncio.create_task(lane.keep_writing()),
-                 asyncio.create_task(desk.keep_flushing())]
+                 asyncio.create_task(lane.keep_writing())]
         if dialer is not None and outbound is not None:
             dialer.start()
             tasks.append(asyncio.create_task(outbound.run()))
@@ -246,11 +244,6 @@ async def run_ami(settings: Settings) -> None:
             desk.close()
             await live.flatline("ami")
             await redis.aclose()
-
-
-def tell_all(listeners: list[Callable[[Job], None]], job: Job) -> None:
-    for listener in listeners:
-        listener(job)
 
 
 def outbound_calls(settings: Settings, on_change: Callable[[Job], None]

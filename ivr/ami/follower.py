@@ -89,7 +89,7 @@ class QueueFollower:
         self._joins: dict[tuple[str, str], WaitingCaller] = {}
         # Offers to operators and answered calls too (wallboard, console).
         # Told of every event once it is on the board (ivr/emergency/lane.py).
-        self.listeners: list[Callable[[QueueEvent, QueueBoard, float], None]] = []
+        self.listeners: list[Callable[[QueueEvent, float], None]] = []
         self.ami = AmiClient(settings, (*QUEUE_EVENTS, *AGENT_EVENTS, *KEY_EVENTS),
                              on_login=self._on_login,
                              on_lost=self._on_lost, on_event=self._on_event)
@@ -163,7 +163,7 @@ class QueueFollower:
             await self.live.save_board(self.board.to_dict(), type(event).__name__)
             for listener in self.listeners:
                 try:
-                    listener(event, self.board, now)
+                    listener(event, now)
                 except Exception:  # a listener must never stop the board
                     log.exception("event listener failed for %s", type(event).__name__)
         if self.on_call_done is not None and isinstance(event, AgentAnswered | CallerAbandoned):

@@ -26,6 +26,7 @@ from ..tickets.records import IncidentReport
 from .priority import Lane
 
 KEPT_AFTER_END_S = 3600.0  # an ended call is kept this long (its callbacks are logged on it)
+FORGET_EVERY_S = 60.0  # how often ended calls are looked for (not on every AMI event)
 KEYS_KEPT = 40
 
 
@@ -110,6 +111,7 @@ class IncidentBook:
     def __init__(self, silent_after_s: float) -> None:
         self.silent_after_s = silent_after_s
         self.calls: dict[str, CallFacts] = {}
+        self._forgot_at = 0.0
 
     def apply(self, event: QueueEvent, now: float) -> list[Effect]:
         self._forget_old(now)
@@ -179,6 +181,9 @@ class IncidentBook:
         return is_silent(call.queue, bool(call.keys), call.waited_s(now), self.silent_after_s)
 
     def _forget_old(self, now: float) -> None:
+        if now - self._forgot_at < FORGET_EVERY_S:
+            return
+        self._forgot_at = now
         old = [uid for uid, c in self.calls.items()
                if c.ended_at is not None and c.ended_at < now - KEPT_AFTER_END_S]
         for unique_id in old:

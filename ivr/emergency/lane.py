@@ -19,7 +19,6 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
-from ..ami.board import QueueBoard
 from ..ami.client import TaskSet
 from ..ami.events import QueueEvent
 from ..config import Settings
@@ -73,8 +72,8 @@ class EmergencyLane:
         self.desk = desk
         self.reprioritize = reprioritize
         self.note_abandoned = note_abandoned
-        self.outbound = outbound
-        self.policy = callback_policy(settings) if outbound is not None else None
+        self.outbound = outbound  # set later when the engine is built with on_job
+        self.policy = callback_policy(settings)
         self.clock = clock or time.time
         self.book = IncidentBook(settings.emergency_silent_after)
         self._writes: asyncio.Queue[IncidentReport] = asyncio.Queue()
@@ -82,7 +81,7 @@ class EmergencyLane:
 
     # --- fed by the follower and the outbound engine ---------------------------------------
 
-    def on_event(self, event: QueueEvent, board: QueueBoard, now: float) -> None:
+    def on_event(self, event: QueueEvent, now: float) -> None:
         self.carry_out(self.book.apply(event, now))
 
     def on_job(self, job: Job) -> None:

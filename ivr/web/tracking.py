@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from ..tickets.errors import NoSuchTicket, TicketError
+from ..tickets.errors import NoSuchTicket, StoreUnavailable, TicketError
 from ..tickets.tracking import TrackingView, texts, tracking_view
 from .keys import SETTINGS, SIGNER, TICKETS
 
@@ -66,8 +66,9 @@ async def _page(request: web.Request, token: str, message: str = "",
                 status: int = 200) -> web.Response:
     try:
         record = await request.app[TICKETS].ticket_by_token(token, with_history=True)
-    except TicketError:
-        record = None
+    except (StoreUnavailable, TimeoutError):  # the database is away
+        raise web.HTTPServiceUnavailable(text="the report cannot be read just now: try again "
+                                         "in a minute", headers={"Retry-After": "60"}) from None
     if record is None:
         raise web.HTTPNotFound(text="no such report")
     settings = request.app[SETTINGS]

@@ -163,7 +163,7 @@ async def run_lane(pranks: int | Exception) -> tuple[FakeDesk, list[tuple[str, s
 
     lane = EmergencyLane(Settings(), desk, reprioritize, note, clock=lambda: T0 + 1)
     writer = asyncio.create_task(lane.keep_writing())
-    lane.on_event(joined(), board=None, now=T0 + 0.5)  # type: ignore[arg-type]
+    lane.on_event(joined(), now=T0 + 0.5)
     await asyncio.sleep(0.05)
     await lane.drain()
     writer.cancel()
