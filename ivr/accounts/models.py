@@ -1,11 +1,12 @@
-"""The accounts' tables: web users and their API tokens (schema revision 0003)."""
+"""The accounts' tables: web users, their API tokens (schema revision 0003) and the agencies
+an agency user works for (0007)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class WebBase(DeclarativeBase):
@@ -21,6 +22,16 @@ class WebUser(WebBase):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    agencies: Mapped[list[WebUserAgency]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="WebUserAgency.agency_code")
+
+
+class WebUserAgency(WebBase):
+    """An agency user's agency: its inbox shows that agency's tickets (role ``agency``)."""
+
+    __tablename__ = "web_user_agencies"
+    username: Mapped[str] = mapped_column(ForeignKey("web_users.username"), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class WebApiToken(WebBase):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import DomainError
 from ..passwords import check_nobody, check_password, hash_password, needs_rehash
-from .models import WebApiToken, WebUser
+from .models import WebApiToken, WebUser, WebUserAgency
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +42,23 @@ class Role(StrEnum):
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    # Staff of one or more agencies (``User.agencies``): their inbox, nothing of the hotline.
+    AGENCY = "agency"
 
     @property
     def rank(self) -> int:
-        return list(Role).index(self)
+        return HOTLINE_RANKS.get(self, -1)
 
     def allows(self, needed: Role) -> bool:
-        """An admin may do what a supervisor may, who may do what an operator may."""
-        return self.rank >= needed.rank
+        """An admin may do what a supervisor may, who may do what an operator may. Agency
+        routes are open to agency users and to the hotline's supervisors and admins (who
+        see every agency); an agency user may open nothing else."""
+        if needed is Role.AGENCY:
+            return self is Role.AGENCY or self.rank >= HOTLINE_RANKS[Role.SUPERVISOR]
+        return self is not Role.AGENCY and self.rank >= needed.rank
+
+
+HOTLINE_RANKS = {Role.OPERATOR: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 
 
 class AccountError(DomainError, ValueError):
@@ -71,6 +81,13 @@ class User:
     role: Role
     epoch: int = 0  # the session epoch; cookies of other epochs are refused
     active: bool = True
+    agencies: tuple[str, ...] = ()  # role agency: the agencies whose tickets it works
+
+    def sees_agency(self, agency: str) -> bool:
+        """May this user see and work ``agency``'s tickets? Hotline supervisors see all."""
+        if self.role is Role.AGENCY:
+            return agency in self.agencies
+        return self.role.allows(Role.SUPERVISOR)
 
 
 @dataclass(frozen=True)
@@ -102,7 +119,8 @@ def check_new_account(username: str, role: str, password: str) -> Role:
 
 
 def _user(row: WebUser) -> User:
-    return User(row.username, Role(row.role), row.session_epoch or 0, bool(row.active))
+    return User(row.username, Role(row.role), row.session_epoch or 0, bool(row.active),
+                tuple(a.agency_code for a in row.agencies))
 
 
 def _now() -> datetime:
@@ -124,6 +142,20 @@ class UserStore:
         except IntegrityError:
             raise AccountError(f"user {username} exists") from None
         return User(username, checked)
+
+    def set_agencies(self, username: str, agencies: Iterable[str]) -> User:
+        """Bind the user to these agencies (role agency); the user's sessions end, so the
+        new binding holds at once in every web process."""
+        codes = sorted({a.strip() for a in agencies if a.strip()})
+        if any(len(code) > 40 for code in codes):
+            raise AccountError("an agency code has at most 40 characters")
+        with self.sessions.begin() as session:
+            row = self._row(session, username)
+            if row is None:
+                raise NoSuchUser(f"no user {username}")
+            row.agencies = [WebUserAgency(username=username, agency_code=c) for c in codes]
+            self._bump(session, username)
+        return self._must(username)
 
     def _row(self, session: Session, username: str) -> WebUser | None:
         return session.scalars(select(WebUser).where(WebUser.username == username)).first()

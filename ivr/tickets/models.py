@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -54,6 +55,12 @@ class Agency(Base):
     name_id: Mapped[str] = mapped_column(String(200))
     office_hours: Mapped[bool] = mapped_column(Boolean, default=True)
     supervisor: Mapped[str] = mapped_column(String(200), default="")
+    # Where overdue tickets are mailed (the agency supervisor's address).
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # A branch: the agency it belongs to, and the districts it serves (comma-separated codes).
+    parent_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    districts: Mapped[str] = mapped_column(Text, default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     def name_in(self, language: str) -> str:
         return self.name_id if language == "id" else self.name_en
@@ -68,7 +75,44 @@ class Category(Base):
     tier: Mapped[str] = mapped_column(String(20))
     group: Mapped[str] = mapped_column("group_name", String(100), default="")
     keywords: Mapped[str] = mapped_column(String(400), default="")
+    # A retired category keeps its tickets but takes no new ones.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class District(Base):
+    """A district (``parent_code`` empty) or a sub-district of one: the service areas by which
+    a ticket is routed to an agency's branch."""
+
+    __tablename__ = "districts"
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+
+
+class DeadlineTier(Base):
+    """How long a category's tickets may take (``deadlines.TierSpan``), editable by admins."""
+
+    __tablename__ = "deadline_tiers"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    amount: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(10))  # hours or days
+    clock_always: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CatalogChange(Base):
+    """One saved change to the catalog (categories, agencies, districts, tiers, holidays):
+    the row before and after, as JSON, so an admin can see it and go back."""
+
+    __tablename__ = "catalog_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # category, agency, district, tier, holiday
+    code: Mapped[str] = mapped_column(String(40))
+    before: Mapped[str] = mapped_column(Text, default="")  # JSON; "" when it was new
+    after: Mapped[str] = mapped_column(Text, default="")  # JSON; "" when it was removed
 
 
 class Ticket(Base):
@@ -94,6 +138,16 @@ class Ticket(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(400), default="")
+    # consultation, handling_request, complaint, suggestion, information (Beijing's kinds).
+    kind: Mapped[str] = mapped_column(String(20), default="handling_request",
+                                      server_default="handling_request", index=True)
+    district: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    subdistrict: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # The operator who took the call ("" for the IVR, the web and Open311).
+    operator: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # When the agency accepted it (response rate) and resolved it (resolution rate).
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(20), index=True)
     # The latest operator note, internal: never published.
     status_note: Mapped[str] = mapped_column(Text, default="")
@@ -170,6 +224,38 @@ class Holiday(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     workday: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CallWrapUp(Base):
+    """How an answered 12345 call ended: the ticket it made, or the operator's reason for
+    none. Every answered call should have one (the console asks until it is given)."""
+
+    __tablename__ = "call_wrapups"
+    unique_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(200))
+    queue: Mapped[str] = mapped_column(String(40), default="")
+    caller_number: Mapped[str] = mapped_column(String(64), default="")
+    ticket_number: Mapped[str] = mapped_column(String(32), default="")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class OutboxMessage(Base):
+    """A message to send (e-mail now, SMS later): kept until sent, retried with backoff, and
+    sent once (``dedupe_key`` is unique: the same escalation is never queued twice)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email, sms
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_try_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class ApiKey(Base):

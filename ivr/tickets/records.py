@@ -29,6 +29,10 @@ class NewTicket:
     longitude: float | None = None
     address: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
+    kind: str = "handling_request"  # kinds.py
+    district: str = ""
+    subdistrict: str = ""
+    operator: str = ""  # the operator who took the call, for tickets made at the console
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,12 @@ class TicketRecord:
     escalated_at: datetime | None
     history: tuple[HistoryEntry, ...] = ()
     public_note: str = ""  # the published explanation of the current status
+    kind: str = "handling_request"
+    district: str = ""
+    subdistrict: str = ""
+    operator: str = ""
+    accepted_at: datetime | None = None  # first moved to in progress (the response rate)
+    resolved_at: datetime | None = None  # last resolved (the resolution rate)
 
     def agency_name(self, language: str) -> str:
         return self.agency_name_id if language == "id" else self.agency_name_en

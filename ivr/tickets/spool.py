@@ -37,17 +37,18 @@ REASON_MAX = 1000
 
 
 def encode(record: SpoolRecord) -> str:
-    """One JSON line for a record (``kind`` says which)."""
-    kind = "ticket" if isinstance(record, NewTicket) else "incident"
+    """One JSON line for a record (``record`` says which)."""
+    tag = "ticket" if isinstance(record, NewTicket) else "incident"
     body = {k: v.isoformat() if isinstance(v, datetime) else v
             for k, v in asdict(record).items()}
-    return json.dumps({"kind": kind, **body}, ensure_ascii=False, sort_keys=True)
+    return json.dumps({"record": tag, **body}, ensure_ascii=False, sort_keys=True)
 
 
 def decode(line: str) -> SpoolRecord:
     """The record of a JSON line; ValueError if it is not one of ours."""
     data: dict[str, Any] = json.loads(line)
-    kind = data.pop("kind", None)
+    # Lines spooled before tickets had a kind were tagged under "kind" instead of "record".
+    kind = data.pop("record") if "record" in data else data.pop("kind", None)
     if kind == "ticket":
         data["received_at"] = datetime.fromisoformat(data["received_at"])
         return NewTicket(**data)

@@ -85,7 +85,8 @@ def insert_ticket(session: Session, new: NewTicket, cat: Category, due_at: datet
         contact_email=new.contact_email, language=new.language, category_code=cat.code,
         agency_code=cat.agency_code, description=new.description,
         recording_path=new.recording_path, media_url=new.media_url, latitude=new.latitude,
-        longitude=new.longitude, address=new.address,
+        longitude=new.longitude, address=new.address, kind=new.kind, district=new.district,
+        subdistrict=new.subdistrict, operator=new.operator,
         attributes_json=json.dumps(new.attributes, ensure_ascii=False),
         status=str(Status.RECEIVED), status_note="", public_note="",
         created_at=new.received_at, updated_at=new.received_at, due_at=due_at,
@@ -118,6 +119,10 @@ def add_change(session: Session, ticket: Ticket, at: datetime, actor: str, to_st
                                        public_note=public_note))
     ticket.public_note = public_note_after(ticket.status, to_status, ticket.public_note,
                                            public_note)
+    if to_status == Status.IN_PROGRESS and ticket.accepted_at is None:
+        ticket.accepted_at = at
+    if to_status == Status.RESOLVED:
+        ticket.resolved_at = at
     ticket.status = to_status
     ticket.status_note = note
     ticket.updated_at = at
@@ -265,4 +270,7 @@ def to_record(ticket: Ticket, with_history: bool = False) -> TicketRecord:
         recording_path=ticket.recording_path, media_url=ticket.media_url,
         latitude=ticket.latitude, longitude=ticket.longitude, address=ticket.address,
         created_at=ticket.created_at, updated_at=ticket.updated_at, due_at=ticket.due_at,
-        escalated_at=ticket.escalated_at, history=history, public_note=ticket.public_note)
+        escalated_at=ticket.escalated_at, history=history, public_note=ticket.public_note,
+        kind=ticket.kind, district=ticket.district, subdistrict=ticket.subdistrict,
+        operator=ticket.operator, accepted_at=ticket.accepted_at,
+        resolved_at=ticket.resolved_at)

@@ -216,3 +216,18 @@ def test_an_incident_with_its_call_facts_survives_the_spool_line() -> None:
     old_line = ('{"kind": "incident", "unique_id": "9.2", "caller_number": "0811", '
                 '"service": "fire", "queue": "fire", "started_at": "2026-12-03T10:00:00+00:00"}')
     assert decode(old_line).call_state == "waiting"  # a line spooled by an older version
+
+
+def test_a_ticket_keeps_its_kind_and_area_and_old_lines_still_read() -> None:
+    from datetime import UTC, datetime
+
+    from ivr.tickets.records import NewTicket
+    from ivr.tickets.spool import decode, encode
+
+    at = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+    new = NewTicket("1", "t", "phone", "roads", at, kind="complaint", district="coblong",
+                    subdistrict="dago", operator="ani")
+    assert decode(encode(new)) == new
+    old_line = ('{"kind": "ticket", "number": "2", "token": "u", "channel": "phone", '
+                '"category": "roads", "received_at": "2026-12-03T10:00:00+00:00"}')
+    assert decode(old_line).kind == "handling_request"  # spooled before tickets had a kind
