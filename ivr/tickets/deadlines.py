@@ -41,6 +41,13 @@ TIER_SPANS: dict[Tier, TierSpan] = {
 }
 
 
+def deadline_text(span: TierSpan, office_hours: bool) -> str:
+    """The deadline as an operator reads it out: "2 hours", "7 working days"."""
+    unit = span.unit if span.amount != 1 else span.unit.rstrip("s")
+    working = office_hours and not span.clock_always
+    return f"{span.amount} {'working ' if working else ''}{unit}"
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     """When office-hours agencies work: opening hours, weekdays, holidays, make-up days."""

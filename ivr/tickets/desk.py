@@ -28,6 +28,7 @@ from ..config import Settings
 from ..db import make_engine
 from ..emergency.outcomes import NoSuchIncident, checked_outcome
 from ..flows.ports import CallReport, TicketStatusView
+from ..queues import HOTLINE
 from ..reports.tickets import TicketFact
 from .allocator import NumberAllocator
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES, FALLBACK_CATEGORY
@@ -51,6 +52,7 @@ from .status import parse_status
 from .tracking import CannotReopen, checked_reason, reopen_refusal
 from .tracking import texts as tracking_texts
 from .workers import DeskWorkers
+from .wrapups import DeskForm, WrapUp, checked_unique_id, desk_ticket
 
 __all__ = ["DB_DOWN", "CallReport", "TicketDesk", "TicketStatusView", "build_ticket_desk"]
 
@@ -68,6 +70,8 @@ EARLIER_KEPT = 20
 # A phone ticket is spooled on any database error: the caller has already been given a number.
 PHONE_SPOOLED_ON = (SQLAlchemyError, TimeoutError, StoreUnavailable)
 IVR_CATEGORIES = frozenset({"roads", "utilities", "environment", "public_order", "other"})
+# The queues whose answered calls end in a ticket or a reason (112 calls get an outcome).
+WRAPPED_QUEUES = (HOTLINE,)
 
 
 def new_token() -> str:
@@ -219,6 +223,29 @@ class TicketDesk:
                                         f"reopened by the citizen: {checked_reason(reason)}",
                                         public_note=words["reopened"])
 
+    # --- the console's ticket desk (wrapups.py) ------------------------------------------------
+
+    async def open_at_desk(self, form: DeskForm, operator: str) -> str:
+        """The ticket of the call the operator answered; returns its number. Spooled (never
+        lost) when the database is away, like a phone ticket: the caller has heard the number.
+        The same call sent again returns the ticket it made."""
+        new = desk_ticket(form, await self.workers.files(self.numbers.next_number),
+                          new_token(), operator, self.clock())
+        return await self.submit(new, actor=f"web:{operator}", spool_on=PHONE_SPOOLED_ON)
+
+    async def wrap_up(self, unique_id: str, operator: str, reason: str, queue: str = "",
+                      caller_number: str = "") -> WrapUp:
+        """The operator's reason why an answered call made no ticket."""
+        return await self._db(self.service.wrap_up, WrapUp(
+            checked_unique_id(unique_id), operator, self.clock(), queue, caller_number,
+            reason=reason))
+
+    async def unwrapped_calls(self, operator: str, hours: float) -> list[dict[str, object]]:
+        """Answered hotline calls of the last ``hours`` (of ``operator``, or everyone's when
+        empty) that still have neither a ticket nor a reason."""
+        return await self._db(self.service.unwrapped_calls,
+                              self.clock() - timedelta(hours=hours), operator, WRAPPED_QUEUES)
+
     async def submit(self, new: NewTicket, actor: str,
                      spool_on: tuple[type[BaseException], ...] = DB_DOWN) -> str:
         """Store a ticket (or spool it); returns its number. Domain errors propagate."""
@@ -271,6 +298,9 @@ class TicketDesk:
     async def ticket_facts(self, start: datetime, end: datetime) -> list[TicketFact]:
         """What the reports count of tickets created, resolved or due in ``[start, end)``."""
         return await self._db(self.service.ticket_facts, start, end)
+
+    async def desk_categories(self) -> list[dict[str, str]]:
+        return await self._db(self.service.desk_categories)
 
     async def categories(self) -> list[CategoryRecord]:
         return await self._db(self.service.categories)

@@ -33,6 +33,7 @@ class NewTicket:
     district: str = ""
     subdistrict: str = ""
     operator: str = ""  # the operator who took the call, for tickets made at the console
+    closed_on_call: bool = False  # answered on the call (a consultation): closed at once
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +33,7 @@ from .records import (
     TicketRecord,
 )
 from .status import Status, check_transition
+from .wrapups import WrapUp
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class TicketService:
             due = due_at(new.received_at, Tier(cat.tier), cat.agency.office_hours,
                          self.calendar(session))
             ticket = storage.insert_ticket(session, new, cat, due, actor)
+            storage.finish_desk_ticket(session, ticket, new)
             return storage.to_record(ticket)
 
     def _existing(self, new: NewTicket) -> TicketRecord | None:
@@ -181,6 +183,16 @@ class TicketService:
                 escalated.append(ticket.number)
         return escalated
 
+    def wrap_up(self, wrap_up: WrapUp) -> WrapUp:
+        """Store how an answered call ended (a ticket made already wins: ``storage``)."""
+        with self.sessions.begin() as session:
+            return storage.save_wrap_up(session, wrap_up)
+
+    def unwrapped_calls(self, since: datetime, operator: str,
+                        queues: Iterable[str]) -> list[dict[str, object]]:
+        with self.sessions.begin() as session:
+            return storage.unwrapped_calls(session, since, operator, queues)
+
     def record_incident(self, report: IncidentReport) -> bool:
         """Record a 112 call once; False if it was there (also when a concurrent write won)."""
         try:
@@ -232,6 +244,10 @@ class TicketService:
         """What the reports count of tickets created, resolved or due in ``[start, end)``."""
         with self.sessions.begin() as session:
             return facts.ticket_facts(session, start, end)
+
+    def desk_categories(self) -> list[dict[str, str]]:
+        with self.sessions.begin() as session:
+            return storage.desk_categories(session)
 
     def categories(self) -> list[CategoryRecord]:
         with self.sessions.begin() as session:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..reports.tables import queue_calls
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES
+from .deadlines import TIER_SPANS, Tier, deadline_text
 from .fields import fit_actor
 from .models import (
     Agency,
     ApiKey,
+    CallWrapUp,
     Category,
     Holiday,
     Incident,
@@ -30,6 +34,10 @@ from .records import (
     TicketRecord,
 )
 from .status import FINISHED, Status
+from .wrapups import WrapUp, call_of
+
+# The public note of a ticket closed at the desk (the citizen's tracking page shows it).
+ANSWERED_ON_CALL = "Answered on the call."
 
 
 def seed_catalog(session: Session) -> None:
@@ -56,6 +64,16 @@ def categories(session: Session) -> list[CategoryRecord]:
     rows = session.scalars(select(Category).order_by(Category.code))
     return [CategoryRecord(c.code, c.name, c.description, c.group, c.keywords, c.agency_code,
                            c.tier) for c in rows]
+
+
+def desk_categories(session: Session) -> list[dict[str, str]]:
+    """The categories the console's desk offers: each with the agency and the deadline it
+    leads to (as the operator tells the caller)."""
+    rows = session.scalars(select(Category).order_by(Category.name)).unique()
+    return [{"code": c.code, "name": c.name, "agency": c.agency_code,
+             "agency_name": c.agency.name_en, "tier": c.tier,
+             "deadline": deadline_text(TIER_SPANS[Tier(c.tier)], c.agency.office_hours)}
+            for c in rows if c.active]
 
 
 def calendar_days(session: Session) -> tuple[frozenset[date], frozenset[date]]:
@@ -97,6 +115,59 @@ def insert_ticket(session: Session, new: NewTicket, cat: Category, due_at: datet
     session.add(ticket)
     session.flush()
     return ticket
+
+
+def finish_desk_ticket(session: Session, ticket: Ticket, new: NewTicket) -> None:
+    """What a ticket made at the console's desk adds to the insert: closing a consultation
+    answered on the call, and the call's wrap-up row (``wrapups.py``), in one transaction."""
+    if new.closed_on_call:
+        for status in (Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED):
+            add_change(session, ticket, new.received_at, fit_actor(f"web:{new.operator}"),
+                       str(status), "answered on the call",
+                       ANSWERED_ON_CALL if status is Status.RESOLVED else "")
+    unique_id = call_of(new.source_ref)
+    if unique_id and new.operator:
+        save_wrap_up(session, WrapUp(unique_id, new.operator, new.received_at,
+                                     caller_number=new.caller_number,
+                                     ticket_number=new.number))
+
+
+def save_wrap_up(session: Session, wrap_up: WrapUp) -> WrapUp:
+    """Store how a call ended; a call that made a ticket keeps it (a later reason does not
+    undo a ticket). Returns what is stored."""
+    row = session.get(CallWrapUp, wrap_up.unique_id)
+    if row is not None and row.ticket_number:
+        return wrap_up_of(row)
+    if row is None:
+        row = CallWrapUp(unique_id=wrap_up.unique_id)
+        session.add(row)
+    row.operator, row.queue = wrap_up.operator[:200], wrap_up.queue[:40]
+    row.caller_number, row.ticket_number = wrap_up.caller_number[:64], wrap_up.ticket_number
+    row.reason, row.at = wrap_up.reason, wrap_up.at
+    return wrap_up
+
+
+def wrap_up_of(row: CallWrapUp) -> WrapUp:
+    return WrapUp(row.unique_id, row.operator, row.at, row.queue, row.caller_number,
+                  row.ticket_number, row.reason)
+
+
+def unwrapped_calls(session: Session, since: datetime, operator: str,
+                    queues: Iterable[str]) -> list[dict[str, object]]:
+    """Answered calls of ``queues`` since ``since`` (of ``operator`` unless empty) that have
+    no wrap-up yet: neither a ticket nor a reason."""
+    done = select(CallWrapUp.unique_id)
+    stmt = (select(queue_calls.c.unique_id, queue_calls.c.queue, queue_calls.c.caller_number,
+                   queue_calls.c.joined_at, queue_calls.c.member)
+            .where(queue_calls.c.outcome == "answered", queue_calls.c.joined_at >= since,
+                   queue_calls.c.queue.in_(list(queues)),
+                   queue_calls.c.unique_id.not_in(done))
+            .order_by(queue_calls.c.joined_at))
+    if operator:
+        stmt = stmt.where(queue_calls.c.member == operator)
+    return [{"unique_id": r.unique_id, "queue": r.queue, "caller_number": r.caller_number,
+             "answered_call_at": r.joined_at.isoformat(), "operator": r.member}
+            for r in session.execute(stmt)]
 
 
 def public_note_after(from_status: str, to_status: str, current: str, given: str) -> str:

@@ -54,6 +54,9 @@ RULES: tuple[Rule, ...] = (
     rule({"POST"}, r"/api/v1/tickets/[^/]+/status", OPERATOR),
     rule({"POST"}, r"/api/v1/incidents/[^/]+/outcome", OPERATOR),
     rule(READ, r"/api/v1/pranks/[^/]+", OPERATOR),
+    # The console's ticket desk: the ticket of the call answered, or the reason for none.
+    rule(READ, r"/api/v1/desk|/api/v1/calls/unwrapped", OPERATOR),
+    rule({"POST"}, r"/api/v1/calls/[^/]+/(ticket|wrapup)", OPERATOR),
     rule(READ, r"/wallboard|/api/v1/wallboard", SUPERVISOR),
     rule(READ, r"/incidents|/api/v1/incidents(/[^/]+)?", SUPERVISOR),
     rule({"DELETE"}, r"/api/v1/pranks/[^/]+", SUPERVISOR),

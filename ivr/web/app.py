@@ -28,6 +28,7 @@ from .admin_api import add_admin_routes
 from .auth import access_middleware
 from .callers_api import add_caller_routes
 from .credentials import BasicCache, Credentials
+from .desk_api import add_desk_routes
 from .errors import error_middleware
 from .first_admin import ensure_first_admin
 from .health import check_all
@@ -154,6 +155,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_page_routes(app)
     add_live_routes(app)
     add_incident_routes(app)
+    add_desk_routes(app)
     add_tracking_routes(app)
     add_report_routes(app)
     add_admin_routes(app)

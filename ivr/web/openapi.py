@@ -35,6 +35,19 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
      'Change a ticket\'s status with a note: {"status": "in_progress", "note": "...", '
      '"public_note": "..."} (the note is internal; the public note is on the tracking page '
      "and in Open311)"),
+    ("get", "/api/v1/desk", "operator",
+     "The ticket desk's lists: kinds of contact and reasons an answered call made no ticket"),
+    ("post", "/api/v1/calls/{unique_id}/ticket", "operator",
+     'The ticket of the call I answered (201): {"kind", "category", "description", '
+     '"caller_number", "contact_name", "address", "district", "subdistrict", "language", '
+     '"closed_on_call"}; the same call again returns its ticket; number_grouped is for '
+     "reading out; spooled: true when the database is away (it is kept and written later)"),
+    ("post", "/api/v1/calls/{unique_id}/wrapup", "operator",
+     'Why the call I answered made no ticket: {"reason", "note" (needed for "other"), '
+     '"queue", "caller_number"}; a call that made a ticket keeps it'),
+    ("get", "/api/v1/calls/unwrapped", "operator",
+     "My answered hotline calls of the last ?hours= (default 12) with neither a ticket nor "
+     "a reason; ?all=1 (supervisors): everyone's"),
     ("get", "/api/v1/incidents", "supervisor",
      "112 incidents that arrived in [start, end) (ISO; default the last 24 h), newest first: "
      "arrival, queue joins, keys, answer, operator, silent, lane, callbacks, outcome; with the "
@@ -116,6 +129,10 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/tickets/{number}/status"): (
         "no-such-ticket", "invalid-ticket-number", "invalid-status-transition",
         "invalid-request", "store-unavailable"),
+    ("post", "/api/v1/calls/{unique_id}/ticket"): (
+        "bad-wrapup", "unknown-category", "invalid-request", "store-unavailable"),
+    ("post", "/api/v1/calls/{unique_id}/wrapup"): ("bad-wrapup", "store-unavailable"),
+    ("get", "/api/v1/calls/unwrapped"): ("bad-hours", "store-unavailable"),
     ("get", "/api/v1/incidents"): ("bad-query", "bad-number", "store-unavailable"),
     ("get", "/api/v1/incidents/{unique_id}"): ("bad-number", "no-such-incident",
                                                "store-unavailable"),

@@ -4,7 +4,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ivr.tickets.deadlines import (
+    TIER_SPANS,
     Tier,
+    TierSpan,
     WorkingCalendar,
     add_working_time,
     due_at,
@@ -102,3 +104,12 @@ def test_flags(due_minutes, overdue, soon):
     due = now + timedelta(minutes=due_minutes)
     assert is_overdue(due, now) is overdue
     assert is_due_soon(due, now, timedelta(hours=2)) is soon
+
+
+def test_a_deadline_reads_as_the_operator_says_it() -> None:
+    from ivr.tickets.deadlines import deadline_text
+
+    assert deadline_text(TIER_SPANS[Tier.URGENT], office_hours=True) == "2 hours"
+    assert deadline_text(TIER_SPANS[Tier.GENERAL], office_hours=True) == "7 working days"
+    assert deadline_text(TIER_SPANS[Tier.GENERAL], office_hours=False) == "7 days"
+    assert deadline_text(TierSpan(1, "days"), office_hours=False) == "1 day"

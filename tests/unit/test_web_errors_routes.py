@@ -104,6 +104,19 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
              {"outcome": "fire"}),
         Case("/api/v1/incidents/17000.1/outcome", 400, "bad-outcome", "ani",
              {"outcome": "dragons"})]),
+    ("GET", "/api/v1/desk"): (lambda app, mp: mp.setattr(
+        "ivr.web.desk_api.KIND_NAMES", Exploding()), []),
+    ("POST", "/api/v1/calls/{unique_id}/ticket"): (boom(TICKETS, "open_at_desk"), [
+        Case("/api/v1/calls/17000.1/ticket", 400, "bad-wrapup", "ani", {"kind": "gossip"}),
+        Case("/api/v1/calls/a;b/ticket", 400, "bad-wrapup", "ani",
+             {"kind": "complaint", "category": "roads", "description": "x"}),
+        Case("/api/v1/calls/17000.1/ticket", 422, "unknown-category", "ani",
+             {"kind": "complaint", "category": "moon", "description": "x"})]),
+    ("POST", "/api/v1/calls/{unique_id}/wrapup"): (boom(TICKETS, "wrap_up"), [
+        Case("/api/v1/calls/17000.1/wrapup", 400, "bad-wrapup", "ani", {"reason": "other"})]),
+    ("GET", "/api/v1/calls/unwrapped"): (boom(TICKETS, "unwrapped_calls"), [
+        Case("/api/v1/calls/unwrapped?hours=nan", 400, "bad-hours", "ani"),
+        Case("/api/v1/calls/unwrapped?all=1", 403, "forbidden", "ani")]),
     ("GET", "/api/v1/pranks/{number}"): (boom(TICKETS, "prank_calls"), [
         Case("/api/v1/pranks/08x", 400, "bad-number", "ani")]),
     ("DELETE", "/api/v1/pranks/{number}"): (boom(TICKETS, "clear_pranks"), [
@@ -217,6 +230,11 @@ BOOM_REQUEST: dict[tuple[str, str], Case] = {
         "/api/v1/users/ani/password", 500, "internal-error", json={"password": "long-enough-1"}),
     ("POST", "/api/v1/incidents/{unique_id}/outcome"): Case(
         "/api/v1/incidents/17000.1/outcome", 500, "internal-error", json={"outcome": "fire"}),
+    ("POST", "/api/v1/calls/{unique_id}/ticket"): Case(
+        "/api/v1/calls/17000.1/ticket", 500, "internal-error",
+        json={"kind": "complaint", "category": "roads", "description": "x"}),
+    ("POST", "/api/v1/calls/{unique_id}/wrapup"): Case(
+        "/api/v1/calls/17000.1/wrapup", 500, "internal-error", json={"reason": "test_call"}),
 }
 ROLES = {(m.upper(), p): role for m, p, role, _ in openapi.OPERATIONS}
 

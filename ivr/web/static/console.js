@@ -35,6 +35,7 @@ async function showPranks(number) {
 function show(data) {
   call = data.call; receivedAt = Date.now();
   askOutcome(call);
+  deskOffer(call);
   showRegistered((call && call.caller_number) || "");
   document.getElementById("idle").hidden = !!call;
   document.getElementById("call").hidden = !call;
@@ -89,7 +90,9 @@ async function showRegistered(number) {
   let reply;
   try { reply = await api("GET", `/api/v1/callers/${encodeURIComponent(number)}`); }
   catch (e) { registeredFor = ""; return; }  // the next redraw tries again
-  if (registeredFor !== number || reply.status !== 200) return;
+  if (registeredFor !== number) return;
+  deskRegistered(number, reply.status === 200 ? reply.data : null);
+  if (reply.status !== 200) return;
   for (const field of ["name", "address", "district", "notes"])
     document.getElementById(`registered-${field}`).textContent = reply.data[field] || "–";
   box.hidden = false;
