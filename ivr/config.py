@@ -105,6 +105,8 @@ class Settings:
     ticket_due_soon_hours: float = 2.0
     # A citizen may reopen a resolved ticket from its tracking page within this many days.
     ticket_reopen_days: float = 14.0
+    # Where a ticket an agency hands back goes, for the hotline to re-route it.
+    ticket_default_agency: str = "citizen_service"
     # Open311 GeoReport v2: API keys allowed to POST (comma-separated; the api_keys table too).
     open311_api_keys: str = ""
     open311_jurisdiction: str = "city-hotline"
@@ -205,7 +207,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "callback": ("callback_first_after", "callback_every", "callback_tries", "callback_ring"),
     "outbound": ("outbound_trunk", "outbound_dial", "outbound_max_in_flight"),
     "tickets": ("ticket_timezone", "office_hours", "ticket_number_prefix",
-                "ticket_due_soon_hours", "ticket_reopen_days"),
+                "ticket_due_soon_hours", "ticket_reopen_days", "ticket_default_agency"),
     "open311": ("open311_api_keys", "open311_jurisdiction", "open311_contact"),
     "speech": ("speech_models", "speech_workers", "speech_min_confidence",
                "speech_emergency_words"),

@@ -70,6 +70,8 @@ EARLIER_KEPT = 20
 # A phone ticket is spooled on any database error: the caller has already been given a number.
 PHONE_SPOOLED_ON = (SQLAlchemyError, TimeoutError, StoreUnavailable)
 IVR_CATEGORIES = frozenset({"roads", "utilities", "environment", "public_order", "other"})
+# An agency's inbox lists at most this many tickets.
+INBOX_KEPT = 1000
 # The queues whose answered calls end in a ticket or a reason (112 calls get an outcome).
 WRAPPED_QUEUES = (HOTLINE,)
 
@@ -291,6 +293,36 @@ class TicketDesk:
             raise NoSuchTicket(f"no ticket {number}", number=number)
         return await self._db(self.service.change_status, record.number, target, actor, note,
                               None, public_note)
+
+    # --- agencies' inboxes (inbox.py) ---------------------------------------------------------
+
+    async def agency_tickets(self, agencies: tuple[str, ...],
+                             finished_days: float = 7) -> list[TicketRecord]:
+        return await self._db(self.service.agency_tickets, agencies,
+                              self.clock() - timedelta(days=finished_days), INBOX_KEPT)
+
+    async def add_note(self, number: str, actor: str, note: str,
+                       public: bool) -> TicketRecord:
+        return await self._db(self.service.add_note, await self._number(number), actor,
+                              note, public)
+
+    async def hand_back(self, number: str, actor: str, reason: str,
+                        default_agency: str) -> TicketRecord:
+        return await self._db(self.service.hand_back, await self._number(number), actor,
+                              reason, default_agency)
+
+    async def assign(self, number: str, agency: str, actor: str, note: str) -> TicketRecord:
+        return await self._db(self.service.assign, await self._number(number), agency,
+                              actor, note)
+
+    async def agency_codes(self) -> set[str]:
+        return await self._db(self.service.agency_codes)
+
+    async def _number(self, number: str) -> str:
+        record = await self.ticket(number)
+        if record is None:
+            raise NoSuchTicket(f"no ticket {number}", number=number[:40])
+        return record.number
 
     async def escalation_report(self, window: timedelta) -> EscalationReport:
         return await self._db(self.service.escalation_report, window)

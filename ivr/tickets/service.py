@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..reports.tickets import TicketFact
 from . import facts, storage
 from .deadlines import Tier, WorkingCalendar, due_at
-from .errors import InvalidTransition, NoSuchTicket, UnknownCategory
+from .errors import InvalidRequest, InvalidTransition, NoSuchTicket, UnknownCategory
 from .escalation import EscalationReport, build_report
 from .fields import check_ticket, xml_safe
-from .models import DESCRIPTION_MAX, Ticket
+from .models import DESCRIPTION_MAX, Agency, Ticket
 from .numbers import counter_of
 from .records import (
     CategoryRecord,
@@ -32,7 +32,7 @@ from .records import (
     TicketQuery,
     TicketRecord,
 )
-from .status import Status, check_transition
+from .status import FINISHED, Status, check_transition
 from .wrapups import WrapUp
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,55 @@ class TicketService:
             session.flush()
             session.refresh(ticket)
             return storage.to_record(ticket, with_history=True)
+
+    # --- agencies' inboxes (inbox.py) ---------------------------------------------------------
+
+    def agency_tickets(self, agencies: tuple[str, ...], finished_since: datetime,
+                       limit: int) -> list[TicketRecord]:
+        """The agencies' unfinished tickets and those finished since ``finished_since``."""
+        stmt = (select(Ticket).where(Ticket.agency_code.in_(agencies))
+                .where((Ticket.status.not_in([str(s) for s in FINISHED]))
+                       | (Ticket.updated_at >= finished_since))
+                .order_by(Ticket.due_at).limit(limit))
+        with self.sessions.begin() as session:
+            return [storage.to_record(t) for t in session.scalars(stmt).unique()]
+
+    def add_note(self, number: str, actor: str, note: str, public: bool) -> TicketRecord:
+        """A progress note that keeps the status: public (tracking page, Open311) or not."""
+        with self.sessions.begin() as session:
+            ticket = self._ticket(session, number)
+            storage.add_change(session, ticket, self.clock(), actor, ticket.status,
+                               "" if public else note, xml_safe(note) if public else "")
+            session.flush()
+            session.refresh(ticket)
+            return storage.to_record(ticket, with_history=True)
+
+    def hand_back(self, number: str, actor: str, reason: str,
+                  default_agency: str) -> TicketRecord:
+        """The agency hands the ticket back: received again, at the default agency, with the
+        reason in the history, for the hotline to route it to the right one."""
+        with self.sessions.begin() as session:
+            ticket = self._ticket(session, number)
+            check_transition(Status(ticket.status), Status.RECEIVED)
+            previous = ticket.agency_code
+            if storage.agency(session, default_agency) is not None:
+                ticket.agency_code = default_agency
+            storage.add_change(session, ticket, self.clock(), actor, str(Status.RECEIVED),
+                               f"handed back by {previous}: {reason}")
+            session.flush()
+            session.refresh(ticket)
+            return storage.to_record(ticket, with_history=True)
+
+    def agency_codes(self) -> set[str]:
+        with self.sessions.begin() as session:
+            return set(session.scalars(select(Agency.code)))
+
+    def assign(self, number: str, agency: str, actor: str, note: str) -> TicketRecord:
+        """The hotline routes a ticket (e.g. one handed back) to ``agency``."""
+        with self.sessions.begin() as session:
+            if storage.agency(session, agency) is None:
+                raise InvalidRequest(f"no agency {agency!r}", field="agency")
+        return self.change_status(number, Status.ASSIGNED, actor, note, agency)
 
     def add_transcript(self, number: str, transcript: str) -> None:
         """Append the speech-to-text of the caller's recording to the description."""

@@ -1,7 +1,8 @@
 """The ticket status machine; pure.
 
 received -> assigned -> in_progress -> resolved -> closed, with rejected and duplicate as
-final states reachable before resolution, and resolved reopened to in_progress when the
+final states reachable before resolution, an assigned or accepted ticket handed back to
+received by its agency (the hotline re-routes it), and resolved reopened to in_progress when the
 citizen says it is not fixed. Open311 knows only open/closed: ``open311_status`` maps.
 """
 
@@ -26,8 +27,10 @@ _EARLY_EXITS = frozenset({Status.REJECTED, Status.DUPLICATE})
 
 ALLOWED: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS}) | _EARLY_EXITS,
-    Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.RESOLVED}) | _EARLY_EXITS,
-    Status.IN_PROGRESS: frozenset({Status.RESOLVED, Status.ASSIGNED}) | _EARLY_EXITS,
+    Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.RECEIVED})
+    | _EARLY_EXITS,
+    Status.IN_PROGRESS: frozenset({Status.RESOLVED, Status.ASSIGNED, Status.RECEIVED})
+    | _EARLY_EXITS,
     Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
     Status.CLOSED: frozenset(),
     Status.REJECTED: frozenset(),

@@ -56,6 +56,10 @@ def seed_catalog(session: Session) -> None:
                                  keywords=cat.keywords))
 
 
+def agency(session: Session, code: str) -> Agency | None:
+    return session.get(Agency, code)
+
+
 def category(session: Session, code: str) -> Category | None:
     return session.get(Category, code)
 

@@ -32,7 +32,7 @@ def rule(methods: Iterable[str], pattern: str, role: Role | None) -> Rule:
     return Rule(frozenset(methods), re.compile(pattern), role)
 
 
-OPERATOR, SUPERVISOR, ADMIN = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN
+OPERATOR, SUPERVISOR, ADMIN, AGENCY = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.AGENCY
 
 RULES: tuple[Rule, ...] = (
     # Load balancers, Prometheus, the login form, static files, the API's description.
@@ -45,6 +45,11 @@ RULES: tuple[Rule, ...] = (
     rule({"POST"}, r"/logout", OPERATOR),
     rule({"POST"}, r"/api/v1/me/password", OPERATOR),  # anyone changes their own
     rule(READ, r"/", OPERATOR),
+    # Agencies' inboxes: agency staff (their own agencies only: agency_api.py) and the
+    # hotline's supervisors and admins (every agency).
+    rule(READ, r"/agency|/api/v1/agency/tickets(/[^/]+)?", AGENCY),
+    rule({"POST"}, r"/api/v1/agency/tickets/[^/]+/(accept|note|resolve|handback|assign)",
+         AGENCY),
     # The live stream: each client gets only what its role may see (see live.py).
     rule(READ, r"/api/v1/events", OPERATOR),
     # Operators see the queues too: the console shows who waits behind the caller.
@@ -71,6 +76,23 @@ RULES: tuple[Rule, ...] = (
     rule({"POST"}, r"/api/v1/callers/import", SUPERVISOR),
     rule(ANY, r"/admin(/.*)?|/api/v1/(flows|users|tokens|roster\.csv)(/.*)?", ADMIN),
 )
+
+
+# What every account may do, agency staff included (they may open nothing else of the
+# hotline's): the home page (which sends each role to its own), logging out, the password.
+EVERY_ACCOUNT: tuple[Rule, ...] = (
+    rule(READ, r"/", OPERATOR),
+    rule({"POST"}, r"/logout|/api/v1/me/password", OPERATOR),
+)
+
+
+def may(role: Role, method: str, path: str) -> bool:
+    """May ``role`` call ``method path`` (a route with a role)? (pure)"""
+    needed = needed_role(method, path)
+    if needed is None or role.allows(needed):
+        return True
+    method = "GET" if method == "HEAD" else method
+    return role is AGENCY and any(r.matches(method, path) for r in EVERY_ACCOUNT)
 
 
 def needed_role(method: str, path: str) -> Role | None:

@@ -18,20 +18,39 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from ..accounts import User
+from ..accounts import AccountError, NoSuchUser, Role, User
 from ..passwords import Busy
 from .auth import address, credential_refusal, current
 from .credentials import BadCredentials, Throttled
 from .errors import Refused
 from .inputs import json_object
-from .keys import CREDENTIALS, USERS
+from .keys import CREDENTIALS, TICKETS, USERS
 from .pages import set_session
 
 T = TypeVar("T")
 
 
 def user_json(user: User) -> dict[str, Any]:
-    return {"username": user.username, "role": str(user.role), "active": user.active}
+    return {"username": user.username, "role": str(user.role), "active": user.active,
+            "agencies": list(user.agencies)}
+
+
+async def _checked_agencies(request: web.Request, role: str, raw: object) -> list[str]:
+    """The agencies an account is bound to: some known ones for role agency, none else."""
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
+        raise AccountError("agencies is a list of agency codes")
+    if role != str(Role.AGENCY):
+        if raw:
+            raise AccountError("only role agency works for agencies")
+        return []
+    if not raw:
+        raise AccountError("an agency user works for at least one agency")
+    unknown = sorted(set(raw) - await request.app[TICKETS].agency_codes())
+    if unknown:
+        raise AccountError(f"no agency {', '.join(unknown)}", agencies=unknown[:10])
+    return raw
 
 
 async def _hashing(request: web.Request, fn: Callable[..., T], *args: object) -> T:
@@ -52,9 +71,26 @@ async def list_users(request: web.Request) -> web.Response:
 async def add_user(request: web.Request) -> web.Response:
     """POST /api/v1/users {"username", "role", "password"}"""
     body = await json_object(request)
+    role = str(body.get("role", ""))
+    agencies = await _checked_agencies(request, role, body.get("agencies"))
     user = await _hashing(request, request.app[USERS].add, str(body.get("username", "")),
-                          str(body.get("role", "")), str(body.get("password", "")))
+                          role, str(body.get("password", "")))
+    if agencies:
+        user = await asyncio.to_thread(request.app[USERS].set_agencies, user.username,
+                                       agencies)
     return web.json_response(user_json(user), status=201)
+
+
+async def set_agencies(request: web.Request) -> web.Response:
+    """PUT /api/v1/users/{username}/agencies {"agencies": [...]} (role agency only)."""
+    users, username = request.app[USERS], request.match_info["username"]
+    found = await asyncio.to_thread(users.account, username)
+    if found is None:
+        raise NoSuchUser(f"no user {username}")
+    agencies = await _checked_agencies(request, str(found.role),
+                                       (await json_object(request)).get("agencies"))
+    user = await asyncio.to_thread(users.set_agencies, username, agencies)
+    return web.json_response(user_json(user))
 
 
 def _set_active(active: bool) -> Callable[[web.Request], Any]:
@@ -129,6 +165,7 @@ def add_account_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/users/{username}/disable", _set_active(False))
     app.router.add_post("/api/v1/users/{username}/enable", _set_active(True))
     app.router.add_post("/api/v1/users/{username}/password", reset_password)
+    app.router.add_put("/api/v1/users/{username}/agencies", set_agencies)
     app.router.add_post("/api/v1/me/password", change_my_password)
     app.router.add_get("/api/v1/tokens", list_tokens)
     app.router.add_post("/api/v1/tokens", issue_token)

@@ -25,6 +25,7 @@ from ..passwords import PasswordWork, dummy_hash
 from ..tickets.open311 import add_open311_routes, open311_config
 from .account_api import add_account_routes
 from .admin_api import add_admin_routes
+from .agency_api import add_agency_routes
 from .auth import access_middleware
 from .callers_api import add_caller_routes
 from .credentials import BasicCache, Credentials
@@ -156,6 +157,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_live_routes(app)
     add_incident_routes(app)
     add_desk_routes(app)
+    add_agency_routes(app)
     add_tracking_routes(app)
     add_report_routes(app)
     add_admin_routes(app)

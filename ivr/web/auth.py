@@ -26,7 +26,7 @@ from aiohttp import web
 
 from ..accounts import User
 from ..passwords import Busy
-from .access import is_api, needed_role
+from .access import is_api, may, needed_role
 from .credentials import BadCredentials, Credentials, Throttled
 from .csrf import FORM_TYPES, SAFE_METHODS, Write, write_refusal
 from .errors import Refused, status_of
@@ -135,7 +135,7 @@ def access_middleware(credentials_of: Callable[[web.Request], Credentials],
             return await handler(request)
         if identity is None:
             refuse(request, "login-required", "log in or send credentials")
-        if not identity.user.role.allows(needed):
+        if not may(identity.user.role, request.method, request.path):
             refuse(request, "forbidden", f"this needs the {needed} role")
         refusal = write_refusal(write_of(request), identity.via)
         if refusal is not None:

@@ -36,6 +36,7 @@ ERROR_STATUS: dict[str, int] = {
     "bad-json": 400, "bad-hours": 400, "bad-query": 400, "bad-want": 400, "bad-caller": 400,
     "bad-flow": 400, "bad-flow-number": 400, "bad-encoding": 400, "roster-error": 400,
     "bad-outcome": 400, "bad-number": 400, "bad-caller-number": 400, "bad-wrapup": 400,
+    "bad-agency": 400,
     "domain-error": 400,
     # Who is asking, and whether they may.
     "login-required": 401, "bad-credentials": 401,

@@ -48,6 +48,24 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/calls/unwrapped", "operator",
      "My answered hotline calls of the last ?hours= (default 12) with neither a ticket nor "
      "a reason; ?all=1 (supervisors): everyone's"),
+    ("get", "/api/v1/agency/tickets", "agency",
+     "An agency's inbox, overdue first then due soon, each by deadline (deadline_state: "
+     "overdue, due_soon, on_time, finished): ?agency=CODE; an agency user gets its own "
+     "agencies by default and 403 for any other; finished tickets of the last 7 days too"),
+    ("get", "/api/v1/agency/tickets/{number}", "agency",
+     "One ticket of my agencies with its history (403 for another agency's)"),
+    ("post", "/api/v1/agency/tickets/{number}/accept", "agency",
+     'Accept: in progress (the response time), {"note"} optional'),
+    ("post", "/api/v1/agency/tickets/{number}/note", "agency",
+     'A progress note that keeps the status: {"note", "public": true|false}; a public note '
+     "is on the tracking page and in Open311"),
+    ("post", "/api/v1/agency/tickets/{number}/resolve", "agency",
+     'Resolve with a public note of what was done: {"note"}'),
+    ("post", "/api/v1/agency/tickets/{number}/handback", "agency",
+     'Hand back, not ours: {"reason"}; the ticket is received again at '
+     "IVR_TICKET_DEFAULT_AGENCY for the hotline to re-route"),
+    ("post", "/api/v1/agency/tickets/{number}/assign", "agency",
+     'Route a ticket to an agency (hotline supervisors): {"agency", "note"}'),
     ("get", "/api/v1/incidents", "supervisor",
      "112 incidents that arrived in [start, end) (ISO; default the last 24 h), newest first: "
      "arrival, queue joins, keys, answer, operator, silent, lane, callbacks, outcome; with the "
@@ -101,7 +119,12 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
      "Check a flow without saving; 200 with the menu tree, or 422"),
     ("post", "/api/v1/flows/{number}/rollback", "admin", "Back to the previous version"),
     ("get", "/api/v1/users", "admin", "Web accounts, with whether each is enabled"),
-    ("post", "/api/v1/users", "admin", 'Add an account: {"username", "role", "password"}'),
+    ("post", "/api/v1/users", "admin",
+     'Add an account: {"username", "role", "password", "agencies"} (role agency: the '
+     "agency codes it works for, at least one)"),
+    ("put", "/api/v1/users/{username}/agencies", "admin",
+     'The agencies an agency user works for: {"agencies": ["public_works"]}; its sessions '
+     "end"),
     ("post", "/api/v1/users/{username}/disable", "admin",
      "Disable an account: its sessions end and its API tokens are revoked; 409 for the last "
      "enabled admin"),
@@ -133,6 +156,18 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
         "bad-wrapup", "unknown-category", "invalid-request", "store-unavailable"),
     ("post", "/api/v1/calls/{unique_id}/wrapup"): ("bad-wrapup", "store-unavailable"),
     ("get", "/api/v1/calls/unwrapped"): ("bad-hours", "store-unavailable"),
+    ("get", "/api/v1/agency/tickets"): ("bad-agency", "store-unavailable"),
+    ("get", "/api/v1/agency/tickets/{number}"): ("no-such-ticket", "store-unavailable"),
+    ("post", "/api/v1/agency/tickets/{number}/accept"): (
+        "no-such-ticket", "invalid-status-transition", "invalid-request", "store-unavailable"),
+    ("post", "/api/v1/agency/tickets/{number}/note"): (
+        "no-such-ticket", "invalid-request", "store-unavailable"),
+    ("post", "/api/v1/agency/tickets/{number}/resolve"): (
+        "no-such-ticket", "invalid-status-transition", "invalid-request", "store-unavailable"),
+    ("post", "/api/v1/agency/tickets/{number}/handback"): (
+        "no-such-ticket", "invalid-status-transition", "invalid-request", "store-unavailable"),
+    ("post", "/api/v1/agency/tickets/{number}/assign"): (
+        "no-such-ticket", "invalid-status-transition", "invalid-request", "store-unavailable"),
     ("get", "/api/v1/incidents"): ("bad-query", "bad-number", "store-unavailable"),
     ("get", "/api/v1/incidents/{unique_id}"): ("bad-number", "no-such-incident",
                                                "store-unavailable"),
@@ -164,6 +199,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
                                                   "no-rollback"),
     ("post", "/api/v1/users"): ("bad-account", "busy"),
     ("post", "/api/v1/users/{username}/disable"): ("no-such-user", "last-admin"),
+    ("put", "/api/v1/users/{username}/agencies"): ("no-such-user", "bad-account",
+                                                   "store-unavailable"),
     ("post", "/api/v1/users/{username}/enable"): ("no-such-user",),
     ("post", "/api/v1/users/{username}/password"): ("no-such-user", "bad-account", "busy"),
     ("post", "/api/v1/me/password"): ("wrong-password", "bad-account"),

@@ -28,7 +28,8 @@ from .sessions import LOGIN_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE_S
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
-HOME = {Role.ADMIN: "/admin/flows", Role.SUPERVISOR: "/wallboard", Role.OPERATOR: "/console"}
+HOME = {Role.ADMIN: "/admin/flows", Role.SUPERVISOR: "/wallboard", Role.OPERATOR: "/console",
+        Role.AGENCY: "/agency"}
 
 
 def render(name: str, status: int = 200, **values: str) -> web.Response:
@@ -138,6 +139,7 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/wallboard", _page("wallboard.html"))
     app.router.add_get("/console", _page("console.html"))
     app.router.add_get("/incidents", _page("incidents.html"))
+    app.router.add_get("/agency", _page("agency.html"))
     app.router.add_get("/admin/flows", _page("flows.html"))
     app.router.add_get("/admin/callers", _page("callers.html"))
     app.router.add_static("/static", STATIC)

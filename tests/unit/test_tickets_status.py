@@ -21,6 +21,7 @@ S = Status
     (S.RECEIVED, S.DUPLICATE), (S.ASSIGNED, S.IN_PROGRESS), (S.ASSIGNED, S.RESOLVED),
     (S.IN_PROGRESS, S.RESOLVED), (S.IN_PROGRESS, S.ASSIGNED), (S.RESOLVED, S.CLOSED),
     (S.RESOLVED, S.IN_PROGRESS),
+    (S.IN_PROGRESS, S.RECEIVED), (S.ASSIGNED, S.RECEIVED),  # handed back by the agency
 ])
 def test_allowed_transitions(current, target):
     check_transition(current, target)
@@ -29,7 +30,7 @@ def test_allowed_transitions(current, target):
 @pytest.mark.parametrize(("current", "target"), [
     (S.RECEIVED, S.RESOLVED), (S.RECEIVED, S.CLOSED), (S.RECEIVED, S.RECEIVED),
     (S.CLOSED, S.IN_PROGRESS), (S.REJECTED, S.ASSIGNED), (S.DUPLICATE, S.CLOSED),
-    (S.RESOLVED, S.REJECTED), (S.IN_PROGRESS, S.RECEIVED),
+    (S.RESOLVED, S.REJECTED), (S.RESOLVED, S.RECEIVED),
 ])
 def test_refused_transitions(current, target):
     with pytest.raises(InvalidTransition) as caught:

@@ -59,3 +59,26 @@ def test_every_api_route_is_described(tmp_path) -> None:
     described = {(m, p) for m, p, _, _ in OPERATIONS}
     assert routes == described
     assert document()["paths"]["/api/v1/wallboard"]["get"]["x-role"] == "supervisor"
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("GET", "/agency", True), ("GET", "/api/v1/agency/tickets", True),
+    ("POST", "/api/v1/agency/tickets/123/accept", True),
+    ("GET", "/", True), ("POST", "/logout", True), ("POST", "/api/v1/me/password", True),
+    ("GET", "/console", False), ("GET", "/api/v1/tickets/123", False),
+    ("POST", "/api/v1/tickets/123/status", False), ("GET", "/wallboard", False),
+    ("GET", "/api/v1/events", False), ("GET", "/api/v1/callers/0811", False),
+    ("GET", "/admin/flows", False), ("POST", "/api/v1/calls/1.1/ticket", False),
+])
+def test_agency_staff_open_their_inbox_and_nothing_of_the_hotline(method, path, allowed):
+    from ivr.web.access import may
+
+    assert may(Role.AGENCY, method, path) is allowed
+
+
+def test_supervisors_open_the_agency_inbox_and_operators_do_not():
+    from ivr.web.access import may
+
+    assert may(Role.SUPERVISOR, "GET", "/api/v1/agency/tickets")
+    assert may(Role.ADMIN, "POST", "/api/v1/agency/tickets/1/assign")
+    assert not may(Role.OPERATOR, "GET", "/agency")

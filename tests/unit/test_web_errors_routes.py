@@ -37,10 +37,10 @@ SECRET = "secret internals of the failure"
 NOT_API = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
-    ("GET", "/incidents"), ("GET", "/t/{token}"), ("POST", "/t/{token}/reopen"),
+    ("GET", "/incidents"), ("GET", "/agency"), ("GET", "/t/{token}"), ("POST", "/t/{token}/reopen"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
 }
-LOWER_ROLE = {"supervisor": "ani", "admin": "sri"}
+LOWER_ROLE = {"supervisor": "ani", "admin": "sri", "agency": "ani"}
 CSV = {"Content-Type": "text/csv"}
 
 
@@ -104,6 +104,17 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
              {"outcome": "fire"}),
         Case("/api/v1/incidents/17000.1/outcome", 400, "bad-outcome", "ani",
              {"outcome": "dragons"})]),
+    ("GET", "/api/v1/agency/tickets"): (boom(TICKETS, "agency_tickets"), [
+        Case("/api/v1/agency/tickets", 400, "bad-agency", "sri")]),
+    ("GET", "/api/v1/agency/tickets/{number}"): (boom(TICKETS, "ticket"), [
+        Case("/api/v1/agency/tickets/99999999", 404, "no-such-ticket", "sri")]),
+    **{("POST", f"/api/v1/agency/tickets/{{number}}/{action}"): (boom(TICKETS, "ticket"), [
+        Case(f"/api/v1/agency/tickets/99999999/{action}", 404, "no-such-ticket", "sri", {})])
+       for action in ("accept", "note", "resolve", "handback", "assign")},
+    ("PUT", "/api/v1/users/{username}/agencies"): (boom(USERS, "set_agencies"), [
+        Case("/api/v1/users/nobody/agencies", 404, "no-such-user", json={"agencies": []}),
+        Case("/api/v1/users/ani/agencies", 422, "bad-account",
+             json={"agencies": ["public_works"]})]),
     ("GET", "/api/v1/desk"): (lambda app, mp: mp.setattr(
         "ivr.web.desk_api.KIND_NAMES", Exploding()), []),
     ("POST", "/api/v1/calls/{unique_id}/ticket"): (boom(TICKETS, "open_at_desk"), [
@@ -182,7 +193,12 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
         Case("/api/v1/users", 422, "bad-account",
              json={"username": "ani", "role": "operator", "password": "long-enough-1"}),
         Case("/api/v1/users", 422, "bad-account",
-             json={"username": "new", "role": "king", "password": "long-enough-1"})]),
+             json={"username": "new", "role": "king", "password": "long-enough-1"}),
+        Case("/api/v1/users", 422, "bad-account",
+             json={"username": "new", "role": "agency", "password": "long-enough-1"}),
+        Case("/api/v1/users", 422, "bad-account", json={
+            "username": "new", "role": "agency", "password": "long-enough-1",
+            "agencies": ["atlantis"]})]),
     ("POST", "/api/v1/users/{username}/disable"): (boom(USERS, "set_active"), [
         Case("/api/v1/users/nobody/disable", 404, "no-such-user", json={}),
         Case("/api/v1/users/boss/disable", 409, "last-admin", json={})]),
@@ -208,6 +224,8 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
 }
 # What the boom request of each route sends, where the route needs more than its path.
 BOOM_REQUEST: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/agency/tickets"): Case("/api/v1/agency/tickets?agency=public_works", 500,
+                                            "internal-error"),
     ("GET", "/api/v1/tickets"): Case("/api/v1/tickets?caller=0811", 500, "internal-error"),
     ("POST", "/api/v1/me/password"): Case(
         "/api/v1/me/password", 500, "internal-error", "ani",
