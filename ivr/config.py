@@ -111,6 +111,17 @@ class Settings:
     open311_api_keys: str = ""
     open311_jurisdiction: str = "city-hotline"
     open311_contact: str = ""
+    # Escalation e-mail (ivr/notify): the SMTP server overdue tickets are mailed through (empty:
+    # not configured, the mail waits in the outbox), its port, the From address, STARTTLS.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "hotline@localhost"
+    smtp_starttls: bool = False
+    # The SMTP login; from the environment only (ENV_ONLY), so no config file holds a password.
+    smtp_user: str = ""
+    smtp_password: str = ""
+    # The hotline supervisors' address: told of every overdue ticket (empty: agencies only).
+    escalation_email: str = ""
     # Speech (ivr/speech): vosk model folders per language, "ko=/path,id=/path"; empty: no speech.
     speech_models: str = ""
     # Recognitions running at once; one more is answered "busy" and the menu takes keys.
@@ -207,12 +218,16 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "callback": ("callback_first_after", "callback_every", "callback_tries", "callback_ring"),
     "outbound": ("outbound_trunk", "outbound_dial", "outbound_max_in_flight"),
     "tickets": ("ticket_timezone", "office_hours", "ticket_number_prefix",
-                "ticket_due_soon_hours", "ticket_reopen_days", "ticket_default_agency"),
+                "ticket_due_soon_hours", "ticket_reopen_days", "ticket_default_agency",
+                "escalation_email"),
+    "smtp": ("smtp_host", "smtp_port", "smtp_from", "smtp_starttls"),
     "open311": ("open311_api_keys", "open311_jurisdiction", "open311_contact"),
     "speech": ("speech_models", "speech_workers", "speech_min_confidence",
                "speech_emergency_words"),
 }
 _PREFIX = {"tickets": "ticket_"}
+# Secrets read from IVR_* variables only: a config file is often world-readable or committed.
+ENV_ONLY: tuple[str, ...] = ("smtp_user", "smtp_password")
 
 
 def section_key(section: str, name: str) -> str:
@@ -229,9 +244,11 @@ def _refuse_unknown(what: str, name: str, known: list[str]) -> ConfigError:
 
 def file_values(document: Mapping[str, Any]) -> dict[str, Any]:
     """The settings a parsed TOML document names, by setting name; unknown keys refused."""
-    flat = {f.name for f in fields(Settings)}
+    flat = {f.name for f in fields(Settings)} - set(ENV_ONLY)
     values: dict[str, Any] = {}
     for key, raw in document.items():
+        if key in ENV_ONLY:
+            raise ConfigError(f"IVR_CONFIG: {key} is read from IVR_{key.upper()} only")
         if key in SECTIONS and isinstance(raw, Mapping):
             by_key = {section_key(key, name): name for name in SECTIONS[key]}
             for inner, value in raw.items():

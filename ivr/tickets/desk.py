@@ -340,8 +340,9 @@ class TicketDesk:
     async def api_client(self, key: str) -> str | None:
         return await self._db(self.service.api_client, key)
 
-    async def escalate(self, window: timedelta) -> list[str]:
-        return await self._db(self.service.escalate, window)
+    async def escalate(self, window: timedelta, hotline_email: str = "") -> list[str]:
+        """Flag overdue and due-soon tickets; overdue ones queue e-mail (``service``)."""
+        return await self._db(self.service.escalate, window, None, hotline_email)
 
     # --- the database and the spool -----------------------------------------------------------
 

@@ -16,6 +16,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..notify import outbox
+from ..notify.rules import overdue_message, overdue_recipients
 from ..reports.tickets import TicketFact
 from . import facts, storage
 from .deadlines import Tier, WorkingCalendar, due_at
@@ -214,10 +216,13 @@ class TicketService:
             rows = storage.unfinished_due_before(session, moment + window)
             return build_report([storage.to_record(t) for t in rows], moment, window)
 
-    def escalate(self, window: timedelta, now: datetime | None = None) -> list[str]:
+    def escalate(self, window: timedelta, now: datetime | None = None,
+                 hotline_email: str = "") -> list[str]:
         """Flag overdue and due-soon tickets to their agency's supervisor, once each.
 
         Returns the numbers escalated now; each gets a history line naming the supervisor.
+        An overdue one also queues an e-mail to its agency's address and to ``hotline_email``
+        (those set) in the same transaction, so the mail exists exactly when the flag does.
         """
         moment = now or self.clock()
         escalated = []
@@ -229,8 +234,17 @@ class TicketService:
                 ticket.escalated_at = moment
                 storage.add_change(session, ticket, moment, SYSTEM_ACTOR, ticket.status,
                                    f"{state}: escalated to {ticket.agency.supervisor}")
+                if state == "overdue":
+                    self._queue_overdue_mail(session, ticket, hotline_email, moment)
                 escalated.append(ticket.number)
         return escalated
+
+    def _queue_overdue_mail(self, session: Session, ticket: Ticket, hotline_email: str,
+                            now: datetime) -> None:
+        record = storage.to_record(ticket)
+        for recipient in overdue_recipients(ticket.agency.email, hotline_email):
+            outbox.queue(session, overdue_message(record, ticket.agency.name_en, recipient,
+                                                  timezone=self.base_calendar.timezone), now)
 
     def wrap_up(self, wrap_up: WrapUp) -> WrapUp:
         """Store how an answered call ended (a ticket made already wins: ``storage``)."""

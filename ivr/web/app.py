@@ -21,6 +21,7 @@ from aiohttp import web
 
 from ..ami.board import queues_view
 from ..config import Settings, read_or_create_secret
+from ..notify.smtp import keep_sending, outbox_worker
 from ..passwords import PasswordWork, dummy_hash
 from ..tickets.open311 import add_open311_routes, open311_config
 from .account_api import add_account_routes
@@ -95,11 +96,14 @@ def _parts(factory: PartsFactory) -> Callable[[web.Application], AsyncIterator[N
 
 
 async def _tickets(app: web.Application) -> AsyncIterator[None]:
-    """The spool flush and the escalation passes, in the background."""
-    desk = app[TICKETS]
-    window = timedelta(hours=app[SETTINGS].ticket_due_soon_hours)
+    """The spool flush, the escalation passes and the outbox's e-mail, in the background."""
+    desk, settings = app[TICKETS], app[SETTINGS]
+    window = timedelta(hours=settings.ticket_due_soon_hours)
+    mail = outbox_worker(settings, desk.service.sessions, desk.schema_is_ready)
     tasks = [asyncio.create_task(desk.keep_flushing()),
-             asyncio.create_task(keep_escalating(desk, window))]
+             asyncio.create_task(keep_escalating(desk, window,
+                                                 hotline_email=settings.escalation_email)),
+             asyncio.create_task(keep_sending(mail))]
     yield
     for task in tasks:
         task.cancel()

@@ -43,11 +43,12 @@ async def escalations(request: web.Request) -> web.Response:
 
 
 async def keep_escalating(desk: TicketDesk, window: timedelta,
-                          every_s: float = ESCALATE_EVERY_S) -> None:
-    """Background task: flag newly overdue or due-soon tickets to their supervisors."""
+                          every_s: float = ESCALATE_EVERY_S, hotline_email: str = "") -> None:
+    """Background task: flag newly overdue or due-soon tickets to their supervisors (and
+    queue the overdue ones' e-mail to their agency and ``hotline_email``)."""
     while True:
         try:
-            flagged = await desk.escalate(window)
+            flagged = await desk.escalate(window, hotline_email)
             if flagged:
                 log.warning("escalated to supervisors: %s", ", ".join(flagged))
         except Exception:  # the database may be away; the next pass tries again

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ivr.config import (
+    ENV_ONLY,
     SECTIONS,
     ConfigError,
     Settings,
@@ -102,7 +103,7 @@ def test_unknown_keys_are_refused_with_their_name(tmp_path: Path, body: str, wor
 
 
 def test_every_setting_is_in_exactly_one_section() -> None:
-    placed = [name for names in SECTIONS.values() for name in names]
+    placed = [name for names in SECTIONS.values() for name in names] + list(ENV_ONLY)
     assert sorted(placed) == sorted(f.name for f in fields(Settings))
     for section, names in SECTIONS.items():
         keys = [section_key(section, name) for name in names]
@@ -173,4 +174,17 @@ def test_wrong_toml_type_is_a_config_error(tmp_path: Path) -> None:
     config = tmp_path / "hotline.toml"
     config.write_text("web_port = [8081]\n")
     with pytest.raises(ConfigError, match="web_port"):
+        load_settings({"IVR_CONFIG": str(config)})
+
+
+def test_smtp_settings_and_the_login_from_the_environment_only(tmp_path: Path) -> None:
+    config = tmp_path / "hotline.toml"
+    config.write_text('[smtp]\nhost = "mail.city.example"\nstarttls = true\n'
+                      '[tickets]\nescalation_email = "duty@city.example"\n')
+    settings = load_settings({"IVR_CONFIG": str(config), "IVR_SMTP_PASSWORD": "s3cret"})
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_starttls) == (
+        "mail.city.example", 25, True)
+    assert (settings.escalation_email, settings.smtp_password) == ("duty@city.example", "s3cret")
+    config.write_text('smtp_password = "s3cret"\n')
+    with pytest.raises(ConfigError, match="IVR_SMTP_PASSWORD only"):
         load_settings({"IVR_CONFIG": str(config)})
