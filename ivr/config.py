@@ -107,6 +107,8 @@ class Settings:
     ticket_reopen_days: float = 14.0
     # Where a ticket an agency hands back goes, for the hotline to re-route it.
     ticket_default_agency: str = "citizen_service"
+    # Seconds between escalation passes (overdue and due-soon tickets flagged and mailed).
+    ticket_escalate_every: float = 60.0
     # Open311 GeoReport v2: API keys allowed to POST (comma-separated; the api_keys table too).
     open311_api_keys: str = ""
     open311_jurisdiction: str = "city-hotline"
@@ -219,7 +221,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "outbound": ("outbound_trunk", "outbound_dial", "outbound_max_in_flight"),
     "tickets": ("ticket_timezone", "office_hours", "ticket_number_prefix",
                 "ticket_due_soon_hours", "ticket_reopen_days", "ticket_default_agency",
-                "escalation_email"),
+                "ticket_escalate_every", "escalation_email"),
     "smtp": ("smtp_host", "smtp_port", "smtp_from", "smtp_starttls"),
     "open311": ("open311_api_keys", "open311_jurisdiction", "open311_contact"),
     "speech": ("speech_models", "speech_workers", "speech_min_confidence",

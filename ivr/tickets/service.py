@@ -163,7 +163,8 @@ class TicketService:
         reason in the history, for the hotline to route it to the right one."""
         with self.sessions.begin() as session:
             ticket = self._ticket(session, number)
-            check_transition(Status(ticket.status), Status.RECEIVED)
+            if ticket.status != Status.RECEIVED:  # not yet accepted: it stays received
+                check_transition(Status(ticket.status), Status.RECEIVED)
             previous = ticket.agency_code
             if storage.agency(session, default_agency) is not None:
                 ticket.agency_code = default_agency
@@ -228,23 +229,30 @@ class TicketService:
         escalated = []
         with self.sessions.begin() as session:
             for ticket in storage.unfinished_due_before(session, moment + window):
-                if ticket.escalated_at is not None:
+                overdue = ticket.due_at < moment
+                # A ticket flagged "due soon" earlier is flagged again once overdue: its
+                # e-mail (queued once: the outbox's dedupe key) is what says so.
+                mailed = self._queue_overdue_mail(session, ticket, hotline_email, moment) \
+                    if overdue else False
+                if ticket.escalated_at is not None and not mailed:
                     continue
-                state = "overdue" if ticket.due_at < moment else "due soon"
                 ticket.escalated_at = moment
                 storage.add_change(session, ticket, moment, SYSTEM_ACTOR, ticket.status,
-                                   f"{state}: escalated to {ticket.agency.supervisor}")
-                if state == "overdue":
-                    self._queue_overdue_mail(session, ticket, hotline_email, moment)
+                                   f"{'overdue' if overdue else 'due soon'}: escalated to "
+                                   f"{ticket.agency.supervisor}")
                 escalated.append(ticket.number)
         return escalated
 
     def _queue_overdue_mail(self, session: Session, ticket: Ticket, hotline_email: str,
-                            now: datetime) -> None:
+                            now: datetime) -> bool:
+        """Queue the overdue e-mails not queued yet; True if any was."""
         record = storage.to_record(ticket)
-        for recipient in overdue_recipients(ticket.agency.email, hotline_email):
-            outbox.queue(session, overdue_message(record, ticket.agency.name_en, recipient,
-                                                  timezone=self.base_calendar.timezone), now)
+        queued = [outbox.queue(session, overdue_message(record, ticket.agency.name_en,
+                                                        recipient,
+                                                        timezone=self.base_calendar.timezone),
+                               now)
+                  for recipient in overdue_recipients(ticket.agency.email, hotline_email)]
+        return any(queued)
 
     def wrap_up(self, wrap_up: WrapUp) -> WrapUp:
         """Store how an answered call ended (a ticket made already wins: ``storage``)."""

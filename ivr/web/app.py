@@ -102,6 +102,7 @@ async def _tickets(app: web.Application) -> AsyncIterator[None]:
     mail = outbox_worker(settings, desk.service.sessions, desk.schema_is_ready)
     tasks = [asyncio.create_task(desk.keep_flushing()),
              asyncio.create_task(keep_escalating(desk, window,
+                                                 every_s=settings.ticket_escalate_every,
                                                  hotline_email=settings.escalation_email)),
              asyncio.create_task(keep_sending(mail))]
     yield

@@ -99,6 +99,12 @@ async def test_a_ticket_handed_back_goes_to_the_default_agency_and_is_routed_on(
         await desk.assign(number, "atlantis", "web:sri", "")
 
 
+async def test_a_ticket_not_yet_accepted_can_be_handed_back(desk) -> None:
+    number = await desk.open_at_desk(desk_form("5.4", FORM), "ani")
+    back = await desk.hand_back(number, "web:rina", "not ours", "citizen_service")
+    assert (back.status, back.agency) == (Status.RECEIVED, "citizen_service")
+
+
 async def test_a_finished_ticket_cannot_be_handed_back(desk) -> None:
     form = desk_form("5.3", {**FORM, "kind": "consultation", "closed_on_call": True})
     number = await desk.open_at_desk(form, "ani")

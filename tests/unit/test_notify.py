@@ -181,3 +181,19 @@ async def test_without_an_smtp_host_nothing_is_sent_and_it_says_so_once(desk, in
     assert handler.messages == []
     told = [r.message for r in caplog.records if "SMTP not configured" in r.message]
     assert told == ["SMTP not configured: 2 messages wait in the outbox"]
+
+
+async def test_a_ticket_flagged_due_soon_is_mailed_once_it_is_overdue(desk, inbox) -> None:
+    desk, settings = desk
+    number = await overdue_ticket(desk)
+    record = await desk.ticket(number)
+    # Flagged an hour before its deadline (due soon): no mail yet.
+    before_due = record.due_at - timedelta(hours=1)
+    assert desk.service.escalate(timedelta(hours=2), before_due, HOTLINE) == [number]
+    assert outbox_rows(desk) == []
+    # Now it is overdue: flagged again, once, and mailed.
+    assert await desk.escalate(timedelta(hours=2), HOTLINE) == [number]
+    assert await desk.escalate(timedelta(hours=2), HOTLINE) == []
+    assert sorted(r.recipient for r in outbox_rows(desk)) == sorted([AGENCY, HOTLINE])
+    notes = [h.note for h in (await desk.ticket(number)).history if h.actor == "system"]
+    assert [n.split(":")[0] for n in notes] == ["due soon", "overdue"]

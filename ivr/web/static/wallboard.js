@@ -34,3 +34,23 @@ function draw() {
 
 stream("board", "board", (data) => { board = data; receivedAt = Date.now(); draw(); });
 setInterval(draw, 1000);
+
+// Overdue tickets of every agency (the agencies' supervisors see theirs in their inbox).
+async function loadOverdue() {
+  const reply = await api("GET", "/api/v1/reports/escalations?hours=0");
+  if (reply.status !== 200) return;
+  document.getElementById("overdue-count").textContent = `(${reply.data.overdue_count})`;
+  const rows = [];
+  for (const line of reply.data.agencies) for (const number of line.overdue) {
+    const tr = row([line.agency_name, ""], {number, agency: line.agency});
+    tr.className = "overdue";
+    const link = document.createElement("a");
+    link.href = `/agency?agency=${encodeURIComponent(line.agency)}`;
+    link.textContent = number;
+    tr.lastChild.appendChild(link);
+    rows.push(tr);
+  }
+  fill("overdue", rows);
+}
+loadOverdue();
+setInterval(loadOverdue, 30000);
