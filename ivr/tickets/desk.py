@@ -33,7 +33,7 @@ from ..reports.tickets import TicketFact
 from .allocator import NumberAllocator
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES, FALLBACK_CATEGORY
 from .deadlines import Tier, WorkingCalendar, due_at, parse_office_hours
-from .errors import NoSuchTicket, StoreUnavailable, UnknownCategory
+from .errors import InvalidTransition, NoSuchTicket, StoreUnavailable, UnknownCategory
 from .escalation import EscalationReport
 from .fields import check_ticket, fit, fitted_fields
 from .flusher import DB_DOWN, FLUSH_INTERVAL_S, SpoolFlusher, next_flush_delay
@@ -48,7 +48,7 @@ from .records import (
 )
 from .service import TicketService, utc_now
 from .spool import Spool, SpoolRecord
-from .status import parse_status
+from .status import Status, parse_status
 from .tracking import CannotReopen, checked_reason, reopen_refusal
 from .tracking import texts as tracking_texts
 from .workers import DeskWorkers
@@ -288,6 +288,9 @@ class TicketDesk:
         """Move the ticket on, with an internal history note and an optional public one (the
         one Open311 shows); ticket errors propagate."""
         target = parse_status(status)
+        if target is Status.RECEIVED:  # only an agency's hand-back goes back there
+            raise InvalidTransition("a ticket goes back to received only when its agency "
+                                    "hands it back", target=str(target))
         record = await self.ticket(number)
         if record is None:
             raise NoSuchTicket(f"no ticket {number}", number=number)
