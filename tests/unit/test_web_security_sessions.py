@@ -95,7 +95,8 @@ async def test_a_disabled_user_loses_sessions_basic_tokens_and_login(
     tokens = (await (await client.get("/api/v1/tokens", headers=basic(*ADMIN))).json())
     assert [t["revoked"] for t in tokens["tokens"] if t["id"] == token_id] == [True]
     listed = (await (await client.get("/api/v1/users", headers=basic(*ADMIN))).json())
-    assert {"username": "ani", "role": "operator", "active": False} in listed["users"]
+    assert {"username": "ani", "role": "operator", "active": False,
+            "agencies": []} in listed["users"]
     client.session.cookie_jar.clear()
     page = await client.get("/login")
     csrf = (await page.text()).split('name="csrf_token" value="')[1].split('"')[0]
