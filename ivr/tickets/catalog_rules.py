@@ -141,6 +141,8 @@ def read_entry(kind: str, code: str, body: Mapping[str, Any]) -> Entry:
     entry: Entry = {"code": code}
     for name, (value_type, longest, default) in fields.items():
         entry[name] = _value(name, value_type, longest, body.get(name, default))
+    if kind == "agency" and not entry["name_id"]:  # one name serves both languages
+        entry["name_id"] = entry["name_en"]
     return entry
 
 

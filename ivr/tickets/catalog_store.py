@@ -63,7 +63,6 @@ def _fill(kind: str, row: Any, entry: Entry) -> None:
     elif kind == "agency":
         values["parent_code"] = values.pop("parent")
         values["districts"] = ",".join(values["districts"])
-        values["name_id"] = values["name_id"] or values["name_en"]
     elif kind == "district":
         values["parent_code"] = values.pop("parent")
     for name, value in values.items():

@@ -41,9 +41,11 @@ def received_by_category(session: Session, start: datetime, end: datetime) -> li
 
 
 def names(session: Session) -> Names:
-    return Names({str(k): v for k, v in KIND_NAMES.items()},
-                 dict(session.execute(select(Category.code, Category.name)).tuples()),
-                 dict(session.execute(select(District.code, District.name)).tuples()))
+    categories = {code: name for code, name in session.execute(
+        select(Category.code, Category.name))}
+    districts = {code: name for code, name in session.execute(
+        select(District.code, District.name))}
+    return Names({str(k): v for k, v in KIND_NAMES.items()}, categories, districts)
 
 
 def wallscreen_figures(session: Session, now: datetime, timezone: str) -> dict[str, Any]:
