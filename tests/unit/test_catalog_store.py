@@ -47,8 +47,8 @@ def ticket(counter: int, category: str, **fields: object) -> NewTicket:
                         **fields})  # type: ignore[arg-type]
 
 
-def test_tiers_and_districts_are_seeded_once_and_an_empty_table_again(service, database_url
-                                                                      ) -> None:  # noqa: F811
+def test_tiers_and_districts_are_seeded_once_and_an_empty_table_again(
+        service: TicketService) -> None:
     with service.sessions.begin() as session:
         tiers = {t.code: (t.amount, t.unit, t.clock_always)
                  for t in session.scalars(select(DeadlineTier))}
