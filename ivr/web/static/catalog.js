@@ -43,7 +43,8 @@ function input(spec, name, label, type) {
   const id = `${spec.kind}-${name}`;
   if (type === "bool") {
     const lab = el("label", {className: "check"});
-    lab.append(el("input", {type: "checkbox", id, checked: name === "active" || name === "office_hours"}), label);
+    const on = name === "active" || name === "office_hours";  // defaultChecked: what reset() restores
+    lab.append(el("input", {type: "checkbox", id, checked: on, defaultChecked: on}), label);
     return lab;
   }
   const lab = el("label", {textContent: label});
