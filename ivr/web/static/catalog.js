@@ -6,7 +6,7 @@ const KINDS = [
     ["group", "Group"], ["keywords", "Keywords"], ["description", "Description", "textarea"],
     ["active", "Takes new tickets", "bool"]]},
   {kind: "agency", plural: "agencies", title: "Agencies and branches", fields: [
-    ["code", "Code"], ["name_en", "Name (English)"], ["name_id", "Name (Indonesian)"],
+    ["code", "Code"], ["name_en", "English name"], ["name_id", "Indonesian name (empty: the English one)"],
     ["office_hours", "Office hours (unticked: round the clock)", "bool"], ["supervisor", "Supervisor"],
     ["email", "E-mail (overdue tickets)"], ["parent", "Branch of", "parent-agency"],
     ["districts", "Districts served by the branch (codes, comma-separated)", "list"], ["active", "Active", "bool"]]},
