@@ -108,10 +108,13 @@ def add_working_time(start: datetime, span: timedelta, calendar: WorkingCalendar
     raise ValueError("the working calendar has no working day in ten years")
 
 
-def due_at(received: datetime, tier: Tier, office_hours: bool,
+def due_at(received: datetime, tier: Tier | TierSpan, office_hours: bool,
            calendar: WorkingCalendar) -> datetime:
-    """When a ticket of ``tier`` received at ``received`` is due, in UTC."""
-    span = TIER_SPANS[tier]
+    """When a ticket of ``tier`` received at ``received`` is due, in UTC.
+
+    ``tier`` is the span itself (the stored ``deadline_tiers`` row an admin may edit) or a
+    default tier's name (the spool's provisional answer, made without the database)."""
+    span = tier if isinstance(tier, TierSpan) else TIER_SPANS[Tier(tier)]
     if not office_hours or span.clock_always:
         delta = timedelta(hours=span.amount) if span.unit == "hours" else timedelta(
             days=span.amount)

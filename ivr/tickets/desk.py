@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,6 +32,7 @@ from ..queues import HOTLINE
 from ..reports.tickets import TicketFact
 from .allocator import NumberAllocator
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES, FALLBACK_CATEGORY
+from .catalog_admin import CatalogAdmin
 from .deadlines import Tier, WorkingCalendar, due_at, parse_office_hours
 from .errors import InvalidTransition, NoSuchTicket, StoreUnavailable, UnknownCategory
 from .escalation import EscalationReport
@@ -49,6 +50,7 @@ from .records import (
 from .service import TicketService, utc_now
 from .spool import Spool, SpoolRecord
 from .status import Status, parse_status
+from .tallies import wallscreen_figures
 from .tracking import CannotReopen, checked_reason, reopen_refusal
 from .tracking import texts as tracking_texts
 from .workers import DeskWorkers
@@ -118,6 +120,8 @@ class TicketDesk:
         self.owns_engine = owns_engine
         self.workers = workers or DeskWorkers()
         self.flusher = SpoolFlusher(spool, self.workers, self._write_spooled)
+        # The catalog admin (catalog_admin.py): the phone menu's categories stay open.
+        self.catalog = CatalogAdmin(service.sessions, clock, IVR_CATEGORIES)
         # Set by the composition root's SchemaKeeper once the schema is at head; None: the
         # schema was brought up to date before the desk was made (tests, classic AGI).
         self.schema_ready = schema_ready
@@ -339,6 +343,21 @@ class TicketDesk:
 
     async def categories(self) -> list[CategoryRecord]:
         return await self._db(self.service.categories)
+
+    # --- the catalog admin and the wall screen (catalog_admin.py, tallies.py) ---------------
+
+    async def on_database(self, fn: Callable[..., T], *args: object) -> T:
+        """Run ``fn`` (e.g. a ``self.catalog`` method) on the database threads, with the
+        desk's time-out and its pause after a failure."""
+        return await self._db(fn, *args)
+
+    async def wallscreen(self) -> dict[str, Any]:
+        """Today's and this month's ticket figures (``reports.wallscreen``)."""
+        return await self._db(self._wallscreen, self.clock())
+
+    def _wallscreen(self, now: datetime) -> dict[str, Any]:
+        with self.service.sessions.begin() as session:
+            return wallscreen_figures(session, now, self.service.base_calendar.timezone)
 
     async def api_client(self, key: str) -> str | None:
         return await self._db(self.service.api_client, key)

@@ -147,7 +147,7 @@ class Ticket(Base):
     operator: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # When the agency accepted it (response rate) and resolved it (resolution rate).
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     # The latest operator note, internal: never published.
     status_note: Mapped[str] = mapped_column(Text, default="")

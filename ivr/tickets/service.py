@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..notify import outbox
 from ..notify.rules import overdue_message, overdue_recipients
 from ..reports.tickets import TicketFact
-from . import facts, storage
-from .deadlines import Tier, WorkingCalendar, due_at
+from . import catalog_store, facts, storage
+from .branches import area_of, route_agency
+from .deadlines import TIER_SPANS, Tier, TierSpan, WorkingCalendar, due_at
 from .errors import InvalidRequest, InvalidTransition, NoSuchTicket, UnknownCategory
 from .escalation import EscalationReport, build_report
 from .fields import check_ticket, xml_safe
-from .models import DESCRIPTION_MAX, Agency, Ticket
+from .models import DESCRIPTION_MAX, Agency, Category, Ticket
 from .numbers import counter_of
 from .records import (
     CategoryRecord,
@@ -76,13 +77,36 @@ class TicketService:
             if found is not None:
                 return storage.to_record(found)
             cat = storage.category(session, new.category)
-            if cat is None:
+            if cat is None or not cat.active:  # a retired category takes no new tickets
                 raise UnknownCategory(f"no category {new.category!r}", category=new.category)
-            due = due_at(new.received_at, Tier(cat.tier), cat.agency.office_hours,
+            new, agency = self._routed(session, new, cat)
+            due = due_at(new.received_at, self._span(session, cat.tier), agency.office_hours,
                          self.calendar(session))
-            ticket = storage.insert_ticket(session, new, cat, due, actor)
+            ticket = storage.insert_ticket(session, new, cat, due, actor, agency.code)
             storage.finish_desk_ticket(session, ticket, new)
             return storage.to_record(ticket)
+
+    # --- the catalog's routing (branches.py) and tiers (deadline_tiers) ------------------------
+
+    def _routed(self, session: Session, new: NewTicket, cat: Category
+                ) -> tuple[NewTicket, Agency]:
+        """The ticket with its district filled from its sub-district, and the agency (the
+        branch serving the place, else the category's) it goes to."""
+        if not (new.district or new.subdistrict):
+            return new, cat.agency
+        parents = catalog_store.district_parents(session)
+        district, subdistrict = area_of(new.district, new.subdistrict, parents)
+        new = replace(new, district=district, subdistrict=subdistrict)
+        code = route_agency(cat.agency_code, district, subdistrict,
+                            catalog_store.branches_of(session, cat.agency_code), parents)
+        return new, (storage.agency(session, code) or cat.agency)
+
+    def _span(self, session: Session, tier: str) -> TierSpan:
+        span = catalog_store.tier_span(session, tier)
+        if span is None:  # the rules keep categories on existing tiers; a stray one is general
+            log.error("category tier %r is not in deadline_tiers; counted as general", tier)
+            return TIER_SPANS[Tier.GENERAL]
+        return span
 
     def _existing(self, new: NewTicket) -> TicketRecord | None:
         with self.sessions.begin() as session:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from ..reports.tables import queue_calls
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES
-from .deadlines import TIER_SPANS, Tier, deadline_text
+from .catalog_store import seed_tiers_and_districts, tier_spans
+from .deadlines import deadline_text
 from .fields import fit_actor
 from .models import (
     Agency,
@@ -54,6 +55,7 @@ def seed_catalog(session: Session) -> None:
             session.add(Category(code=cat.code, name=cat.name, description=cat.description,
                                  agency_code=cat.agency, tier=str(cat.tier), group=cat.group,
                                  keywords=cat.keywords))
+    seed_tiers_and_districts(session)
 
 
 def agency(session: Session, code: str) -> Agency | None:
@@ -65,7 +67,8 @@ def category(session: Session, code: str) -> Category | None:
 
 
 def categories(session: Session) -> list[CategoryRecord]:
-    rows = session.scalars(select(Category).order_by(Category.code))
+    """The categories that take new tickets (Open311's services); retired ones are left out."""
+    rows = session.scalars(select(Category).where(Category.active).order_by(Category.code))
     return [CategoryRecord(c.code, c.name, c.description, c.group, c.keywords, c.agency_code,
                            c.tier) for c in rows]
 
@@ -74,9 +77,12 @@ def desk_categories(session: Session) -> list[dict[str, str]]:
     """The categories the console's desk offers: each with the agency and the deadline it
     leads to (as the operator tells the caller)."""
     rows = session.scalars(select(Category).order_by(Category.name)).unique()
+    spans = tier_spans(session)
     return [{"code": c.code, "name": c.name, "agency": c.agency_code,
              "agency_name": c.agency.name_en, "tier": c.tier,
-             "deadline": deadline_text(TIER_SPANS[Tier(c.tier)], c.agency.office_hours)}
+             "deadline": deadline_text(spans[c.tier], c.agency.office_hours)
+             if c.tier in spans else "",
+             "description": c.description, "group": c.group}
             for c in rows if c.active]
 
 
@@ -100,12 +106,14 @@ def ticket_by_token(session: Session, token: str) -> Ticket | None:
 
 
 def insert_ticket(session: Session, new: NewTicket, cat: Category, due_at: datetime,
-                  actor: str) -> Ticket:
+                  actor: str, agency_code: str = "") -> Ticket:
+    """The new ticket, at ``agency_code`` (a branch: ``branches.route_agency``) or else at the
+    category's agency."""
     ticket = Ticket(
         number=new.number, token=new.token, channel=new.channel, source_ref=new.source_ref,
         caller_number=new.caller_number, contact_name=new.contact_name,
         contact_email=new.contact_email, language=new.language, category_code=cat.code,
-        agency_code=cat.agency_code, description=new.description,
+        agency_code=agency_code or cat.agency_code, description=new.description,
         recording_path=new.recording_path, media_url=new.media_url, latitude=new.latitude,
         longitude=new.longitude, address=new.address, kind=new.kind, district=new.district,
         subdistrict=new.subdistrict, operator=new.operator,

@@ -74,6 +74,10 @@ RULES: tuple[Rule, ...] = (
     rule(READ, r"/admin/callers|/api/v1/callers(\.csv)?", SUPERVISOR),
     rule({"PUT", "DELETE"}, r"/api/v1/callers/[^/]+", SUPERVISOR),
     rule({"POST"}, r"/api/v1/callers/import", SUPERVISOR),
+    # The catalog: operators read what the ticket desk offers; admins edit it (catalog_api).
+    rule(READ, r"/api/v1/catalog/categories|/api/v1/districts", OPERATOR),
+    rule(READ, r"/wallscreen|/api/v1/wallscreen", SUPERVISOR),
+    rule(ANY, r"/admin/catalog|/api/v1/catalog(/.*)?", ADMIN),
     rule(ANY, r"/admin(/.*)?|/api/v1/(flows|users|tokens|roster\.csv)(/.*)?", ADMIN),
 )
 

@@ -29,6 +29,7 @@ from .admin_api import add_admin_routes
 from .agency_api import add_agency_routes
 from .auth import access_middleware
 from .callers_api import add_caller_routes
+from .catalog_api import add_catalog_routes
 from .credentials import BasicCache, Credentials
 from .desk_api import add_desk_routes
 from .errors import error_middleware
@@ -63,6 +64,7 @@ from .security_headers import use_security_headers
 from .sessions import Signer
 from .throttle import LoginThrottle
 from .tracking import add_tracking_routes
+from .wallscreen_api import add_wallscreen_routes
 
 __all__ = ["LIVE", "SETTINGS", "TICKETS", "make_app"]
 
@@ -169,5 +171,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_account_routes(app)
     add_operator_routes(app)
     add_caller_routes(app)
+    add_catalog_routes(app)  # the catalog admin and the wall screen
+    add_wallscreen_routes(app)
     add_open311_routes(app, TICKETS, open311_config(settings))
     return app

@@ -27,9 +27,11 @@ UNWRAPPED_HOURS = 12.0  # an operator's shift and then some
 async def desk_lists(request: web.Request) -> web.Response:
     """GET /api/v1/desk: what the desk offers: kinds, categories (with the agency and the
     deadline each leads to), districts with their sub-districts, no-ticket reasons."""
-    categories = await request.app[TICKETS].desk_categories()
+    desk = request.app[TICKETS]
+    categories = await desk.desk_categories()
+    districts = await desk.on_database(desk.catalog.districts)
     return web.json_response({"kinds": {str(k): name for k, name in KIND_NAMES.items()},
-                              "categories": categories, "districts": [],
+                              "categories": categories, "districts": districts,
                               "reasons": REASONS})
 
 

@@ -139,6 +139,31 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("post", "/api/v1/tokens", "admin",
      'Issue a token for a user: {"username", "label"}; shown once'),
     ("delete", "/api/v1/tokens/{id}", "admin", "Revoke a token"),
+    # The catalog admin (catalog_api.py) and the wall screen (wallscreen_api.py).
+    ("get", "/api/v1/catalog/categories", "operator",
+     "The categories that take tickets, by name: [{code, name, agency, agency_name, tier, "
+     'deadline ("2 hours", "7 working days"), description, group}]'),
+    ("get", "/api/v1/districts", "operator",
+     "Active districts by name, each with its active sub-districts: "
+     "[{code, name, subdistricts: [{code, name}]}]"),
+    ("get", "/api/v1/catalog", "admin",
+     "Every category, agency (branches: parent, districts), district, tier and holiday, "
+     "and the latest 200 changes (before/after) first"),
+    ("post", "/api/v1/catalog/{kind}", "admin",
+     "Add an entry: kind is categories, agencies, districts, tiers or holidays; the body "
+     'has its "code" and fields; 201 {entry, change}; 400 catalog-invalid names '
+     "details.field"),
+    ("put", "/api/v1/catalog/{kind}/{code}", "admin",
+     "Replace an entry (send every field; one left out takes its default)"),
+    ("delete", "/api/v1/catalog/{kind}/{code}", "admin",
+     "Retire a category, agency or district (tickets keep it; none new), remove a tier "
+     "(not while a category uses it) or a holiday"),
+    ("post", "/api/v1/catalog/changes/{id}/revert", "admin",
+     "Go back on a change: the entry as it was before it (an added category, agency or "
+     "district is retired), itself a change; 409 when the entry changed since"),
+    ("get", "/api/v1/wallscreen", "supervisor",
+     "Today's tickets (city time) received and resolved, by kind, category and district; "
+     "the month's top categories; poll_s: how often the wall screen asks"),
     ("get", "/api/openapi.json", "", "This document"),
 )
 
@@ -206,6 +231,19 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/me/password"): ("wrong-password", "bad-account"),
     ("post", "/api/v1/tokens"): ("no-such-user", "bad-account"),
     ("delete", "/api/v1/tokens/{id}"): ("no-such-token",),
+    ("get", "/api/v1/catalog/categories"): ("store-unavailable",),
+    ("get", "/api/v1/districts"): ("store-unavailable",),
+    ("get", "/api/v1/catalog"): ("store-unavailable",),
+    ("post", "/api/v1/catalog/{kind}"): ("catalog-invalid", "no-such-catalog-entry",
+                                         "store-unavailable"),
+    ("put", "/api/v1/catalog/{kind}/{code}"): ("catalog-invalid", "no-such-catalog-entry",
+                                               "store-unavailable"),
+    ("delete", "/api/v1/catalog/{kind}/{code}"): ("catalog-invalid", "no-such-catalog-entry",
+                                                  "store-unavailable"),
+    ("post", "/api/v1/catalog/changes/{id}/revert"): (
+        "bad-change-id", "catalog-invalid", "no-such-catalog-entry", "catalog-changed-since",
+        "store-unavailable"),
+    ("get", "/api/v1/wallscreen"): ("store-unavailable",),
 }
 # Writes whose body is CSV (text/csv, ``csrf.ROUTE_BODY_TYPES``), not JSON.
 CSV_BODIES = {("put", "/api/v1/roster.csv"), ("post", "/api/v1/callers/import")}
@@ -232,7 +270,7 @@ ERROR_SCHEMA = {
         "message": {"type": "string", "description": "for people; may change"},
         "details": {"type": "object", "description": (
             "what the error is about, e.g. issues (flows), problems (roster and callers' "
-            "CSV), field (a registered caller's entry), "
+            "CSV), field (a registered caller's entry, a catalog entry), "
             "retry_after_s, reference (500)")},
     },
     "x-error-status": ERROR_STATUS,

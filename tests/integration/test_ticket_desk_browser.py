@@ -83,6 +83,10 @@ def test_an_answered_12345_call_ends_with_a_ticket_or_a_reason(
             page.keyboard.type("Roads")  # type-ahead in the list
             page.locator("#desk-route", has_text="Public Works Agency").wait_for()
             assert "deadline 7 working days" in page.locator("#desk-route").inner_text()
+            # The districts come from the catalog; the sub-districts follow the district.
+            page.select_option("#desk-district", "coblong")
+            page.locator("#desk-subdistrict option[value='dago']").wait_for(state="attached")
+            page.select_option("#desk-subdistrict", "dago")
             page.focus("#desk-description")
             page.keyboard.type("Deep pothole in front of number 45, a motorbike fell")
             page.keyboard.press("Tab")  # the "answered on the call" box: left unticked
@@ -102,6 +106,7 @@ def test_an_answered_12345_call_ends_with_a_ticket_or_a_reason(
                                           "received")
             assert ticket["caller_number"] == caller and ticket["due_at"] > ticket["created_at"]
             assert ticket["description"].startswith("Deep pothole")
+            assert (ticket["district"], ticket["subdistrict"]) == ("coblong", "dago")
             assert call.wait(timeout=90) == 0
 
             # The second call makes no ticket: the desk takes a reason instead.

@@ -39,6 +39,7 @@ NOT_API = {
     ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
     ("GET", "/incidents"), ("GET", "/agency"), ("GET", "/t/{token}"), ("POST", "/t/{token}/reopen"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
+    ("GET", "/admin/catalog"), ("GET", "/wallscreen"),
 }
 LOWER_ROLE = {"supervisor": "ani", "admin": "sri", "agency": "ani"}
 CSV = {"Content-Type": "text/csv"}
@@ -221,6 +222,25 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
         Case("/api/v1/tokens/abc", 404, "no-such-token")]),
     ("GET", "/api/openapi.json"): (
         lambda app, mp: mp.setattr(openapi, "document", Exploding()), []),
+    # The catalog admin and the wall screen.
+    ("GET", "/api/v1/catalog"): (boom(TICKETS, "on_database"), []),
+    ("GET", "/api/v1/catalog/categories"): (boom(TICKETS, "desk_categories"), []),
+    ("GET", "/api/v1/districts"): (boom(TICKETS, "on_database"), []),
+    ("POST", "/api/v1/catalog/{kind}"): (boom(TICKETS, "on_database"), [
+        Case("/api/v1/catalog/nope", 404, "no-such-catalog-entry", json={"code": "x"}),
+        Case("/api/v1/catalog/categories", 400, "catalog-invalid", json={"code": "Bad Code"})]),
+    ("PUT", "/api/v1/catalog/{kind}/{code}"): (boom(TICKETS, "on_database"), [
+        Case("/api/v1/catalog/categories/nothing", 404, "no-such-catalog-entry",
+             json={"name": "X", "agency": "public_works", "tier": "general"}),
+        Case("/api/v1/catalog/tiers/general", 400, "catalog-invalid",
+             json={"amount": 0, "unit": "days"})]),
+    ("DELETE", "/api/v1/catalog/{kind}/{code}"): (boom(TICKETS, "on_database"), [
+        Case("/api/v1/catalog/categories/other", 400, "catalog-invalid"),
+        Case("/api/v1/catalog/agencies/nothing", 404, "no-such-catalog-entry")]),
+    ("POST", "/api/v1/catalog/changes/{id}/revert"): (boom(TICKETS, "on_database"), [
+        Case("/api/v1/catalog/changes/abc/revert", 400, "bad-change-id", json={}),
+        Case("/api/v1/catalog/changes/999/revert", 404, "no-such-catalog-entry", json={})]),
+    ("GET", "/api/v1/wallscreen"): (boom(TICKETS, "wallscreen"), []),
 }
 # What the boom request of each route sends, where the route needs more than its path.
 BOOM_REQUEST: dict[tuple[str, str], Case] = {
@@ -253,6 +273,12 @@ BOOM_REQUEST: dict[tuple[str, str], Case] = {
         json={"kind": "complaint", "category": "roads", "description": "x"}),
     ("POST", "/api/v1/calls/{unique_id}/wrapup"): Case(
         "/api/v1/calls/17000.1/wrapup", 500, "internal-error", json={"reason": "test_call"}),
+    ("POST", "/api/v1/catalog/{kind}"): Case("/api/v1/catalog/tiers", 500, "internal-error",
+                                             json={"code": "x"}),
+    ("PUT", "/api/v1/catalog/{kind}/{code}"): Case("/api/v1/catalog/tiers/general", 500,
+                                                   "internal-error", json={}),
+    ("DELETE", "/api/v1/catalog/{kind}/{code}"): Case("/api/v1/catalog/tiers/general", 500,
+                                                      "internal-error"),
 }
 ROLES = {(m.upper(), p): role for m, p, role, _ in openapi.OPERATIONS}
 
