@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 from .calls import CallLine
+from .scorecard import ScoreLine
 from .tickets import TicketLine
 
 NENA_TARGETS = {15: 0.90, 20: 0.95}
@@ -69,6 +70,24 @@ def ticket_table(title: str, lines: Sequence[TicketLine], csv_url: str) -> str:
     return _section(title, csv_url,
                     "<tr><th></th><th>opened / resolved / overdue</th><th>Opened</th>"
                     "<th>Resolved</th><th>Overdue</th></tr>", rows)
+
+
+def _rate_cell(name: str, share: float | None, on_time: int, decided: int) -> str:
+    counts = f" <small>({on_time}/{decided})</small>" if decided else ""
+    return f'<td class="num {name}">{_percent(share)}{counts}</td>'
+
+
+def scorecard_table(title: str, lines: Sequence[ScoreLine], csv_url: str) -> str:
+    """The agencies' scorecard: each rate with its on-time and decided counts."""
+    rows = [f'<tr data-key="{escape(line.agency)}"><th>{escape(line.agency_name)}</th>'
+            + _rate_cell("response", line.response_rate, line.responded_on_time,
+                         line.responses)
+            + _rate_cell("resolution", line.resolution_rate, line.resolved_on_time,
+                         line.resolutions)
+            + f'<td class="num satisfaction">{_percent(line.satisfaction)}</td></tr>'
+            for line in lines]
+    return _section(title, csv_url, "<tr><th>Agency</th><th>Response</th><th>Resolution</th>"
+                    "<th>Satisfaction</th></tr>", rows)
 
 
 def _section(title: str, csv_url: str, head: str, rows: list[str]) -> str:

@@ -81,3 +81,18 @@ def shift_of(moment: datetime, shifts: Iterable[Shift], timezone: str) -> tuple[
             if begins <= local < ends:
                 return day, shift.name
     return local.date(), OFF_SHIFT
+
+
+def month_period(month: str | None, timezone: str, now: datetime) -> Period:
+    """The city month ``YYYY-MM`` as a period; none given: the current month."""
+    if month:
+        if len(month) != 7 or month[4] != "-" or not month[:4].isdigit():
+            raise BadPeriod("month is YYYY-MM")
+        try:
+            first = date(int(month[:4]), int(month[5:]), 1)
+        except ValueError:
+            raise BadPeriod("month is YYYY-MM") from None
+    else:
+        first = now.astimezone(ZoneInfo(timezone)).date().replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return Period(first, following - timedelta(days=1), timezone)

@@ -29,6 +29,7 @@ from ..db import make_engine
 from ..emergency.outcomes import NoSuchIncident, checked_outcome
 from ..flows.ports import CallReport, TicketStatusView
 from ..queues import HOTLINE
+from ..reports.scorecard import ScoreFact
 from ..reports.tickets import TicketFact
 from .allocator import NumberAllocator
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES, FALLBACK_CATEGORY
@@ -322,6 +323,10 @@ class TicketDesk:
         return await self._db(self.service.assign, await self._number(number), agency,
                               actor, note)
 
+    async def handed_back(self) -> list[TicketRecord]:
+        """Tickets handed back by their agency, waiting for the hotline to route them on."""
+        return await self._db(self.service.handed_back, INBOX_KEPT)
+
     async def agency_codes(self) -> set[str]:
         return await self._db(self.service.agency_codes)
 
@@ -337,6 +342,11 @@ class TicketDesk:
     async def ticket_facts(self, start: datetime, end: datetime) -> list[TicketFact]:
         """What the reports count of tickets created, resolved or due in ``[start, end)``."""
         return await self._db(self.service.ticket_facts, start, end)
+
+    async def score_facts(self, start: datetime, end: datetime
+                          ) -> tuple[list[tuple[str, str]], list[ScoreFact]]:
+        """The agencies, and what the scorecard counts of ``[start, end)``."""
+        return await self._db(self.service.score_facts, start, end)
 
     async def desk_categories(self) -> list[dict[str, str]]:
         return await self._db(self.service.desk_categories)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from ..reports.scorecard import ScoreFact
 from ..reports.tickets import TicketFact
-from .models import StatusChange, Ticket
+from .models import Agency, StatusChange, Ticket
 from .status import FINISHED, Status
 
 _RESOLVED = frozenset({Status.RESOLVED, Status.CLOSED})
@@ -50,3 +51,22 @@ def _fact(ticket: Ticket, resolved: datetime | None, finished: datetime | None) 
         agency_name=ticket.agency.name_en, created_at=ticket.created_at, due_at=ticket.due_at,
         resolved_at=resolved if status in _RESOLVED else None,
         finished_at=finished if status in FINISHED else None)
+
+
+_NO_WORK = frozenset({Status.REJECTED, Status.DUPLICATE})
+
+
+def score_facts(session: Session, start: datetime, end: datetime
+                ) -> tuple[list[tuple[str, str]], list[ScoreFact]]:
+    """The active agencies (code, name), and the tickets due, accepted or resolved in
+    ``[start, end)``: the ones whose scorecard questions may be decided then."""
+    agencies = [(code, name) for code, name in session.execute(
+        select(Agency.code, Agency.name_en).where(Agency.active).order_by(Agency.code))]
+    tickets = session.scalars(select(Ticket).where(or_(*(
+        and_(moment >= start, moment < end)
+        for moment in (Ticket.due_at, Ticket.accepted_at, Ticket.resolved_at))))).unique()
+    return agencies, [ScoreFact(
+        number=t.number, agency=t.agency_code, agency_name=t.agency.name_en, due_at=t.due_at,
+        accepted_at=t.accepted_at,
+        resolved_at=t.resolved_at if Status(t.status) in _RESOLVED else None,
+        counted=Status(t.status) not in _NO_WORK) for t in tickets]

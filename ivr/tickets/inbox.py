@@ -2,20 +2,25 @@
 
 Overdue tickets are red, tickets due within the due-soon window amber. Staff accept a ticket
 (in progress), add progress notes (public: on the tracking page and in Open311; or internal),
-resolve it with a note, or hand it back with a reason: the ticket then goes back to
-``received`` at the default agency (a setting, the district government's citizen service
-office by default), where the hotline re-routes it to the right agency.
+resolve it with a note, or hand it back with a reason (a ticket not yet accepted too): the
+ticket then goes back to ``received`` at the default agency (a setting, the district
+government's citizen service office by default), where the hotline re-routes it to the right
+agency.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .errors import InvalidRequest
+from .records import HistoryEntry
 from .status import FINISHED, Status
 
 NOTE_MAX = 2000
+# The start of a hand-back's history line (``hand_back_note``): how the re-route list knows.
+HANDED_BACK = "handed back by "
 
 
 class DeadlineState(StrEnum):
@@ -48,3 +53,21 @@ def checked_note(text: object, needed: str = "") -> str:
     if len(note) > NOTE_MAX:
         raise InvalidRequest(f"a note has at most {NOTE_MAX} characters", field="note")
     return note
+
+
+def hand_back_note(agency: str, reason: str) -> str:
+    """The history line of a hand-back: which agency, and why."""
+    return f"{HANDED_BACK}{agency}: {reason}"
+
+
+def hand_back_reason(status: Status, history: Sequence[HistoryEntry]) -> str | None:
+    """Why a ticket waits to be routed on: the note of the hand-back that left it at
+    ``received``; None when it is not waiting for that (or the history is not loaded)."""
+    if status is not Status.RECEIVED:
+        return None
+    for line in reversed(history):
+        if line.to_status == Status.RECEIVED and line.note.startswith(HANDED_BACK):
+            return line.note
+        if line.from_status != line.to_status:
+            return None  # the last change of status was something else
+    return None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..notify import outbox
 from ..notify.rules import overdue_message, overdue_recipients
+from ..reports.scorecard import ScoreFact
 from ..reports.tickets import TicketFact
 from . import catalog_store, facts, storage
 from .branches import area_of, route_agency
@@ -25,7 +26,8 @@ from .deadlines import TIER_SPANS, Tier, TierSpan, WorkingCalendar, due_at
 from .errors import InvalidRequest, InvalidTransition, NoSuchTicket, UnknownCategory
 from .escalation import EscalationReport, build_report
 from .fields import check_ticket, xml_safe
-from .models import DESCRIPTION_MAX, Agency, Category, Ticket
+from .inbox import HANDED_BACK, hand_back_note, hand_back_reason
+from .models import DESCRIPTION_MAX, Agency, Category, StatusChange, Ticket
 from .numbers import counter_of
 from .records import (
     CategoryRecord,
@@ -169,7 +171,23 @@ class TicketService:
                        | (Ticket.updated_at >= finished_since))
                 .order_by(Ticket.due_at).limit(limit))
         with self.sessions.begin() as session:
-            return [storage.to_record(t) for t in session.scalars(stmt).unique()]
+            # The history of tickets received again: the hand-back's reason (inbox.py).
+            return [storage.to_record(t, t.status == Status.RECEIVED)
+                    for t in session.scalars(stmt).unique()]
+
+    def handed_back(self, limit: int) -> list[TicketRecord]:
+        """Tickets an agency handed back that the hotline has not routed on yet, oldest
+        deadline first, with their history (the reason)."""
+        back = (select(StatusChange.ticket_id)
+                .where(StatusChange.to_status == str(Status.RECEIVED),
+                       StatusChange.note.startswith(HANDED_BACK, autoescape=True)))
+        stmt = (select(Ticket).where(Ticket.status == str(Status.RECEIVED),
+                                     Ticket.id.in_(back))
+                .order_by(Ticket.due_at).limit(limit))
+        with self.sessions.begin() as session:
+            records = [storage.to_record(t, with_history=True)
+                       for t in session.scalars(stmt).unique()]
+        return [r for r in records if hand_back_reason(r.status, r.history) is not None]
 
     def add_note(self, number: str, actor: str, note: str, public: bool) -> TicketRecord:
         """A progress note that keeps the status: public (tracking page, Open311) or not."""
@@ -187,13 +205,18 @@ class TicketService:
         reason in the history, for the hotline to route it to the right one."""
         with self.sessions.begin() as session:
             ticket = self._ticket(session, number)
-            if ticket.status != Status.RECEIVED:  # not yet accepted: it stays received
+            if ticket.status != Status.RECEIVED:  # received: routed to it, not yet accepted
                 check_transition(Status(ticket.status), Status.RECEIVED)
+            elif ticket.agency_code == default_agency:
+                raise InvalidRequest("the ticket waits at the default agency already: the "
+                                     "hotline routes it on", field="agency")
             previous = ticket.agency_code
             if storage.agency(session, default_agency) is not None:
                 ticket.agency_code = default_agency
+            # The agency it goes to next responds afresh (the scorecard), and is escalated to.
+            ticket.accepted_at = ticket.escalated_at = None
             storage.add_change(session, ticket, self.clock(), actor, str(Status.RECEIVED),
-                               f"handed back by {previous}: {reason}")
+                               hand_back_note(previous, reason))
             session.flush()
             session.refresh(ticket)
             return storage.to_record(ticket, with_history=True)
@@ -339,6 +362,12 @@ class TicketService:
         """What the reports count of tickets created, resolved or due in ``[start, end)``."""
         with self.sessions.begin() as session:
             return facts.ticket_facts(session, start, end)
+
+    def score_facts(self, start: datetime, end: datetime
+                    ) -> tuple[list[tuple[str, str]], list[ScoreFact]]:
+        """The agencies and the scorecard's facts of ``[start, end)`` (``facts.py``)."""
+        with self.sessions.begin() as session:
+            return facts.score_facts(session, start, end)
 
     def desk_categories(self) -> list[dict[str, str]]:
         with self.sessions.begin() as session:

@@ -50,6 +50,9 @@ RULES: tuple[Rule, ...] = (
     rule(READ, r"/agency|/api/v1/agency/tickets(/[^/]+)?", AGENCY),
     rule({"POST"}, r"/api/v1/agency/tickets/[^/]+/(accept|note|resolve|handback|assign)",
          AGENCY),
+    rule(READ, r"/api/v1/agency/handed-back", SUPERVISOR),  # the hotline re-routes them
+    # The agencies' monthly scorecard: agency staff see their own agencies' rows.
+    rule(READ, r"/scorecard|/api/v1/reports/scorecard(\.csv)?", AGENCY),
     # The live stream: each client gets only what its role may see (see live.py).
     rule(READ, r"/api/v1/events", OPERATOR),
     # Operators see the queues too: the console shows who waits behind the caller.

@@ -11,6 +11,7 @@ see every agency (``User.sees_agency``) and route tickets handed back (``assign`
 - ``POST /api/v1/agency/tickets/{number}/resolve``  {"note"} (public, required)
 - ``POST /api/v1/agency/tickets/{number}/handback`` {"reason"} (required)
 - ``POST /api/v1/agency/tickets/{number}/assign``   {"agency", "note"} (supervisors)
+- ``GET  /api/v1/agency/handed-back``: tickets handed back, to re-route (supervisors)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from aiohttp import web
 
 from ..accounts import Role, User
 from ..tickets.errors import NoSuchTicket
-from ..tickets.inbox import checked_note, deadline_state, inbox_order
+from ..tickets.inbox import checked_note, deadline_state, hand_back_reason, inbox_order
 from ..tickets.records import TicketRecord
 from .auth import current
 from .errors import Refused
@@ -39,7 +40,8 @@ def _refuse(agency: str) -> Refused:
 
 def inbox_json(record: TicketRecord, now: datetime, soon: timedelta) -> dict[str, Any]:
     state = deadline_state(record.status, record.due_at, now, soon)
-    return {**ticket_json(record), "deadline_state": str(state)}
+    return {**ticket_json(record), "deadline_state": str(state),
+            "handed_back": hand_back_reason(record.status, record.history)}
 
 
 def _soon(request: web.Request) -> timedelta:
@@ -139,8 +141,17 @@ async def assign(request: web.Request) -> web.Response:
     return await _reply(request, changed)
 
 
+async def handed_back(request: web.Request) -> web.Response:
+    """The hotline's re-route list: tickets handed back, each with the agency's reason."""
+    records = await request.app[TICKETS].handed_back()
+    now, soon = datetime.now(UTC), _soon(request)
+    return web.json_response({"at": time.time(),
+                              "tickets": [inbox_json(r, now, soon) for r in records]})
+
+
 def add_agency_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/agency/tickets", inbox)
+    app.router.add_get("/api/v1/agency/handed-back", handed_back)
     app.router.add_get("/api/v1/agency/tickets/{number}", one_ticket)
     for action, handler in (("accept", accept), ("note", add_note), ("resolve", resolve),
                             ("handback", hand_back), ("assign", assign)):

@@ -60,6 +60,7 @@ from .operators import add_operator_routes
 from .pages import add_page_routes
 from .parts import PartsFactory
 from .reports_api import add_report_routes, keep_escalating
+from .scorecard_api import add_scorecard_routes
 from .security_headers import use_security_headers
 from .sessions import Signer
 from .throttle import LoginThrottle
@@ -167,6 +168,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_agency_routes(app)
     add_tracking_routes(app)
     add_report_routes(app)
+    add_scorecard_routes(app)
     add_admin_routes(app)
     add_account_routes(app)
     add_operator_routes(app)

@@ -66,6 +66,15 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
      "IVR_TICKET_DEFAULT_AGENCY for the hotline to re-route"),
     ("post", "/api/v1/agency/tickets/{number}/assign", "agency",
      'Route a ticket to an agency (hotline supervisors): {"agency", "note"}'),
+    ("get", "/api/v1/agency/handed-back", "supervisor",
+     "Tickets agencies handed back, received again at IVR_TICKET_DEFAULT_AGENCY and not "
+     "routed on yet, each with handed_back (the agency and its reason): assign them"),
+    ("get", "/api/v1/reports/scorecard", "agency",
+     "The agencies' scorecard of ?month=YYYY-MM (default this city month): per agency the "
+     "response and resolution rates (on time / decided in the month, 0..1 or null) with their "
+     "counts; satisfaction null (not asked yet); an agency user gets its own agencies; "
+     "&format=csv for CSV"),
+    ("get", "/api/v1/reports/scorecard.csv", "agency", "The scorecard of ?month= as CSV"),
     ("get", "/api/v1/incidents", "supervisor",
      "112 incidents that arrived in [start, end) (ISO; default the last 24 h), newest first: "
      "arrival, queue joins, keys, answer, operator, silent, lane, callbacks, outcome; with the "
@@ -203,6 +212,9 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/reports/escalations"): ("bad-hours",),
     ("get", "/api/v1/reports/calls"): ("bad-query",),
     ("get", "/api/v1/reports/tickets"): ("bad-query",),
+    ("get", "/api/v1/agency/handed-back"): ("store-unavailable",),
+    ("get", "/api/v1/reports/scorecard"): ("bad-query", "store-unavailable"),
+    ("get", "/api/v1/reports/scorecard.csv"): ("bad-query", "store-unavailable"),
     ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator",),
     ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator",),
     ("put", "/api/v1/roster.csv"): ("bad-encoding", "bad-roster-csv", "roster-error"),

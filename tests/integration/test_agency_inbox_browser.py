@@ -231,9 +231,18 @@ def test_handed_back_and_reopened_tickets_go_where_they_should(stack: Hotline) -
     assert back in [t["number"] for t in inbox["tickets"]]
     status, one = stack.get(f"/api/v1/agency/tickets/{back}")
     assert one["history"][-1]["note"] == "handed back by public_works: this is a provincial road"
+    # On the hotline's re-route list, with the agency's reason, until it is routed on.
+    status, waiting = stack.get("/api/v1/agency/handed-back")
+    assert status == 200, waiting
+    assert {t["number"]: t["handed_back"] for t in waiting["tickets"]}[back] == (
+        "handed back by public_works: this is a provincial road")
+    status, _ = as_staff(stack, RINA, "GET", "/api/v1/agency/handed-back")
+    assert status == 403  # routing on is the hotline's
     status, routed = stack.post(f"/api/v1/agency/tickets/{back}/assign",
                                 {"agency": "environment", "note": "drainage"})
     assert (status, routed["agency"], routed["status"]) == (200, "environment", "assigned")
+    status, waiting = stack.get("/api/v1/agency/handed-back")
+    assert back not in [t["number"] for t in waiting["tickets"]]
 
     # The citizen reopens a resolved ticket from the tracking page, with a reason.
     ticket = new_ticket(stack, "agency-it.5")
@@ -256,3 +265,37 @@ def test_handed_back_and_reopened_tickets_go_where_they_should(stack: Hotline) -
     assert row["status"] == "in_progress"
     status, one = as_staff(stack, RINA, "GET", f"/api/v1/agency/tickets/{number}")
     assert "the hole is back after the rain" in one["history"][-1]["note"]
+
+
+def scorecard_line(stack: Hotline) -> dict[str, Any]:
+    status, card = as_staff(stack, RINA, "GET", "/api/v1/reports/scorecard")
+    assert status == 200, card
+    [line] = card["lines"]  # rina's own agency only
+    return line
+
+
+def test_the_scorecard_counts_a_ticket_resolved_in_time(stack: Hotline,
+                                                         tmp_path: Path) -> None:
+    before = scorecard_line(stack)
+    assert before["agency"] == "public_works" and before["satisfaction"] is None
+    number = new_ticket(stack, "agency-it.6")["number"]
+    as_staff(stack, RINA, "POST", f"/api/v1/agency/tickets/{number}/accept", {})
+    status, _ = as_staff(stack, RINA, "POST", f"/api/v1/agency/tickets/{number}/resolve",
+                         {"note": "patched"})
+    assert status == 200
+    after = scorecard_line(stack)
+    counts = ("responses", "responded_on_time", "resolutions", "resolved_on_time")
+    assert [after[k] - before[k] for k in counts] == [1, 1, 1, 1]
+    assert after["response_rate"] == round(after["responded_on_time"] / after["responses"], 4)
+    status, _ = as_staff(stack, RINA, "GET", "/api/v1/reports/scorecard?month=2026-13")
+    assert status == 400
+    with playwright.sync_playwright() as driver:  # the page, as the agency's staff sees it
+        context = browser(driver, tmp_path, "scorecard")
+        page = context.new_page()
+        log_in(page, stack, RINA, PASSWORD, "/scorecard")
+        row = page.locator('tr[data-key="public_works"]')
+        row.wait_for()
+        assert f"({after['resolved_on_time']}/{after['resolutions']})" in row.locator(
+            "td.resolution").inner_text()
+        assert page.locator('tr[data-key="environment"]').count() == 0
+        context.close()

@@ -69,6 +69,14 @@ def test_every_api_route_is_described(tmp_path) -> None:
     ("POST", "/api/v1/tickets/123/status", False), ("GET", "/wallboard", False),
     ("GET", "/api/v1/events", False), ("GET", "/api/v1/callers/0811", False),
     ("GET", "/admin/flows", False), ("POST", "/api/v1/calls/1.1/ticket", False),
+    # The scorecard (their own agencies' lines: scorecard_api.py); nothing else of reports.
+    ("GET", "/scorecard", True), ("GET", "/api/v1/reports/scorecard", True),
+    ("HEAD", "/api/v1/reports/scorecard.csv", True),
+    ("GET", "/reports", False), ("GET", "/api/v1/reports/escalations", False),
+    ("GET", "/api/v1/reports/tickets", False), ("GET", "/api/v1/reports/scorecard.json", False),
+    # Routing tickets on is the hotline's.
+    ("GET", "/api/v1/agency/handed-back", False), ("GET", "/api/v1/tickets", False),
+    ("GET", "/api/v1/users", False), ("PUT", "/api/v1/users/rina/agencies", False),
 ])
 def test_agency_staff_open_their_inbox_and_nothing_of_the_hotline(method, path, allowed):
     from ivr.web.access import may
@@ -82,3 +90,12 @@ def test_supervisors_open_the_agency_inbox_and_operators_do_not():
     assert may(Role.SUPERVISOR, "GET", "/api/v1/agency/tickets")
     assert may(Role.ADMIN, "POST", "/api/v1/agency/tickets/1/assign")
     assert not may(Role.OPERATOR, "GET", "/agency")
+
+
+def test_hotline_supervisors_see_the_re_route_list_and_the_scorecard():
+    from ivr.web.access import may
+
+    assert may(Role.SUPERVISOR, "GET", "/api/v1/agency/handed-back")
+    assert may(Role.SUPERVISOR, "GET", "/scorecard")
+    assert not may(Role.OPERATOR, "GET", "/api/v1/agency/handed-back")
+    assert not may(Role.OPERATOR, "GET", "/api/v1/reports/scorecard")

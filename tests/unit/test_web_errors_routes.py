@@ -37,7 +37,8 @@ SECRET = "secret internals of the failure"
 NOT_API = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
-    ("GET", "/incidents"), ("GET", "/agency"), ("GET", "/t/{token}"), ("POST", "/t/{token}/reopen"),
+    ("GET", "/incidents"), ("GET", "/agency"), ("GET", "/scorecard"), ("GET", "/t/{token}"),
+    ("POST", "/t/{token}/reopen"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
     ("GET", "/admin/catalog"), ("GET", "/wallscreen"),
 }
@@ -107,6 +108,12 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
              {"outcome": "dragons"})]),
     ("GET", "/api/v1/agency/tickets"): (boom(TICKETS, "agency_tickets"), [
         Case("/api/v1/agency/tickets", 400, "bad-agency", "sri")]),
+    ("GET", "/api/v1/agency/handed-back"): (boom(TICKETS, "handed_back"), []),
+    ("GET", "/api/v1/reports/scorecard"): (boom(TICKETS, "score_facts"), [
+        Case("/api/v1/reports/scorecard?month=2026-13", 400, "bad-query", "sri"),
+        Case("/api/v1/reports/scorecard?month=soon", 400, "bad-query", "sri")]),
+    ("GET", "/api/v1/reports/scorecard.csv"): (boom(TICKETS, "score_facts"), [
+        Case("/api/v1/reports/scorecard.csv?month=2026-1", 400, "bad-query", "sri")]),
     ("GET", "/api/v1/agency/tickets/{number}"): (boom(TICKETS, "ticket"), [
         Case("/api/v1/agency/tickets/99999999", 404, "no-such-ticket", "sri")]),
     **{("POST", f"/api/v1/agency/tickets/{{number}}/{action}"): (boom(TICKETS, "ticket"), [

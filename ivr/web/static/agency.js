@@ -17,10 +17,27 @@ async function load() {
   result.textContent = `${reply.data.tickets.length} tickets, ${overdue} overdue`;
   fill("inbox", reply.data.tickets.map((t) => {
     const tr = row([t.number, new Date(t.due_at).toLocaleString(), t.status, t.kind,
-      t.category_name, t.district, t.address, t.description], {number: t.number, state: t.deadline_state});
+      t.category_name, t.district, t.address, t.description, t.handed_back || ""],
+      {number: t.number, state: t.deadline_state});
     tr.className = t.deadline_state;
     tr.tabIndex = 0;
     tr.title = STATE[t.deadline_state];
+    tr.addEventListener("click", () => show(t.number));
+    tr.addEventListener("keydown", (e) => { if (e.key === "Enter") show(t.number); });
+    return tr;
+  }));
+}
+
+// Hotline supervisors: tickets agencies handed back, waiting to be routed on (assign).
+async function loadHandedBack() {
+  const reply = await api("GET", "/api/v1/agency/handed-back");
+  if (reply.status !== 200) return;
+  document.getElementById("reroute").hidden = false;
+  fill("handed-back", reply.data.tickets.map((t) => {
+    const tr = row([t.number, new Date(t.due_at).toLocaleString(), t.category_name, t.district,
+      t.address, t.handed_back], {number: t.number, state: t.deadline_state});
+    tr.className = t.deadline_state;
+    tr.tabIndex = 0;
     tr.addEventListener("click", () => show(t.number));
     tr.addEventListener("keydown", (e) => { if (e.key === "Enter") show(t.number); });
     return tr;
@@ -41,7 +58,8 @@ function draw(t) {
   document.getElementById("t-state").className = t.deadline_state;
   for (const [id, value] of [["t-status", t.status], ["t-due", new Date(t.due_at).toLocaleString()],
     ["t-agency", t.agency_name], ["t-category", t.category_name], ["t-address", t.address],
-    ["t-description", t.description]]) document.getElementById(id).textContent = value;
+    ["t-description", t.description], ["t-handed-back", t.handed_back || "–"]])
+    document.getElementById(id).textContent = value;
   fill("history", t.history.map((h) => row([new Date(h.at).toLocaleString(), h.actor, h.to, h.note, h.public_note])));
 }
 
@@ -53,6 +71,7 @@ async function act(action, body) {
   result.textContent = `saved: ${reply.data.status}`;
   draw(reply.data);
   load();
+  if (HOTLINE) loadHandedBack();
   return true;
 }
 
@@ -74,6 +93,8 @@ document.getElementById("choose").addEventListener("submit", (e) => {
   chosen = document.getElementById("agency").value.trim();
   load();
 });
-document.getElementById("assign-form").hidden = !(ROLE === "supervisor" || ROLE === "admin");
-load();
-setInterval(load, 30000);
+const HOTLINE = ROLE === "supervisor" || ROLE === "admin";
+document.getElementById("assign-form").hidden = !HOTLINE;
+const refresh = () => { load(); if (HOTLINE) loadHandedBack(); };
+refresh();
+setInterval(refresh, 30000);
