@@ -216,15 +216,17 @@ async def run_ami(settings: Settings) -> None:
     live = LiveState(redis)
     async with database(settings) as (engine, keeper):
         follower = QueueFollower(settings, live)
-        recorder = CallRecorder(CallStore(engine))
-        follower.on_call_done = recorder.call_done
         desk = ticket_desk(settings, engine, keeper)
+        # Call records go through the desk: the spool keeps them while the database is away.
+        recorder = CallRecorder(desk.record_call)
+        follower.on_call_done = recorder.call_done
         lane = EmergencyLane(settings, desk, reprioritizer(follower), follower.note_abandoned)
         dialer, lane.outbound = outbound_calls(settings, lane.on_job)
         outbound = lane.outbound
         follower.listeners.append(lane.on_event)
         follower.start()
-        # Spooled incidents are written by the web service's flush of the shared spool.
+        # Spooled incidents and call records are written by the web service's flush of the
+        # shared spool.
         tasks = [asyncio.create_task(follower.keep_heartbeat()),
                  asyncio.create_task(lane.keep_writing())]
         if dialer is not None and outbound is not None:

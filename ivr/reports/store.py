@@ -1,45 +1,33 @@
 """Call records: one row per queue call that ended waiting (answered or abandoned).
 
-The AMI process writes them (``CallRecorder``, fed by ``QueueFollower.on_call_done``); the web
-service reads them for the reports. The table is in the hotline's one schema history
-(``ivr/schema``, revision 0004), beside the tickets.
+The AMI process writes them (``CallRecorder``, fed by ``QueueFollower.on_call_done``) through
+the ticket desk, which spools a record while the database is away and writes it once the
+database is back (``TicketDesk.record_call``); the web service reads them for the reports.
+The table is in the hotline's one schema history (``ivr/schema``, revisions 0004 and 0009),
+beside the tickets. A call is written once: one row per call, queue and join
+(``insert_call``; the unique index ``uq_queue_calls_call``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import (
-    Engine,
-    insert,
-    select,
-)
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from ..ami.board import WaitingCaller, wait_start
 from ..ami.events import AgentAnswered, CallerAbandoned
 from ..queues import EMERGENCY_QUEUES
 from ..tickets.errors import StoreUnavailable
+from .records import ABANDONED, ANSWERED, CallRecord
 from .tables import queue_calls
 
 log = logging.getLogger(__name__)
 
-ANSWERED, ABANDONED = "answered", "abandoned"
-
-@dataclass(frozen=True)
-class CallRecord:
-    queue: str
-    unique_id: str
-    caller_number: str
-    joined_at: datetime  # aware
-    outcome: str  # answered, abandoned
-    waited_s: float
-    member: str = ""
-    language: str = ""
-    ticket: str = ""
 
 
 def call_record(event: AgentAnswered | CallerAbandoned, caller: WaitingCaller | None,
@@ -69,13 +57,13 @@ class CallStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def add(self, record: CallRecord) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(insert(queue_calls).values(
-                queue=record.queue, unique_id=record.unique_id,
-                caller_number=record.caller_number, joined_at=record.joined_at,
-                outcome=record.outcome, waited_s=record.waited_s, member=record.member,
-                language=record.language, ticket=record.ticket))
+    def add(self, record: CallRecord) -> bool:
+        """Write the record once; False if it was there already."""
+        try:
+            with self.engine.begin() as conn:
+                return insert_call(conn, record)
+        except IntegrityError:  # a concurrent write of the same call won
+            return False
 
     async def calls_between(self, start: datetime, end: datetime) -> list[CallRecord]:
         """``between`` off the event loop; a database that fails is ``StoreUnavailable``."""
@@ -97,31 +85,46 @@ class CallStore:
 
 
 class CallRecorder:
-    """The follower's sink: writes each finished call off the event loop.
+    """The follower's sink: hands each finished call to ``write`` off the follower's path.
 
-    A database that fails is logged and the call's record is lost; the AMI follower (and so
-    the wallboard) goes on regardless.
+    ``write`` is the ticket desk's ``record_call``: the database, or the spool while it is
+    away. Only a spool that fails too (a full disk) loses a record, and that is logged as an
+    error; the AMI follower (and so the wallboard) goes on regardless.
     """
 
-    def __init__(self, store: CallStore) -> None:
-        self.store = store
+    def __init__(self, write: Callable[[CallRecord], Awaitable[object]]) -> None:
+        self.write = write
         self._writes: set[asyncio.Task[None]] = set()
 
     def call_done(self, event: AgentAnswered | CallerAbandoned, caller: WaitingCaller | None,
                   now: float) -> None:
-        task = asyncio.get_running_loop().create_task(self.write(call_record(event, caller,
-                                                                             now)))
+        task = asyncio.get_running_loop().create_task(self._keep(call_record(event, caller,
+                                                                            now)))
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
 
-    async def write(self, record: CallRecord) -> None:
+    async def _keep(self, record: CallRecord) -> None:
         try:
-            await asyncio.to_thread(self.store.add, record)
-        except (SQLAlchemyError, OSError) as exc:
-            log.error("call record of %s in %s not written: %s", record.unique_id,
-                      record.queue, exc)
+            await self.write(record)
+        except Exception:  # noqa: BLE001 - the follower must go on; the record is reported
+            log.exception("call record of %s in %s lost", record.unique_id, record.queue)
 
     async def drain(self) -> None:
         """Wait for the writes under way (at shutdown, and in tests)."""
         if self._writes:
             await asyncio.gather(*list(self._writes), return_exceptions=True)
+
+
+def insert_call(conn: Connection | Session, record: CallRecord) -> bool:
+    """Insert the record unless that call's row for that queue and join is there; True if
+    inserted. (A concurrent insert of the same call fails on ``uq_queue_calls_call``.)"""
+    found = conn.execute(select(queue_calls.c.id).where(
+        queue_calls.c.unique_id == record.unique_id, queue_calls.c.queue == record.queue,
+        queue_calls.c.joined_at == record.joined_at)).first()
+    if found is not None:
+        return False
+    conn.execute(insert(queue_calls).values(
+        queue=record.queue, unique_id=record.unique_id, caller_number=record.caller_number,
+        joined_at=record.joined_at, outcome=record.outcome, waited_s=record.waited_s,
+        member=record.member, language=record.language, ticket=record.ticket))
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table
+from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table
 
 from ..tickets.models import UtcDateTime
 
@@ -20,4 +20,6 @@ queue_calls = Table(
     Column("member", String(200), nullable=False, default=""),
     Column("language", String(8), nullable=False, default=""),
     Column("ticket", String(32), nullable=False, default=""),
+    # One row per call, queue and join: a record the spool offers twice lands once.
+    Index("uq_queue_calls_call", "unique_id", "queue", "joined_at", unique=True),
 )

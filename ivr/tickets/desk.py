@@ -29,6 +29,7 @@ from ..db import make_engine
 from ..emergency.outcomes import NoSuchIncident, checked_outcome
 from ..flows.ports import CallReport, TicketStatusView
 from ..queues import HOTLINE
+from ..reports.records import CallRecord
 from ..reports.scorecard import ScoreFact
 from ..reports.tickets import TicketFact
 from .allocator import NumberAllocator
@@ -62,7 +63,7 @@ __all__ = ["DB_DOWN", "CallReport", "TicketDesk", "TicketStatusView", "build_tic
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-R = TypeVar("R", NewTicket, IncidentReport)
+R = TypeVar("R", NewTicket, IncidentReport, CallRecord)
 
 # How long one database step may take before the caller's ticket goes to the spool instead.
 DB_TIMEOUT_S = 5.0
@@ -186,6 +187,17 @@ class TicketDesk:
             log.warning("112 call %s: database unavailable (%s), incident spooled",
                         report.unique_id, exc.__class__.__name__)
             await self.workers.files(self.spool.append, report)
+
+    async def record_call(self, record: CallRecord) -> None:
+        """A queue call's record (AMI service), spooled while the database is away; the web
+        service's flush writes it once it is back."""
+        record = fitted(record)
+        try:
+            await self._db(self.service.record_call, record)
+        except PHONE_SPOOLED_ON as exc:
+            log.warning("call record of %s in %s: database unavailable (%s), spooled",
+                        record.unique_id, record.queue, exc.__class__.__name__)
+            await self.workers.files(self.spool.append, record)
 
     async def prank_calls(self, number: str, days: float) -> int:
         """Calls from ``number`` marked prank in the last ``days`` (since a clearance)."""
@@ -397,9 +409,11 @@ class TicketDesk:
         self._ready = True
 
     async def flush_spool(self) -> int:
-        """Write spooled tickets and incidents to the database; returns how many were written.
+        """Write spooled tickets, incidents and call records to the database; returns how many
+        were written.
 
-        Each is written at most once: tickets are idempotent by number, incidents by call id.
+        Each is written at most once: tickets are idempotent by number, incidents by call id,
+        call records by call, queue and join.
         A record the database will never take is set aside (``flusher``); the others wait.
         """
         if not self._ready and not await self.prepare():
@@ -413,6 +427,9 @@ class TicketDesk:
 
     def _write_spooled(self, record: SpoolRecord) -> None:
         """One spooled record into the database, made to fit (spooled by an older version)."""
+        if isinstance(record, CallRecord):
+            self.service.record_call(fitted(record))
+            return
         if isinstance(record, IncidentReport):
             if record.joins:  # the AMI service's facts: the latest spooled wins
                 self.service.save_incident_facts(fitted(record))

@@ -17,11 +17,13 @@ from typing import TypeVar
 
 from sqlalchemy import FromClause
 
+from ..reports.records import CallRecord
+from ..reports.tables import queue_calls
 from .errors import InvalidRequest
 from .models import DESCRIPTION_MAX, Category, Incident, StatusChange, Ticket
 from .records import IncidentReport, NewTicket
 
-R = TypeVar("R", NewTicket, IncidentReport)
+R = TypeVar("R", NewTicket, IncidentReport, CallRecord)
 
 # Everything outside XML 1.0's Char production: C0 controls but tab, LF and CR; surrogates;
 # U+FFFE and U+FFFF.
@@ -48,12 +50,15 @@ def _limits(record: type, table: FromClause, renamed: dict[str, int]) -> dict[st
 TICKET_LIMITS: dict[str, int] = _limits(NewTicket, Ticket.__table__, {
     "category": _lengths(Category.__table__)["code"], "description": DESCRIPTION_MAX})
 INCIDENT_LIMITS: dict[str, int] = _limits(IncidentReport, Incident.__table__, {})
+CALL_LIMITS: dict[str, int] = _limits(CallRecord, queue_calls, {})
+LIMITS: dict[type, dict[str, int]] = {NewTicket: TICKET_LIMITS, IncidentReport: INCIDENT_LIMITS,
+                                      CallRecord: CALL_LIMITS}
 ACTOR_MAX: int = _lengths(StatusChange.__table__)["actor"]
 
 
-def overlong(record: NewTicket | IncidentReport) -> list[tuple[str, int]]:
+def overlong(record: NewTicket | IncidentReport | CallRecord) -> list[tuple[str, int]]:
     """(field, limit) of every text field of ``record`` longer than its column."""
-    limits = TICKET_LIMITS if isinstance(record, NewTicket) else INCIDENT_LIMITS
+    limits = LIMITS[type(record)]
     return [(name, limit) for name, limit in limits.items()
             if len(getattr(record, name) or "") > limit]
 
@@ -67,7 +72,7 @@ def check_ticket(new: NewTicket) -> None:
 
 def fit(record: R) -> R:
     """``record`` with every text field XML-safe and cut to its column (phone, spool)."""
-    limits = TICKET_LIMITS if isinstance(record, NewTicket) else INCIDENT_LIMITS
+    limits = LIMITS[type(record)]
     changes: dict[str, object] = {}
     for name, limit in limits.items():
         value = getattr(record, name)
@@ -82,8 +87,8 @@ def fit(record: R) -> R:
     return replace(record, **changes) if changes else record  # type: ignore[arg-type]
 
 
-def fitted_fields(before: NewTicket | IncidentReport,
-                  after: NewTicket | IncidentReport) -> list[str]:
+def fitted_fields(before: NewTicket | IncidentReport | CallRecord,
+                  after: NewTicket | IncidentReport | CallRecord) -> list[str]:
     """Names of the fields ``fit`` changed (for a log line that carries no caller data)."""
     return [f.name for f in fields(before) if getattr(before, f.name) != getattr(after, f.name)]
 

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..notify import outbox
 from ..notify.rules import overdue_message, overdue_recipients
+from ..reports.records import CallRecord
 from ..reports.scorecard import ScoreFact
+from ..reports.store import insert_call
 from ..reports.tickets import TicketFact
 from . import catalog_store, facts, storage
 from .branches import area_of, route_agency
@@ -320,6 +322,15 @@ class TicketService:
             with self.sessions.begin() as session:
                 if storage.incident(session, report.unique_id) is None:
                     raise
+            return False
+
+    def record_call(self, record: CallRecord) -> bool:
+        """A queue call's record, once (``reports.store.insert_call``); False if it was there
+        (also when a concurrent write of it won)."""
+        try:
+            with self.sessions.begin() as session:
+                return insert_call(session, record)
+        except IntegrityError:
             return False
 
     def save_incident_facts(self, report: IncidentReport) -> bool:

@@ -1,4 +1,5 @@
-"""The durable local spool: tickets and 112 incidents made while the database was away.
+"""The durable local spool: tickets, 112 incidents and call records made while the database
+was away.
 
 An append-only JSON-lines file, ``<data>/tickets/spool.jsonl``: one line per record, written
 under an exclusive ``flock`` (on ``spool.lock``) and fsync'd before the caller hears the
@@ -10,7 +11,8 @@ lines out, the desk writes them (each with its own time-out), and ``settle`` rem
 lines that landed or were refused, keeping whatever was appended meanwhile. Refused and
 unreadable lines go to ``spool.rejected.jsonl`` with the reason and the time, for a person
 to look at. ``drain.lock`` keeps two flushes (two processes) from running at once. The
-writer must be idempotent (tickets by number, incidents by call id): a crash between the
+writer must be idempotent (tickets by number, incidents by call id, call records by call,
+queue and join): a crash between the
 database commit and ``settle`` only means the line is offered again, and written zero more
 times. Every file here is 0600, and the folder is fsync'd after each create or rename.
 """
@@ -27,18 +29,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..reports.records import CallRecord
 from .filelock import exclusive, fsync_dir, open_private, release, replace_durably, try_exclusive
 from .records import IncidentReport, NewTicket
 
 log = logging.getLogger(__name__)
 
-SpoolRecord = NewTicket | IncidentReport
+SpoolRecord = NewTicket | IncidentReport | CallRecord
+TAGS: dict[type, str] = {NewTicket: "ticket", IncidentReport: "incident", CallRecord: "call"}
 REASON_MAX = 1000
 
 
 def encode(record: SpoolRecord) -> str:
     """One JSON line for a record (``record`` says which)."""
-    tag = "ticket" if isinstance(record, NewTicket) else "incident"
+    tag = TAGS[type(record)]
     body = {k: v.isoformat() if isinstance(v, datetime) else v
             for k, v in asdict(record).items()}
     return json.dumps({"record": tag, **body}, ensure_ascii=False, sort_keys=True)
@@ -57,6 +61,9 @@ def decode(line: str) -> SpoolRecord:
             if data.get(moment) is not None:
                 data[moment] = datetime.fromisoformat(data[moment])
         return IncidentReport(**data)
+    if kind == "call":
+        data["joined_at"] = datetime.fromisoformat(data["joined_at"])
+        return CallRecord(**data)
     raise ValueError(f"unknown spool record kind {kind!r}")
 
 

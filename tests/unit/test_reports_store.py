@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from schema_fixtures import upgraded
 
 from ivr.ami.board import QueueBoard, WaitingCaller
 from ivr.ami.events import AgentAnswered, CallerAbandoned, CallerJoined, CallerLeft
@@ -17,6 +17,7 @@ from ivr.config import Settings
 from ivr.db import make_engine
 from ivr.reports.store import ABANDONED, ANSWERED, CallRecorder, CallStore, call_record
 from ivr.schema.upgrade import upgrade_database
+from ivr.tickets.desk import build_ticket_desk
 
 T0 = 1_795_000_000.0  # epoch seconds
 
@@ -102,24 +103,41 @@ async def test_a_failing_sink_does_not_stop_the_board(caplog: pytest.LogCaptureF
     assert "call-done sink failed" in caplog.text
 
 
-async def test_a_database_that_fails_is_logged_and_the_recorder_goes_on(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    missing = tmp_path / "no-such-dir" / "db.sqlite3"  # sqlite cannot open it
-    recorder = CallRecorder(CallStore(create_engine(f"sqlite:///{missing}")))
+async def test_a_record_that_cannot_be_kept_is_logged_and_the_recorder_goes_on(
+        caplog: pytest.LogCaptureFixture) -> None:
+    async def disk_full(record) -> None:  # the database away and the spool failing too
+        raise OSError(28, "No space left on device")
+
+    recorder = CallRecorder(disk_full)
     caplog.set_level(logging.ERROR)
     recorder.call_done(CallerAbandoned("fire", "u1", 3), None, T0)
     await recorder.drain()
-    assert "call record of u1 in fire not written" in caplog.text
+    assert "call record of u1 in fire lost" in caplog.text
 
 
-async def test_the_recorder_writes_off_the_loop(tmp_path: Path) -> None:
-    store = CallStore(make_engine(f"sqlite:///{tmp_path}/db.sqlite3"))
-    upgrade_database(store.engine)
-    recorder = CallRecorder(store)
-    recorder.call_done(AgentAnswered("fire", "u1", "ani", "0812", 4),
-                       WaitingCaller("u1", "0812", T0), T0 + 4)
-    await recorder.drain()
-    rows = store.between(datetime.fromtimestamp(T0 - 1, UTC),
-                         datetime.fromtimestamp(T0 + 1, UTC))
-    assert [(r.member, r.outcome, r.waited_s) for r in rows] == [("ani", ANSWERED, 4.0)]
-    store.engine.dispose()
+async def test_the_recorder_writes_through_the_desk_and_its_spool(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/db.sqlite3")
+    desk = build_ticket_desk(upgraded(settings))
+    store = CallStore(desk.service.engine)
+    recorder = CallRecorder(desk.record_call)
+    try:
+        recorder.call_done(AgentAnswered("fire", "u1", "ani", "0812", 4),
+                           WaitingCaller("u1", "0812", T0), T0 + 4)
+        await recorder.drain()
+        window = datetime.fromtimestamp(T0 - 1, UTC), datetime.fromtimestamp(T0 + 1, UTC)
+        rows = store.between(*window)
+        assert [(r.member, r.outcome, r.waited_s) for r in rows] == [("ani", ANSWERED, 4.0)]
+        desk.service.engine.dispose()
+        (tmp_path / "db.sqlite3").rename(tmp_path / "away.sqlite3")  # the database is gone
+        (tmp_path / "db.sqlite3").mkdir()  # ... and cannot be made again
+        recorder.call_done(CallerAbandoned("fire", "u2", 3), WaitingCaller("u2", "0813", T0),
+                           T0 + 3)
+        await recorder.drain()
+        assert [r.unique_id for r in desk.spool.records()] == ["u2"]
+        (tmp_path / "db.sqlite3").rmdir()
+        (tmp_path / "away.sqlite3").rename(tmp_path / "db.sqlite3")
+        assert await desk.flush_spool() == 1
+        assert [(r.unique_id, r.outcome) for r in store.between(*window)] == [
+            ("u1", ANSWERED), ("u2", ABANDONED)]
+    finally:
+        desk.close()

@@ -9,9 +9,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from test_schema_upgrade import schema_differences
 from tickets_pg import database_url, free_port  # noqa: F401  (SQLite + PostgreSQL fixture)
 
@@ -51,7 +52,7 @@ def test_the_history_creates_every_table_of_the_models() -> None:
     assert [r.revision for r in revisions] == [
         "0001_tickets", "0002_public_notes", "0003_web_accounts", "0004_queue_calls",
         "0005_incident_facts", "0006_registered_callers", "0007_ticket_loop",
-        "0008_catalog_wallscreen"]
+        "0008_catalog_wallscreen", "0009_call_records_once"]
     assert script.get_heads() == [head_revision()]  # one line of history, no branches
     sources = "".join(Path(r.path).read_text() for r in revisions)
     missing = sorted(name for name in MODEL_TABLES if f'"{name}"' not in sources)
@@ -153,3 +154,28 @@ def test_ivr_db_fails_with_one_line_when_the_database_cannot_open(
 def test_an_upgrade_from_an_old_revision_names_both() -> None:
     assert describe_upgrade("0002_public_notes", "0004_queue_calls") == (
         "0002_public_notes -> 0004_queue_calls")
+
+
+CALL_ROW = ("INSERT INTO queue_calls (queue, unique_id, caller_number, joined_at, outcome, "
+            "waited_s, member, language, ticket) VALUES ('hotline', :uid, '0812', "
+            "'2026-12-03 09:00:00.000000', 'answered', 4.5, 'PJSIP/ani', 'id', '')")
+
+
+def test_call_records_are_made_unique_keeping_the_first_of_each_call(
+        database_url: str) -> None:  # noqa: F811
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(database_url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0008_catalog_wallscreen")
+            for uid in ("twice", "twice", "once"):  # written twice before the index
+                conn.execute(text(CALL_ROW), {"uid": uid})
+        assert upgrade_database(engine) == head_revision()
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, unique_id FROM queue_calls ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, "twice"), (3, "once")]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(CALL_ROW), {"uid": "once"})
+    finally:
+        engine.dispose()

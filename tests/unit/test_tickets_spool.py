@@ -14,6 +14,8 @@ from tickets_pg import postgres_server
 
 from ivr.config import Settings
 from ivr.flows.ports import CallReport
+from ivr.reports.records import ABANDONED, ANSWERED, CallRecord
+from ivr.reports.tables import queue_calls
 from ivr.tickets.allocator import NumberAllocator
 from ivr.tickets.desk import TicketDesk, build_ticket_desk
 from ivr.tickets.models import Incident, Ticket
@@ -30,6 +32,9 @@ def test_spool_lines_round_trip():
     incident = IncidentReport("1715.1", "0812", "fire", "fire", AT)
     assert decode(encode(ticket)) == ticket
     assert decode(encode(incident)) == incident
+    record = call("1715.2")
+    assert decode(encode(record)) == record
+    assert json.loads(encode(record))["record"] == "call"
 
 
 def test_settle_removes_what_landed_and_keeps_what_came_meanwhile(tmp_path):
@@ -90,11 +95,27 @@ def counts(desk: TicketDesk) -> tuple[int, int]:
                 session.scalar(select(func.count()).select_from(Incident)))
 
 
+def call_rows(desk: TicketDesk) -> list[tuple[str, str, str]]:
+    with desk.service.sessions.begin() as session:
+        return [tuple(r) for r in session.execute(
+            select(queue_calls.c.unique_id, queue_calls.c.outcome, queue_calls.c.member)
+            .order_by(queue_calls.c.unique_id))]
+
+
+def call(uid: str, outcome: str = ANSWERED, member: str = "PJSIP/ani") -> CallRecord:
+    return CallRecord("hotline", uid, "0812000444", datetime(2026, 12, 3, 9, 0, tzinfo=UTC),
+                      outcome, 12.5, member if outcome == ANSWERED else "", "id", "")
+
+
 async def outage_then_recovery(desk: TicketDesk, stop, start) -> None:
     assert await desk.prepare()
     stored = await desk.open_from_call(report("before"))
+    await desk.record_call(call("call-before"))
     stop()
     try:
+        # The AMI service's call records: spooled beside the tickets, none lost.
+        await desk.record_call(call("call-down-1"))
+        await desk.record_call(call("call-down-2", ABANDONED))
         spooled = [await desk.open_from_call(report(f"down-{i}")) for i in range(3)]
         await desk.record_emergency_call("112-call", "0812000222", "fire", "fire")
         # The AMI service's record of a queue-first call, as it grows while the database is down.
@@ -109,9 +130,12 @@ async def outage_then_recovery(desk: TicketDesk, stop, start) -> None:
         assert await desk.flush_spool() == 0  # still down: nothing written, nothing lost
     finally:
         start()
-    assert await desk.flush_spool() == 6
+    assert await desk.flush_spool() == 8
     assert await desk.flush_spool() == 0
     assert counts(desk) == (4, 2)
+    assert call_rows(desk) == [("call-before", ANSWERED, "PJSIP/ani"),
+                               ("call-down-1", ANSWERED, "PJSIP/ani"),
+                               ("call-down-2", ABANDONED, "")]
     queued = await desk.incident("112-queued")
     assert queued is not None  # in order: the later state won
     assert (queued.report.call_state, queued.report.answered_by) == ("answered", "ani")
@@ -159,6 +183,12 @@ async def test_a_replayed_spool_line_is_written_once(tmp_path):
     desk.spool.append(line)  # as if the process died after the commit, before the rewrite
     assert await desk.flush_spool() == 1
     assert counts(desk) == (1, 0)
+    record = call("replayed")  # a call record too: one row, the replay a no-op
+    for _ in range(2):
+        desk.spool.append(record)
+        assert await desk.flush_spool() == 1
+    await desk.record_call(record)  # and written again directly: still one
+    assert call_rows(desk) == [("replayed", ANSWERED, "PJSIP/ani")]
     desk.close()
 
 

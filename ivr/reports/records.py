@@ -1,0 +1,26 @@
+"""A call record: one queue call that stopped waiting (answered or abandoned), as a value.
+
+The AMI service makes them (``store.call_record``) and writes them through the ticket desk,
+which spools them beside tickets and incidents while the database is away
+(``tickets/spool.py``), so none is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+ANSWERED, ABANDONED = "answered", "abandoned"
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    queue: str
+    unique_id: str
+    caller_number: str
+    joined_at: datetime  # aware
+    outcome: str  # answered, abandoned
+    waited_s: float
+    member: str = ""
+    language: str = ""
+    ticket: str = ""
