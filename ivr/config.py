@@ -124,6 +124,18 @@ class Settings:
     smtp_password: str = ""
     # The hotline supervisors' address: told of every overdue ticket (empty: agencies only).
     escalation_email: str = ""
+    # Citizens' notices (ivr/notify/citizen.py): the address the public reaches the web
+    # service at, for the tracking links in SMS and e-mail (empty: links are paths only).
+    notify_public_url: str = ""
+    # SMS through an HTTP gateway (Kannel's sendsms, a carrier's API): the URL with $to and
+    # $text (and $password) where the gateway wants them; empty: no SMS is queued.
+    notify_sms_url: str = ""
+    # "get" (the parameters in the URL, as Kannel) or "post" (sent as a form body).
+    notify_sms_method: str = "get"
+    # The gateway's password, put in place of $password; from the environment only.
+    notify_sms_password: str = ""
+    # Seconds between passes that queue the citizens' notices of new ticket history.
+    notify_every: float = 5.0
     # Speech (ivr/speech): vosk model folders per language, "ko=/path,id=/path"; empty: no speech.
     speech_models: str = ""
     # Recognitions running at once; one more is answered "busy" and the menu takes keys.
@@ -223,13 +235,14 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                 "ticket_due_soon_hours", "ticket_reopen_days", "ticket_default_agency",
                 "ticket_escalate_every", "escalation_email"),
     "smtp": ("smtp_host", "smtp_port", "smtp_from", "smtp_starttls"),
+    "notify": ("notify_public_url", "notify_sms_url", "notify_sms_method", "notify_every"),
     "open311": ("open311_api_keys", "open311_jurisdiction", "open311_contact"),
     "speech": ("speech_models", "speech_workers", "speech_min_confidence",
                "speech_emergency_words"),
 }
 _PREFIX = {"tickets": "ticket_"}
 # Secrets read from IVR_* variables only: a config file is often world-readable or committed.
-ENV_ONLY: tuple[str, ...] = ("smtp_user", "smtp_password")
+ENV_ONLY: tuple[str, ...] = ("smtp_user", "smtp_password", "notify_sms_password")
 
 
 def section_key(section: str, name: str) -> str:
@@ -296,6 +309,14 @@ def check(settings: Settings) -> None:
     if settings.agi_max_sessions < 1:
         raise ConfigError("setting agi_max_sessions (IVR_AGI_MAX_SESSIONS): at least 1")
     ami_permit_networks(settings.ami_permit)
+    if settings.notify_sms_method not in ("get", "post"):
+        raise ConfigError("setting notify_sms_method (IVR_NOTIFY_SMS_METHOD): use get or post")
+    if settings.notify_sms_url and "$to" not in settings.notify_sms_url \
+            and settings.notify_sms_method == "get":
+        raise ConfigError("setting notify_sms_url (IVR_NOTIFY_SMS_URL): put $to and $text "
+                          "where the gateway wants the number and the message")
+    if not settings.notify_every > 0:
+        raise ConfigError("setting notify_every (IVR_NOTIFY_EVERY): seconds, above 0")
     try:
         ZoneInfo(settings.ticket_timezone)
     except (ValueError, ZoneInfoNotFoundError) as exc:

@@ -14,9 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..tickets.models import OutboxMessage
+from . import EMAIL
 from .rules import MAX_TRIES, Mail
-
-EMAIL = "email"
 
 
 @dataclass(frozen=True)

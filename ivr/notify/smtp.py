@@ -1,4 +1,5 @@
-"""Sending the outbox's e-mail through SMTP (stdlib ``smtplib``), in the background.
+"""Sending the outbox through its senders, in the background: e-mail through SMTP (stdlib
+``smtplib``, here), SMS through an HTTP gateway (``sms.py``).
 
 Delivery is at least once: a message is marked sent right after the SMTP server accepted it,
 in its own transaction. If the process dies (or the database fails) between the two, the
@@ -10,19 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.message import EmailMessage
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
 from ..tickets.service import utc_now
-from . import outbox
+from . import EMAIL, SMS, outbox
 from .outbox import Queued
 from .rules import next_try
+from .sms import HttpSmsSender
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,10 @@ def email_of(message: Queued, sender: str) -> EmailMessage:
     mail["From"], mail["To"], mail["Subject"] = sender, message.recipient, message.subject
     mail.set_content(message.body)
     return mail
+
+
+class Sender(Protocol):
+    async def send(self, message: Queued) -> None: ...
 
 
 class SmtpSender:
@@ -64,13 +70,14 @@ class SmtpSender:
 
 
 class OutboxWorker:
-    """Drains due e-mail from the outbox; ``sender`` None: SMTP not configured, keep it."""
+    """Drains due messages from the outbox, each channel through its sender; a channel with
+    no sender (e-mail without SMTP) keeps its messages."""
 
-    def __init__(self, sessions: sessionmaker[Session], sender: SmtpSender | None,
+    def __init__(self, sessions: sessionmaker[Session], senders: Mapping[str, Sender],
                  clock: Callable[[], datetime] = utc_now, batch: int = BATCH,
                  ready: Callable[[], bool] = lambda: True) -> None:
         self.sessions = sessions
-        self.sender = sender
+        self.senders = senders
         self.clock = clock
         self.batch = batch
         # False while the schema is not at head yet (the outbox table may not exist).
@@ -82,20 +89,23 @@ class OutboxWorker:
         moment = now or self.clock()
         if not self.ready():
             return 0
-        if self.sender is None:
+        if EMAIL not in self.senders:
             await self._tell_unconfigured()
-            return 0
         sent = 0
-        for message in await asyncio.to_thread(self._store, outbox.due, moment, self.batch):
-            sent += await self._send_one(self.sender, message, moment)
+        for channel, sender in self.senders.items():
+            for message in await asyncio.to_thread(self._store, outbox.due, moment,
+                                                   self.batch, channel):
+                sent += await self._send_one(channel, sender, message, moment)
         return sent
 
-    async def _send_one(self, sender: SmtpSender, message: Queued, now: datetime) -> int:
+    async def _send_one(self, channel: str, sender: Sender, message: Queued,
+                        now: datetime) -> int:
         try:
             await sender.send(message)
         except SEND_FAILED as exc:
             error = f"{exc.__class__.__name__}: {exc}"
-            log.warning("e-mail %d to %s not sent (%s)", message.id, message.recipient, error)
+            log.warning("%s %d to %s not sent (%s)", channel, message.id, message.recipient,
+                        error)
             await asyncio.to_thread(self._store, outbox.mark_failed, message.id, error,
                                     next_try(message.tries + 1, now))
             return 0
@@ -116,9 +126,15 @@ class OutboxWorker:
 
 def outbox_worker(settings: Settings, sessions: sessionmaker[Session],
                   ready: Callable[[], bool] = lambda: True) -> OutboxWorker:
-    """The worker from the settings: no sender while ``smtp_host`` is empty."""
-    return OutboxWorker(sessions, SmtpSender(settings) if settings.smtp_host else None,
-                        ready=ready)
+    """The worker from the settings: e-mail once ``smtp_host`` is set, SMS once
+    ``notify_sms_url`` is."""
+    senders: dict[str, Sender] = {}
+    if settings.smtp_host:
+        senders[EMAIL] = SmtpSender(settings)
+    if settings.notify_sms_url:
+        senders[SMS] = HttpSmsSender(settings.notify_sms_url, settings.notify_sms_method,
+                                     settings.notify_sms_password)
+    return OutboxWorker(sessions, senders, ready=ready)
 
 
 async def keep_sending(worker: OutboxWorker, every_s: float = SEND_EVERY_S) -> None:

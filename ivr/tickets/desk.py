@@ -288,6 +288,9 @@ class TicketDesk:
                               ) -> TicketRecord | None:
         return await self._db(self.service.by_token, token, with_history)
 
+    async def stop_notices(self, token: str) -> TicketRecord | None:
+        return await self._db(self.service.stop_notices, token)
+
     async def find(self, query: TicketQuery) -> list[TicketRecord]:
         return await self._db(self.service.find, query)
 

@@ -258,6 +258,36 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
 
+class NoticeMark(Base):
+    """How far the citizens' notices have read the ticket history (``notify/citizen.py``):
+    the last ``ticket_history`` id they were queued for, moved in the same transaction."""
+
+    __tablename__ = "notice_marks"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_history_id: Mapped[int] = mapped_column(Integer)
+
+
+class NoticeTemplate(Base):
+    """An admin's wording of a citizen notice, for one event and language (the built-in
+    wording of ``notify/citizen.py`` applies where there is none)."""
+
+    __tablename__ = "notice_templates"
+    event: Mapped[str] = mapped_column(String(20), primary_key=True)  # created, status, note
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+
+
+class NoticeOptOut(Base):
+    """A phone number or e-mail address that asked for no more notices."""
+
+    __tablename__ = "notice_opt_outs"
+    address: Mapped[str] = mapped_column(String(200), primary_key=True)  # number or e-mail
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ApiKey(Base):
     """An Open311 client; only the key's SHA-256 is kept."""
 

@@ -78,6 +78,7 @@ class TicketRecord:
     operator: str = ""
     accepted_at: datetime | None = None  # first moved to in progress (the response rate)
     resolved_at: datetime | None = None  # last resolved (the resolution rate)
+    contact_email: str = ""  # the citizen's, for notices only: never published
 
     def agency_name(self, language: str) -> str:
         return self.agency_name_id if language == "id" else self.agency_name_en

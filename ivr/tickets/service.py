@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..notify import outbox
+from ..notify import notices, outbox
 from ..notify.rules import overdue_message, overdue_recipients
 from ..reports.records import CallRecord
 from ..reports.scorecard import ScoreFact
@@ -127,6 +127,17 @@ class TicketService:
         with self.sessions.begin() as session:
             ticket = storage.ticket_by_token(session, token)
             return storage.to_record(ticket, with_history) if ticket else None
+
+    def stop_notices(self, token: str) -> TicketRecord | None:
+        """The citizen of the ticket ``token`` asks for no more notices: its number and
+        e-mail join the opt-out list (``notify.notices``). None for an unknown token."""
+        with self.sessions.begin() as session:
+            ticket = storage.ticket_by_token(session, token)
+            if ticket is None:
+                return None
+            notices.opt_out(session, [ticket.caller_number, ticket.contact_email],
+                            self.clock())
+            return storage.to_record(ticket)
 
     def find(self, query: TicketQuery) -> list[TicketRecord]:
         with self.sessions.begin() as session:

@@ -356,4 +356,4 @@ def to_record(ticket: Ticket, with_history: bool = False) -> TicketRecord:
         escalated_at=ticket.escalated_at, history=history, public_note=ticket.public_note,
         kind=ticket.kind, district=ticket.district, subdistrict=ticket.subdistrict,
         operator=ticket.operator, accepted_at=ticket.accepted_at,
-        resolved_at=ticket.resolved_at)
+        resolved_at=ticket.resolved_at, contact_email=ticket.contact_email)

@@ -26,6 +26,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "received": "received", "assigned": "assigned to an agency",
         "in_progress": "being worked on", "resolved": "resolved", "closed": "closed",
         "rejected": "rejected", "duplicate": "a duplicate of another report",
+        "stop": "Send me no more messages about my reports", "stop_send": "Stop messages",
+        "stopped": "Done: the hotline sends you no more messages.",
     },
     "id": {
         "title": "Laporan Anda", "number": "Nomor laporan", "status": "Status",
@@ -36,6 +38,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "received": "diterima", "assigned": "diteruskan ke instansi",
         "in_progress": "sedang dikerjakan", "resolved": "selesai", "closed": "ditutup",
         "rejected": "ditolak", "duplicate": "sama dengan laporan lain",
+        "stop": "Jangan kirimi saya pesan lagi tentang laporan saya",
+        "stop_send": "Hentikan pesan",
+        "stopped": "Selesai: hotline tidak akan mengirimi Anda pesan lagi.",
     },
 }
 

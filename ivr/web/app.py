@@ -21,6 +21,7 @@ from aiohttp import web
 
 from ..ami.board import queues_view
 from ..config import Settings, read_or_create_secret
+from ..notify.notices import keep_noticing, notice_config
 from ..notify.smtp import keep_sending, outbox_worker
 from ..passwords import PasswordWork, dummy_hash
 from ..tickets.open311 import add_open311_routes, open311_config
@@ -55,6 +56,7 @@ from .keys import (
 from .live import BoardFeed, StreamSlots
 from .live_api import add_live_routes
 from .metrics import metrics
+from .notices_api import add_notice_routes
 from .openapi import openapi
 from .operators import add_operator_routes
 from .pages import add_page_routes
@@ -99,7 +101,8 @@ def _parts(factory: PartsFactory) -> Callable[[web.Application], AsyncIterator[N
 
 
 async def _tickets(app: web.Application) -> AsyncIterator[None]:
-    """The spool flush, the escalation passes and the outbox's e-mail, in the background."""
+    """The spool flush, the escalation passes, the citizens' notices and the outbox's
+    senders, in the background."""
     desk, settings = app[TICKETS], app[SETTINGS]
     window = timedelta(hours=settings.ticket_due_soon_hours)
     mail = outbox_worker(settings, desk.service.sessions, desk.schema_is_ready)
@@ -107,6 +110,9 @@ async def _tickets(app: web.Application) -> AsyncIterator[None]:
              asyncio.create_task(keep_escalating(desk, window,
                                                  every_s=settings.ticket_escalate_every,
                                                  hotline_email=settings.escalation_email)),
+             asyncio.create_task(keep_noticing(desk.service.sessions,
+                                               notice_config(settings), settings.notify_every,
+                                               desk.clock, desk.schema_is_ready)),
              asyncio.create_task(keep_sending(mail))]
     yield
     for task in tasks:
@@ -169,6 +175,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_tracking_routes(app)
     add_report_routes(app)
     add_scorecard_routes(app)
+    add_notice_routes(app)
     add_admin_routes(app)
     add_account_routes(app)
     add_operator_routes(app)

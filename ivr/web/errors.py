@@ -36,7 +36,7 @@ ERROR_STATUS: dict[str, int] = {
     "bad-json": 400, "bad-hours": 400, "bad-query": 400, "bad-want": 400, "bad-caller": 400,
     "bad-flow": 400, "bad-flow-number": 400, "bad-encoding": 400, "roster-error": 400,
     "bad-outcome": 400, "bad-number": 400, "bad-caller-number": 400, "bad-wrapup": 400,
-    "bad-agency": 400,
+    "bad-agency": 400, "bad-template": 400,  # a citizen notice's wording (notify/citizen.py)
     "catalog-invalid": 400, "bad-change-id": 400,  # the catalog admin (catalog_rules.py)
     "domain-error": 400,
     # Who is asking, and whether they may.
@@ -48,7 +48,7 @@ ERROR_STATUS: dict[str, int] = {
     # What is asked for.
     "no-such-incident": 404, "no-such-flow": 404, "no-such-operator": 404,
     "no-such-ticket": 404, "no-such-user": 404, "no-such-token": 404, "no-such-caller": 404,
-    "no-such-catalog-entry": 404, "catalog-changed-since": 409,
+    "no-such-catalog-entry": 404, "no-such-template": 404, "catalog-changed-since": 409,
     "no-rollback": 409, "cannot-reopen": 409, "last-admin": 409,
     "flow-invalid": 422, "flow-number": 422, "bad-roster-csv": 422, "bad-account": 422,
     "ticket-error": 422, "invalid-ticket-number": 422, "unknown-category": 422,

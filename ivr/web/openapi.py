@@ -173,6 +173,16 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/wallscreen", "supervisor",
      "Today's tickets (city time) received and resolved, by kind, category and district; "
      "the month's top categories; poll_s: how often the wall screen asks"),
+    # The citizens' notices (notices_api.py).
+    ("get", "/api/v1/notices/templates", "admin",
+     "The wording of the citizens' notices per event (created, status, note) and language: "
+     "[{event, language, subject, body, built_in, updated_at, updated_by}], and the "
+     "placeholders ($number, $status, $category, $agency, $due, $note, $link)"),
+    ("put", "/api/v1/notices/templates/{event}/{language}", "admin",
+     'Save a wording {"subject", "body"}; the body keeps $link; 400 bad-template names '
+     "details.field"),
+    ("delete", "/api/v1/notices/templates/{event}/{language}", "admin",
+     "Back to the built-in wording; 404 when none was saved"),
     ("get", "/api/openapi.json", "", "This document"),
 )
 
@@ -256,6 +266,11 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
         "bad-change-id", "catalog-invalid", "no-such-catalog-entry", "catalog-changed-since",
         "store-unavailable"),
     ("get", "/api/v1/wallscreen"): ("store-unavailable",),
+    ("get", "/api/v1/notices/templates"): ("store-unavailable",),
+    ("put", "/api/v1/notices/templates/{event}/{language}"): ("bad-template",
+                                                              "store-unavailable"),
+    ("delete", "/api/v1/notices/templates/{event}/{language}"): ("no-such-template",
+                                                                 "store-unavailable"),
 }
 # Writes whose body is CSV (text/csv, ``csrf.ROUTE_BODY_TYPES``), not JSON.
 CSV_BODIES = {("put", "/api/v1/roster.csv"), ("post", "/api/v1/callers/import")}

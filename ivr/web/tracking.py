@@ -1,7 +1,9 @@
 """The citizen's tracking link: ``GET /t/<token>`` (anyone with the link) shows the ticket's
 status, history, public notes, agency and deadline in the ticket's language, with no personal
 data; ``POST /t/<token>/reopen`` (a form on that page) reopens a resolved ticket within
-``IVR_TICKET_REOPEN_DAYS`` days. The token is the ticket's 128-bit Open311 token.
+``IVR_TICKET_REOPEN_DAYS`` days; ``POST /t/<token>/stop`` (a form too) puts the ticket's
+number and e-mail on the notices' opt-out list. The token is the ticket's 128-bit Open311
+token.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def page_html(view: TrackingView, token: str, csrf: str, message: str = "") -> str:
+def page_html(view: TrackingView, token: str, csrf: str, message: str = "",
+              stop_csrf: str = "") -> str:
     words = texts(view.language)
     steps = "".join(
         f'<li><time>{_e(_when(s.at))}</time> {_e(s.status)}'
@@ -44,6 +47,11 @@ def page_html(view: TrackingView, token: str, csrf: str, message: str = "") -> s
                   f'required maxlength="1000"></textarea></label>'
                   f'<input type="hidden" name="csrf_token" value="{_e(csrf)}">'
                   f'<button id="send">{_e(words["send"])}</button></form>')
+    if stop_csrf:
+        reopen += (f'<form method="post" action="/t/{_e(token)}/stop" id="stop">'
+                   f'<p>{_e(words["stop"])}</p>'
+                   f'<input type="hidden" name="csrf_token" value="{_e(stop_csrf)}">'
+                   f'<button id="stop-send">{_e(words["stop_send"])}</button></form>')
     return PAGE.substitute(
         lang=_e(view.language), title=_e(words["title"]), number=_e(view.number),
         number_label=_e(words["number"]), status_label=_e(words["status"]),
@@ -74,7 +82,9 @@ async def _page(request: web.Request, token: str, message: str = "",
     settings = request.app[SETTINGS]
     view = tracking_view(record, datetime.now(UTC), settings.ticket_reopen_days,
                          ZoneInfo(settings.ticket_timezone))
-    body = page_html(view, token, request.app[SIGNER].csrf_token("reopen|" + token), message)
+    signer = request.app[SIGNER]
+    body = page_html(view, token, signer.csrf_token("reopen|" + token), message,
+                     signer.csrf_token("stop|" + token))
     return web.Response(text=body, content_type="text/html", status=status,
                         headers={"Cache-Control": "no-store"})
 
@@ -100,6 +110,23 @@ async def reopen(request: web.Request) -> web.Response:
     return await _page(request, token, texts(record.language)["done"])
 
 
+async def stop(request: web.Request) -> web.Response:
+    """POST /t/<token>/stop: no more notices to this ticket's number and e-mail."""
+    token = _token(request)
+    form = await request.post()
+    if not request.app[SIGNER].csrf_ok("stop|" + token, str(form.get("csrf_token", ""))):
+        raise web.HTTPForbidden(text="this form has expired: open the link again")
+    try:
+        record = await request.app[TICKETS].stop_notices(token)
+    except (StoreUnavailable, TimeoutError):
+        raise web.HTTPServiceUnavailable(text="this cannot be saved just now: try again "
+                                         "in a minute", headers={"Retry-After": "60"}) from None
+    if record is None:
+        raise web.HTTPNotFound(text="no such report")
+    return await _page(request, token, texts(record.language)["stopped"])
+
+
 def add_tracking_routes(app: web.Application) -> None:
     app.router.add_get("/t/{token}", track)
     app.router.add_post("/t/{token}/reopen", reopen)
+    app.router.add_post("/t/{token}/stop", stop)

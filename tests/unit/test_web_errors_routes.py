@@ -38,7 +38,7 @@ NOT_API = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
     ("GET", "/incidents"), ("GET", "/agency"), ("GET", "/scorecard"), ("GET", "/t/{token}"),
-    ("POST", "/t/{token}/reopen"),
+    ("POST", "/t/{token}/reopen"), ("POST", "/t/{token}/stop"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
     ("GET", "/admin/catalog"), ("GET", "/wallscreen"),
 }
@@ -248,9 +248,26 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
         Case("/api/v1/catalog/changes/abc/revert", 400, "bad-change-id", json={}),
         Case("/api/v1/catalog/changes/999/revert", 404, "no-such-catalog-entry", json={})]),
     ("GET", "/api/v1/wallscreen"): (boom(TICKETS, "wallscreen"), []),
+    # The citizens' notices' wording.
+    ("GET", "/api/v1/notices/templates"): (boom(TICKETS, "on_database"), []),
+    ("PUT", "/api/v1/notices/templates/{event}/{language}"): (boom(TICKETS, "on_database"), [
+        Case("/api/v1/notices/templates/party/en", 400, "bad-template",
+             json={"body": "$link"}),
+        Case("/api/v1/notices/templates/status/en", 400, "bad-template",
+             json={"body": "Report $number: $secret $link"}),
+        Case("/api/v1/notices/templates/status/en", 400, "bad-template",
+             json={"body": "Report $number, no link"})]),
+    ("DELETE", "/api/v1/notices/templates/{event}/{language}"): (
+        boom(TICKETS, "on_database"), [
+            Case("/api/v1/notices/templates/status/en", 404, "no-such-template")]),
 }
 # What the boom request of each route sends, where the route needs more than its path.
 BOOM_REQUEST: dict[tuple[str, str], Case] = {
+    ("PUT", "/api/v1/notices/templates/{event}/{language}"): Case(
+        "/api/v1/notices/templates/status/en", 500, "internal-error",
+        json={"subject": "Report $number", "body": "Report $number is $status: $link"}),
+    ("DELETE", "/api/v1/notices/templates/{event}/{language}"): Case(
+        "/api/v1/notices/templates/status/en", 500, "internal-error"),
     ("GET", "/api/v1/agency/tickets"): Case("/api/v1/agency/tickets?agency=public_works", 500,
                                             "internal-error"),
     ("GET", "/api/v1/tickets"): Case("/api/v1/tickets?caller=0811", 500, "internal-error"),
