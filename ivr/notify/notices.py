@@ -4,8 +4,9 @@ Every few seconds (``IVR_NOTIFY_EVERY``) the web service reads the history lines
 mark (``notice_marks``), queues in the outbox the latest news of each ticket
 (``citizen.py``) and moves the mark, in one transaction: a pass that fails queues nothing and
 moves nothing, and a line is never news twice (the outbox's key is per line and channel).
-Spooled tickets are news when they land. The first pass on a database starts at its newest
-line, so an upgrade does not message every citizen of the past.
+Spooled tickets are news when they land. The first pass on a database starts after the lines
+older than ``FIRST_PASS_BACK``, so an upgrade does not message every citizen of the past, and
+a ticket made while the service was starting is still told.
 
 A line whose transaction commits more than ``SETTLE`` after it was written, behind a line
 already read, would be passed over; lines newer than ``SETTLE`` wait for the next pass.
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 
 MARK = "citizen"
 SETTLE = timedelta(seconds=2)
+FIRST_PASS_BACK = timedelta(minutes=10)
 BATCH = 500
 
 
@@ -89,9 +91,10 @@ def messages_for(ticket: TicketRecord, line: Line, event: str, config: NoticeCon
 def queue_notices(session: Session, config: NoticeConfig, now: datetime) -> int:
     """One pass; returns how many messages were queued now."""
     mark = session.get(NoticeMark, MARK)
-    if mark is None:  # the first pass: from the newest line on
-        newest = session.scalar(select(func.max(StatusChange.id))) or 0
-        session.add(NoticeMark(name=MARK, last_history_id=newest))
+    if mark is None:  # the first pass: from the last few minutes on
+        past = session.scalar(select(func.max(StatusChange.id))
+                              .where(StatusChange.at < now - FIRST_PASS_BACK)) or 0
+        session.add(NoticeMark(name=MARK, last_history_id=past))
         return 0
     rows = session.execute(
         select(StatusChange.id, Ticket.number, StatusChange.from_status,

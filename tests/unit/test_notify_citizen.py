@@ -159,8 +159,8 @@ async def web_ticket(desk, language: str = "en") -> str:
 
 
 async def test_each_news_is_queued_once_per_channel_with_the_tracking_link(desk) -> None:
-    assert a_pass(desk) == 0  # the first pass only sets the mark: no messages of the past
-    number = await web_ticket(desk)
+    number = await web_ticket(desk)  # made while the service starts: still told
+    assert a_pass(desk) == 0  # the first pass only sets the mark
     assert a_pass(desk, later_s=0) == 0  # too new: its transaction's neighbours may commit
     assert a_pass(desk) == 2
     [(sms, phone, text), (email, address, _)] = queued(desk)
@@ -252,3 +252,10 @@ async def test_sms_goes_through_the_gateway_and_a_refusal_is_tried_again(desk, g
     assert await worker.send_pass(datetime.now(UTC) + timedelta(minutes=2)) == 1
     assert received[-1]["to"] == "0812 5550 101"
     assert await worker.send_pass(datetime.now(UTC) + timedelta(hours=2)) == 0
+
+
+async def test_the_first_pass_skips_the_history_of_before_the_upgrade(desk) -> None:
+    await web_ticket(desk)
+    with desk.service.sessions.begin() as session:  # as if an hour from now: all old
+        assert queue_notices(session, CONFIG, datetime.now(UTC) + timedelta(hours=1)) == 0
+    assert a_pass(desk, later_s=3600) == 0 and queued(desk) == []
