@@ -71,6 +71,9 @@ class NoDesk:
     async def record_emergency_call(self, *args: object) -> None:
         return None
 
+    async def rate(self, rating: object) -> bool:
+        return True
+
 
 async def serve_without_desk(settings: Settings) -> None:
     from ivr.agi.server import serve

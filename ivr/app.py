@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -40,12 +40,13 @@ from .flows.spoken import Speaker
 from .flows.store import FlowStore, queue_names
 from .outbound.ami_dialer import AmiDialer
 from .outbound.engine import OutboundEngine
-from .outbound.model import Job
 from .reports.store import CallRecorder, CallStore
 from .roster.desk import OperatorDesk
 from .roster.pauses import PauseDesk
 from .roster.store import RosterStore, roster_path
 from .runtime.render import project_root
+from .satisfaction.agi import RatingDesk, survey_route
+from .satisfaction.calls import SatisfactionCalls, fan_out
 from .schema.upgrade import SchemaKeeper
 from .state import LiveState
 from .tickets.desk import TicketDesk, build_ticket_desk
@@ -57,6 +58,11 @@ log = logging.getLogger(__name__)
 
 # AGI route (the PATH in agi://host:port/PATH of dialplan/extensions.conf) -> flow file.
 FLOW_ROUTES = {"emergency": "112", "hotline": "12345"}
+SURVEY_ROUTE = "survey"  # agi://…/survey in [satisfaction-survey]
+
+
+class CallDesk(TicketDeskPort, RatingDesk, Protocol):
+    """What the AGI routes need of the ticket desk: the flows' port and ratings."""
 
 
 # --- the parts ---------------------------------------------------------------------------
@@ -104,9 +110,10 @@ def operator_desk(settings: Settings, redis: Redis) -> OperatorDesk:
                         LiveState(redis))
 
 
-def agi_routes(settings: Settings, desk: TicketDeskPort | None = None,
+def agi_routes(settings: Settings, desk: CallDesk | None = None,
                speech: SpeechPort | None = None) -> dict[str, Route]:
-    """The AGI routes, each running one flow of ``dialplan/flows`` (admin edits included).
+    """The AGI routes: one flow of ``dialplan/flows`` each (admin edits included), and the
+    satisfaction follow-up call's ``survey``.
 
     Without ``desk`` (the classic-AGI launcher) a desk of its own engine is made; the schema
     is the services' to keep (or ``ivr db upgrade``'s)."""
@@ -117,7 +124,10 @@ def agi_routes(settings: Settings, desk: TicketDeskPort | None = None,
     speaker = Speaker(prompts, settings.data_dir / "sounds" / "tts")
     engine = FlowEngine(store.current, prompts, speaker, desk, settings.recordings_dir,
                         local_time=local_clock(settings), speech=speech)
-    return {path: engine.route(number) for path, number in FLOW_ROUTES.items()}
+    routes: dict[str, Route] = {path: engine.route(number)
+                                for path, number in FLOW_ROUTES.items()}
+    routes[SURVEY_ROUTE] = survey_route(desk, prompts, settings.recordings_dir)
+    return routes
 
 
 async def load_speech(settings: Settings) -> SpeechPort | None:
@@ -220,9 +230,13 @@ async def run_ami(settings: Settings) -> None:
         # Call records go through the desk: the spool keeps them while the database is away.
         recorder = CallRecorder(desk.record_call)
         follower.on_call_done = recorder.call_done
-        lane = EmergencyLane(settings, desk, reprioritizer(follower), follower.note_abandoned)
-        dialer, lane.outbound = outbound_calls(settings, lane.on_job)
-        outbound = lane.outbound
+        dialer, outbound = outbound_calls(settings)
+        lane = EmergencyLane(settings, desk, reprioritizer(follower), follower.note_abandoned,
+                             outbound)
+        follow_ups = SatisfactionCalls(settings, desk, outbound) if outbound else None
+        if outbound is not None:  # the engine's news: the 112 callbacks, the follow-ups
+            outbound.on_change = fan_out(lane.on_job, *(
+                [follow_ups.on_job] if follow_ups is not None else []))
         follower.listeners.append(lane.on_event)
         follower.start()
         # Spooled incidents and call records are written by the web service's flush of the
@@ -232,12 +246,16 @@ async def run_ami(settings: Settings) -> None:
         if dialer is not None and outbound is not None:
             dialer.start()
             tasks.append(asyncio.create_task(outbound.run()))
+        if follow_ups is not None:
+            tasks.append(asyncio.create_task(follow_ups.keep_calling()))
         try:
             await until_stopped()
         finally:
             await lane.drain()
             for task in tasks:
                 task.cancel()
+            if follow_ups is not None:
+                follow_ups.stop()
             if dialer is not None and outbound is not None:
                 outbound.stop()
                 dialer.stop()
@@ -248,9 +266,9 @@ async def run_ami(settings: Settings) -> None:
             await redis.aclose()
 
 
-def outbound_calls(settings: Settings, on_change: Callable[[Job], None]
-                   ) -> tuple[AmiDialer | None, OutboundEngine | None]:
-    """The outbound-call engine and its AMI dialler; (None, None) without a trunk."""
+def outbound_calls(settings: Settings) -> tuple[AmiDialer | None, OutboundEngine | None]:
+    """The outbound-call engine and its AMI dialler; (None, None) without a trunk. Its
+    ``on_change`` is set by whoever listens."""
     if not settings.outbound_trunk:
         log.warning("no outbound trunk (IVR_OUTBOUND_TRUNK): abandoned 112 calls are not "
                     "called back")
@@ -258,8 +276,7 @@ def outbound_calls(settings: Settings, on_change: Callable[[Job], None]
     dialer = AmiDialer(dataclasses.replace(settings, ami_user=settings.ami_user + "-outbound"),
                        dial_pattern=settings.outbound_dial,
                        caller_id=f'"{settings.emergency_number}" <{settings.emergency_number}>')
-    engine = OutboundEngine(dialer.dial, max_in_flight=settings.outbound_max_in_flight,
-                            on_change=on_change)
+    engine = OutboundEngine(dialer.dial, max_in_flight=settings.outbound_max_in_flight)
     return dialer, engine
 
 

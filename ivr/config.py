@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .satisfaction.rules import calling_hours
+
 DEFAULT_DATA_DIR = "/var/lib/city-hotline"
 DEFAULT_CACHE_DIR = "/var/cache/city-hotline"
 
@@ -136,6 +138,19 @@ class Settings:
     notify_sms_password: str = ""
     # Seconds between passes that queue the citizens' notices of new ticket history.
     notify_every: float = 5.0
+    # The satisfaction follow-up (ivr/satisfaction): a resolved phone ticket's citizen is
+    # called `after` seconds after the resolution (tickets resolved within `within_days`),
+    # only within the calling hours (city time), `tries` times `every` seconds apart, ringing
+    # `ring` seconds, at most `max_in_flight` follow-up calls at once; tries = 0: no calls.
+    # Needs the outbound trunk. Looked for every `check_every` seconds.
+    survey_hours: str = "08:00-20:00"
+    survey_after: float = 60.0
+    survey_within_days: float = 7.0
+    survey_tries: int = 2
+    survey_every: float = 600.0
+    survey_ring: float = 30.0
+    survey_max_in_flight: int = 2
+    survey_check_every: float = 15.0
     # Speech (ivr/speech): vosk model folders per language, "ko=/path,id=/path"; empty: no speech.
     speech_models: str = ""
     # Recognitions running at once; one more is answered "busy" and the menu takes keys.
@@ -236,6 +251,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                 "ticket_escalate_every", "escalation_email"),
     "smtp": ("smtp_host", "smtp_port", "smtp_from", "smtp_starttls"),
     "notify": ("notify_public_url", "notify_sms_url", "notify_sms_method", "notify_every"),
+    "survey": ("survey_hours", "survey_after", "survey_within_days", "survey_tries",
+               "survey_every", "survey_ring", "survey_max_in_flight", "survey_check_every"),
     "open311": ("open311_api_keys", "open311_jurisdiction", "open311_contact"),
     "speech": ("speech_models", "speech_workers", "speech_min_confidence",
                "speech_emergency_words"),
@@ -317,6 +334,13 @@ def check(settings: Settings) -> None:
                           "where the gateway wants the number and the message")
     if not settings.notify_every > 0:
         raise ConfigError("setting notify_every (IVR_NOTIFY_EVERY): seconds, above 0")
+    try:
+        calling_hours(settings.survey_hours)
+    except ValueError as exc:
+        raise ConfigError(f"setting survey_hours (IVR_SURVEY_HOURS): {exc}") from exc
+    if settings.survey_max_in_flight < 1 or not settings.survey_check_every > 0:
+        raise ConfigError("settings survey_max_in_flight (IVR_SURVEY_MAX_IN_FLIGHT, at least "
+                          "1) and survey_check_every (IVR_SURVEY_CHECK_EVERY, seconds above 0)")
     try:
         ZoneInfo(settings.ticket_timezone)
     except (ValueError, ZoneInfoNotFoundError) as exc:

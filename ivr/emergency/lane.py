@@ -72,7 +72,7 @@ class EmergencyLane:
         self.desk = desk
         self.reprioritize = reprioritize
         self.note_abandoned = note_abandoned
-        self.outbound = outbound  # set later when the engine is built with on_job
+        self.outbound = outbound
         self.policy = callback_policy(settings)
         self.clock = clock or time.time
         self.book = IncidentBook(settings.emergency_silent_after)
@@ -143,6 +143,9 @@ class EmergencyLane:
         if self.outbound is None or self.policy is None or not abandoned.number:
             log.info("112 call %s abandoned; callbacks are off", abandoned.unique_id)
             return
+        other = self.outbound.active_for(abandoned.number)
+        if other is not None and other.purpose != CALLBACK:  # a 112 callback comes first
+            self.outbound.cancel(abandoned.number, "a 112 callback comes first")
         job = self.outbound.schedule(
             abandoned.number, CALLBACK, self.policy, context=CALLBACK_CONTEXT, exten="s",
             key=abandoned.unique_id,

@@ -127,7 +127,8 @@ class AmiDialer:
         """Place one try and wait for how it ended (never raises for a call that failed)."""
         action_id = f"outbound-{uuid.uuid4().hex}"
         try:
-            action = originate_action(request, self.pattern, self.caller_id, action_id)
+            action = originate_action(request, self.pattern,
+                                      request.caller_id or self.caller_id, action_id)
         except NotDialable as exc:
             log.error("outbound %s %s: not dialled: %s", request.purpose, request.job_id, exc)
             return TryResult(False, "failed: not dialable")

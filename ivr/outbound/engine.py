@@ -52,6 +52,7 @@ class _Target:
     context: str
     exten: str
     variables: Mapping[str, str]
+    caller_id: str
 
 
 class OutboundEngine:
@@ -63,7 +64,7 @@ class OutboundEngine:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
         self._dial, self.max_in_flight = dial, max_in_flight
-        self._clock, self._on_change = clock, on_change
+        self._clock, self.on_change = clock, on_change
         self._jobs: dict[str, Job] = {}
         self._targets: dict[str, _Target] = {}
         self._active: dict[str, str] = {}  # number -> its active job's id
@@ -75,13 +76,15 @@ class OutboundEngine:
         self._running = self._stopping = False
 
     def schedule(self, number: str, purpose: str, policy: RetryPolicy, *, context: str,
-                 exten: str, key: str = "", variables: Mapping[str, str] | None = None) -> Job:
-        """A new job for ``number``; the existing one, unchanged, if the number has one."""
+                 exten: str, key: str = "", variables: Mapping[str, str] | None = None,
+                 caller_id: str = "") -> Job:
+        """A new job for ``number``; the existing one, unchanged, if the number has one.
+        ``caller_id``: what the citizen's phone shows ("": the dialler's own)."""
         existing = self.active_for(number)
         if existing is not None:
             return existing
         job = new_job(uuid.uuid4().hex, number, purpose, policy, key, self._clock())
-        self._targets[job.job_id] = _Target(context, exten, dict(variables or {}))
+        self._targets[job.job_id] = _Target(context, exten, dict(variables or {}), caller_id)
         self._active[number] = job.job_id
         self._set(job)
         return job
@@ -148,7 +151,8 @@ class OutboundEngine:
     def _start_due(self) -> None:
         for job in due(self._callable(), self._clock(), self.in_flight, self.max_in_flight):
             target = self._targets[job.job_id]
-            request = request_for(job, target.context, target.exten, target.variables)
+            request = request_for(job, target.context, target.exten, target.variables,
+                                  target.caller_id)
             self._in_flight.add(job.job_id)
             self._on_the_line.add(job.number)
             self._set(begin_try(job))
@@ -196,9 +200,9 @@ class OutboundEngine:
         if not job.active:
             self._forget_finished()
         self._wake.set()
-        if self._on_change is None:
+        if self.on_change is None:
             return
         try:
-            self._on_change(job)
+            self.on_change(job)
         except Exception:
             log.exception("outbound %s %s: on_change failed", job.purpose, job.job_id)

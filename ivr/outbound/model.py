@@ -44,6 +44,7 @@ class CallRequest:
     exten: str
     variables: Mapping[str, str]
     ring_s: float
+    caller_id: str = ""  # what the citizen's phone shows; "" is the dialler's own
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,12 @@ def begin_try(job: Job) -> Job:
     return replace(job, state="dialling")
 
 
-def request_for(job: Job, context: str, exten: str, variables: Mapping[str, str]) -> CallRequest:
+def request_for(job: Job, context: str, exten: str, variables: Mapping[str, str],
+                caller_id: str = "") -> CallRequest:
     """What the dialler gets for the job's next try."""
     return CallRequest(job.job_id, job.number, job.purpose, len(job.tries) + 1,
-                       job.policy.tries, context, exten, dict(variables), job.policy.ring_s)
+                       job.policy.tries, context, exten, dict(variables), job.policy.ring_s,
+                       caller_id)
 
 
 def after_try(job: Job, record: TryRecord, now: float) -> Job:

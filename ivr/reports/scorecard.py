@@ -13,7 +13,9 @@ So for agency A and month M (the city's calendar month, ``IVR_TICKET_TIMEZONE``)
 - **response rate** = tickets of A accepted by their deadline, accepted in M
   / (those + tickets of A whose deadline was in M, before now, and passed before acceptance);
 - **resolution rate** = the same with resolution (resolved or closed now) for acceptance;
-- **satisfaction**: none yet (the citizens' follow-up is the next issue): shown "–".
+- **satisfaction rate** = ratings of A's tickets given in M (the follow-up call or the
+  tracking page, ``ivr/satisfaction``) that were 4 or 5 / all ratings given in M; none
+  ("–") in a month without ratings.
 
 A ticket counts for the agency it is at now (handed back and routed on: the new agency, whose
 acceptance counts afresh, ``service.hand_back``). Rejected and duplicate tickets are no
@@ -27,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..satisfaction.rules import satisfied
 from .periods import Period
 
 
@@ -41,6 +44,8 @@ class ScoreFact:
     accepted_at: datetime | None  # first moved to in progress (None: not yet)
     resolved_at: datetime | None  # resolved and still resolved or closed (None: not now)
     counted: bool = True  # False: rejected or duplicate
+    rating: int | None = None  # the citizen's follow-up answer, 1 to 5 (None: not rated)
+    rated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class ScoreLine:
     responded_on_time: int
     resolutions: int
     resolved_on_time: int
+    ratings: int = 0  # follow-up ratings given in the month
+    satisfied: int = 0  # of which 4 or 5
 
     @property
     def response_rate(self) -> float | None:
@@ -68,7 +75,7 @@ class ScoreLine:
 
     @property
     def satisfaction(self) -> float | None:
-        return None  # the citizens' follow-up (next issue)
+        return self.satisfied / self.ratings if self.ratings else None
 
 
 def decided(done: datetime | None, due: datetime, now: datetime) -> Decision | None:
@@ -89,16 +96,20 @@ def responded_at(fact: ScoreFact) -> datetime | None:
 def scorecard_lines(facts: Iterable[ScoreFact], agencies: Sequence[tuple[str, str]],
                     period: Period, now: datetime) -> list[ScoreLine]:
     """One line per agency of ``agencies`` (code, name), and any other seen, by code."""
-    counts = {code: [0, 0, 0, 0] for code, _ in agencies}
+    counts = {code: [0] * 6 for code, _ in agencies}
     names = dict(agencies)
     for fact in facts:
         if not fact.counted:
             continue
-        tally = counts.setdefault(fact.agency, [0, 0, 0, 0])
+        tally = counts.setdefault(fact.agency, [0] * 6)
         names.setdefault(fact.agency, fact.agency_name)
         for index, done in ((0, responded_at(fact)), (2, fact.resolved_at)):
             decision = decided(done, fact.due_at, now)
             if decision is not None and period.contains(decision.at):
                 tally[index] += 1
                 tally[index + 1] += decision.on_time
+        if fact.rating is not None and fact.rated_at is not None \
+                and period.contains(fact.rated_at):
+            tally[4] += 1
+            tally[5] += satisfied(fact.rating)
     return [ScoreLine(code, names.get(code) or code, *counts[code]) for code in sorted(counts)]

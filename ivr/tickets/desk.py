@@ -32,6 +32,7 @@ from ..queues import HOTLINE
 from ..reports.records import CallRecord
 from ..reports.scorecard import ScoreFact
 from ..reports.tickets import TicketFact
+from ..satisfaction import store as surveys
 from .allocator import NumberAllocator
 from .catalog import DEFAULT_AGENCIES, DEFAULT_CATEGORIES, FALLBACK_CATEGORY
 from .catalog_admin import CatalogAdmin
@@ -46,6 +47,7 @@ from .records import (
     IncidentReport,
     IncidentView,
     NewTicket,
+    Rating,
     TicketQuery,
     TicketRecord,
 )
@@ -376,6 +378,31 @@ class TicketDesk:
         desk's time-out and its pause after a failure."""
         return await self._db(fn, *args)
 
+    async def in_transaction(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(session, *args)`` in one transaction on the database threads (the desk's
+        time-out and pause after a failure): for modules whose rows are their own, such as
+        ``satisfaction.store``."""
+        return await self._db(self._in_transaction, fn, *args)
+
+    def _in_transaction(self, fn: Callable[..., T], *args: object) -> T:
+        with self.service.sessions.begin() as session:
+            return fn(session, *args)
+
+    async def rate(self, rating: Rating) -> bool:
+        """A citizen's satisfaction rating (the follow-up call, the tracking page), spooled
+        while the database is away; True if kept now (spooled counts as kept)."""
+        try:
+            return await self._db(self._rate, rating)
+        except PHONE_SPOOLED_ON as exc:
+            log.warning("rating of ticket %s: database unavailable (%s), spooled",
+                        rating.number, exc.__class__.__name__)
+            await self.workers.files(self.spool.append, rating)
+            return True
+
+    def _rate(self, rating: Rating) -> bool:
+        with self.service.sessions.begin() as session:
+            return surveys.rate(session, rating)
+
     async def wallscreen(self) -> dict[str, Any]:
         """Today's and this month's ticket figures (``reports.wallscreen``)."""
         return await self._db(self._wallscreen, self.clock())
@@ -432,6 +459,9 @@ class TicketDesk:
         """One spooled record into the database, made to fit (spooled by an older version)."""
         if isinstance(record, CallRecord):
             self.service.record_call(fitted(record))
+            return
+        if isinstance(record, Rating):
+            self._rate(record)
             return
         if isinstance(record, IncidentReport):
             if record.joins:  # the AMI service's facts: the latest spooled wins

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..reports.scorecard import ScoreFact
 from ..reports.tickets import TicketFact
-from .models import Agency, StatusChange, Ticket
+from .models import Agency, StatusChange, Ticket, TicketSurvey
 from .status import FINISHED, Status
 
 _RESOLVED = frozenset({Status.RESOLVED, Status.CLOSED})
@@ -58,15 +58,19 @@ _NO_WORK = frozenset({Status.REJECTED, Status.DUPLICATE})
 
 def score_facts(session: Session, start: datetime, end: datetime
                 ) -> tuple[list[tuple[str, str]], list[ScoreFact]]:
-    """The active agencies (code, name), and the tickets due, accepted or resolved in
+    """The active agencies (code, name), and the tickets due, accepted, resolved or rated in
     ``[start, end)``: the ones whose scorecard questions may be decided then."""
     agencies = [(code, name) for code, name in session.execute(
         select(Agency.code, Agency.name_en).where(Agency.active).order_by(Agency.code))]
-    tickets = session.scalars(select(Ticket).where(or_(*(
-        and_(moment >= start, moment < end)
-        for moment in (Ticket.due_at, Ticket.accepted_at, Ticket.resolved_at))))).unique()
+    rows = session.execute(
+        select(Ticket, TicketSurvey.rating, TicketSurvey.rated_at)
+        .outerjoin(TicketSurvey, TicketSurvey.ticket_number == Ticket.number)
+        .where(or_(*(and_(moment >= start, moment < end)
+                     for moment in (Ticket.due_at, Ticket.accepted_at, Ticket.resolved_at,
+                                    TicketSurvey.rated_at))))).unique()
     return agencies, [ScoreFact(
         number=t.number, agency=t.agency_code, agency_name=t.agency.name_en, due_at=t.due_at,
         accepted_at=t.accepted_at,
         resolved_at=t.resolved_at if Status(t.status) in _RESOLVED else None,
-        counted=Status(t.status) not in _NO_WORK) for t in tickets]
+        counted=Status(t.status) not in _NO_WORK, rating=rating, rated_at=rated_at)
+        for t, rating, rated_at in rows]

@@ -161,6 +161,8 @@ class Ticket(Base):
     agency: Mapped[Agency] = relationship(lazy="joined")
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="ticket", order_by="StatusChange.id", cascade="all, delete-orphan")
+    # The satisfaction follow-up (None until it starts), read along with the ticket.
+    survey: Mapped[TicketSurvey | None] = relationship(lazy="selectin", viewonly=True)
 
 
 class StatusChange(Base):
@@ -286,6 +288,22 @@ class NoticeOptOut(Base):
     __tablename__ = "notice_opt_outs"
     address: Mapped[str] = mapped_column(String(200), primary_key=True)  # number or e-mail
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TicketSurvey(Base):
+    """The satisfaction follow-up of a resolved phone ticket (``ivr/satisfaction``): where the
+    call stands (``calling``, ``answered``, ``sms``, ``unreached``, ``rated``) and, once the
+    citizen answered, the rating (1 to 5), how it came (``call`` or ``web``) and a recorded
+    comment. One row per ticket: a ticket is asked once."""
+
+    __tablename__ = "ticket_surveys"
+    ticket_number: Mapped[str] = mapped_column(ForeignKey("tickets.number"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rated_by: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    comment_path: Mapped[str | None] = mapped_column(String(500))
 
 
 class ApiKey(Base):

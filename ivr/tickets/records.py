@@ -79,6 +79,10 @@ class TicketRecord:
     accepted_at: datetime | None = None  # first moved to in progress (the response rate)
     resolved_at: datetime | None = None  # last resolved (the resolution rate)
     contact_email: str = ""  # the citizen's, for notices only: never published
+    follow_up: str = ""  # the satisfaction follow-up's state ("": not started)
+    rating: int | None = None  # the citizen's answer to it, 1 to 5
+    rated_by: str = ""  # call, web
+    rated_at: datetime | None = None
 
     def agency_name(self, language: str) -> str:
         return self.agency_name_id if language == "id" else self.agency_name_en
@@ -106,6 +110,20 @@ class IncidentReport:
     location: str = ""
     lane: str = "normal"
     ended_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A citizen's answer to the satisfaction follow-up of ticket ``number``: 1 to 5, by
+    ``call`` (keys on the follow-up call, maybe a recorded comment) or ``web`` (the tracking
+    page). Spooled like a ticket when the database is away; the first rating of a ticket
+    stands."""
+
+    number: str
+    rating: int
+    rated_by: str  # call, web
+    rated_at: datetime
+    comment_path: str | None = None
 
 
 @dataclass(frozen=True)

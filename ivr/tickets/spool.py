@@ -1,5 +1,5 @@
-"""The durable local spool: tickets, 112 incidents and call records made while the database
-was away.
+"""The durable local spool: tickets, 112 incidents, call records and satisfaction ratings made
+while the database was away.
 
 An append-only JSON-lines file, ``<data>/tickets/spool.jsonl``: one line per record, written
 under an exclusive ``flock`` (on ``spool.lock``) and fsync'd before the caller hears the
@@ -12,7 +12,7 @@ lines that landed or were refused, keeping whatever was appended meanwhile. Refu
 unreadable lines go to ``spool.rejected.jsonl`` with the reason and the time, for a person
 to look at. ``drain.lock`` keeps two flushes (two processes) from running at once. The
 writer must be idempotent (tickets by number, incidents by call id, call records by call,
-queue and join): a crash between the
+queue and join, ratings by ticket): a crash between the
 database commit and ``settle`` only means the line is offered again, and written zero more
 times. Every file here is 0600, and the folder is fsync'd after each create or rename.
 """
@@ -31,12 +31,13 @@ from typing import Any
 
 from ..reports.records import CallRecord
 from .filelock import exclusive, fsync_dir, open_private, release, replace_durably, try_exclusive
-from .records import IncidentReport, NewTicket
+from .records import IncidentReport, NewTicket, Rating
 
 log = logging.getLogger(__name__)
 
-SpoolRecord = NewTicket | IncidentReport | CallRecord
-TAGS: dict[type, str] = {NewTicket: "ticket", IncidentReport: "incident", CallRecord: "call"}
+SpoolRecord = NewTicket | IncidentReport | CallRecord | Rating
+TAGS: dict[type, str] = {NewTicket: "ticket", IncidentReport: "incident", CallRecord: "call",
+                         Rating: "rating"}
 REASON_MAX = 1000
 
 
@@ -64,6 +65,9 @@ def decode(line: str) -> SpoolRecord:
     if kind == "call":
         data["joined_at"] = datetime.fromisoformat(data["joined_at"])
         return CallRecord(**data)
+    if kind == "rating":
+        data["rated_at"] = datetime.fromisoformat(data["rated_at"])
+        return Rating(**data)
     raise ValueError(f"unknown spool record kind {kind!r}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from .models import (
     PrankClearance,
     StatusChange,
     Ticket,
+    TicketSurvey,
 )
 from .records import (
     CategoryRecord,
@@ -356,4 +358,12 @@ def to_record(ticket: Ticket, with_history: bool = False) -> TicketRecord:
         escalated_at=ticket.escalated_at, history=history, public_note=ticket.public_note,
         kind=ticket.kind, district=ticket.district, subdistrict=ticket.subdistrict,
         operator=ticket.operator, accepted_at=ticket.accepted_at,
-        resolved_at=ticket.resolved_at, contact_email=ticket.contact_email)
+        resolved_at=ticket.resolved_at, contact_email=ticket.contact_email,
+        **_follow_up(ticket.survey))
+
+
+def _follow_up(survey: TicketSurvey | None) -> dict[str, Any]:
+    if survey is None:
+        return {}
+    return {"follow_up": survey.state, "rating": survey.rating, "rated_by": survey.rated_by,
+            "rated_at": survey.rated_at}

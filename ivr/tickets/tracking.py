@@ -28,6 +28,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "rejected": "rejected", "duplicate": "a duplicate of another report",
         "stop": "Send me no more messages about my reports", "stop_send": "Stop messages",
         "stopped": "Done: the hotline sends you no more messages.",
+        "rate": "How satisfied are you with how your report was handled?",
+        "rate_scale": "1 very unsatisfied, 5 very satisfied", "rate_send": "Send my rating",
+        "rated": "Your rating: {rating} of 5. Thank you.",
+        "rate_thanks": "Thank you for your rating.",
     },
     "id": {
         "title": "Laporan Anda", "number": "Nomor laporan", "status": "Status",
@@ -41,6 +45,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "stop": "Jangan kirimi saya pesan lagi tentang laporan saya",
         "stop_send": "Hentikan pesan",
         "stopped": "Selesai: hotline tidak akan mengirimi Anda pesan lagi.",
+        "rate": "Seberapa puas Anda dengan penanganan laporan Anda?",
+        "rate_scale": "1 sangat tidak puas, 5 sangat puas", "rate_send": "Kirim penilaian",
+        "rated": "Penilaian Anda: {rating} dari 5. Terima kasih.",
+        "rate_thanks": "Terima kasih atas penilaian Anda.",
     },
 }
 
@@ -67,6 +75,8 @@ class TrackingView:
     steps: tuple[Step, ...]
     public_note: str
     can_reopen: bool
+    can_rate: bool = False  # resolved or closed, not rated yet (the follow-up's web form)
+    rating: int | None = None
 
 
 def texts(language: str) -> dict[str, str]:
@@ -110,4 +120,10 @@ def tracking_view(record: TicketRecord, now: datetime, reopen_days: float,
         status=words.get(str(record.status), str(record.status)),
         agency=record.agency_name(record.language), due_at=as_local(record.due_at),
         steps=steps, public_note=record.public_note,
-        can_reopen=not reopen_refusal(record, now, reopen_days))
+        can_reopen=not reopen_refusal(record, now, reopen_days),
+        can_rate=may_rate(record), rating=record.rating)
+
+
+def may_rate(record: TicketRecord) -> bool:
+    """The citizen may rate a resolved or closed report once."""
+    return record.status in (Status.RESOLVED, Status.CLOSED) and record.rating is None

@@ -41,7 +41,7 @@ RULES: tuple[Rule, ...] = (
     # Open311 GeoReport v2: reads are public; its POST checks its own API keys.
     rule(READ | {"POST"}, r"/open311/.*", OPEN),
     # The citizen's tracking link: the unguessable token is the key (tracking.py).
-    rule(READ | {"POST"}, r"/t/[^/]+(/reopen|/stop)?", OPEN),
+    rule(READ | {"POST"}, r"/t/[^/]+(/reopen|/stop|/rate)?", OPEN),
     rule({"POST"}, r"/logout", OPERATOR),
     rule({"POST"}, r"/api/v1/me/password", OPERATOR),  # anyone changes their own
     rule(READ, r"/", OPERATOR),

@@ -72,7 +72,8 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/reports/scorecard", "agency",
      "The agencies' scorecard of ?month=YYYY-MM (default this city month): per agency the "
      "response and resolution rates (on time / decided in the month, 0..1 or null) with their "
-     "counts; satisfaction null (not asked yet); an agency user gets its own agencies; "
+     "counts; the satisfaction rate (ratings 4-5 / ratings given in the month, null "
+     "without ratings) with ratings and satisfied; an agency user gets its own agencies; "
      "&format=csv for CSV"),
     ("get", "/api/v1/reports/scorecard.csv", "agency", "The scorecard of ?month= as CSV"),
     ("get", "/api/v1/incidents", "supervisor",

@@ -2,7 +2,8 @@
 
 - ``GET /api/v1/reports/scorecard?month=YYYY-MM`` (default: this city month): one line per
   agency with its response and resolution rates (0..1, null when nothing was decided) and
-  the counts behind them; satisfaction is null until the citizens' follow-up exists;
+  the counts behind them, and the satisfaction rate (ratings of 4 or 5 / ratings given in
+  the month, from the follow-up; null without ratings);
 - ``GET /api/v1/reports/scorecard.csv?month=`` (or ``&format=csv``): the same lines as CSV;
 - ``GET /scorecard?month=``: the table.
 
@@ -30,7 +31,7 @@ from .pages import TEMPLATES
 
 COLUMNS = ("month", "agency", "agency_name", "responses", "responded_on_time",
            "response_rate", "resolutions", "resolved_on_time", "resolution_rate",
-           "satisfaction")
+           "ratings", "satisfied", "satisfaction")
 
 
 def _round(share: float | None) -> float | None:
@@ -42,8 +43,8 @@ def line_json(line: ScoreLine, month: str) -> dict[str, Any]:
             "responses": line.responses, "responded_on_time": line.responded_on_time,
             "response_rate": _round(line.response_rate), "resolutions": line.resolutions,
             "resolved_on_time": line.resolved_on_time,
-            "resolution_rate": _round(line.resolution_rate),
-            "satisfaction": _round(line.satisfaction)}
+            "resolution_rate": _round(line.resolution_rate), "ratings": line.ratings,
+            "satisfied": line.satisfied, "satisfaction": _round(line.satisfaction)}
 
 
 def _month(period: Period) -> str:

@@ -25,6 +25,9 @@ def ticket_json(record: TicketRecord) -> dict[str, Any]:
         "history": [{"at": h.at.isoformat(), "actor": h.actor, "from": h.from_status,
                      "to": h.to_status, "note": h.note, "public_note": h.public_note}
                     for h in record.history],
+        # The satisfaction follow-up: its state ("" before it starts) and the rating 1-5.
+        "satisfaction": {"follow_up": record.follow_up, "rating": record.rating,
+                         "rated_by": record.rated_by, "rated_at": _iso(record.rated_at)},
         # The citizen's tracking page (staff read it out or send it; no login needed).
         "tracking_path": f"/t/{record.token}",
     }

@@ -67,7 +67,7 @@ def test_the_month_s_rates_with_exact_numbers() -> None:
     assert (pw.response_rate, pw.resolution_rate) == (0.75, 1 / 3)
     assert (env.response_rate, env.resolution_rate) == (1.0, 1.0)
     assert disaster.response_rate is None and disaster.resolution_rate is None
-    assert pw.satisfaction is None  # not asked yet
+    assert pw.satisfaction is None  # no ratings in the month
 
 
 def test_an_agency_seen_only_in_the_facts_still_gets_its_line() -> None:
@@ -138,7 +138,7 @@ async def test_the_api_csv_and_page_show_an_agency_user_its_own_lines(tmp_path: 
         assert csv.content_type == "text/csv"
         rows = (await csv.text()).splitlines()
         assert rows[0].startswith("month,agency,agency_name,responses,responded_on_time")
-        assert rows[1] == f"{body['month']},public_works,Public Works Agency,1,1,1,0,0,,"
+        assert rows[1] == f"{body['month']},public_works,Public Works Agency,1,1,1,0,0,,0,0,"
         page = await (await client.get("/scorecard", headers=rina)).text()
         assert "Public Works Agency" in page and "Environment Agency" not in page
         assert "100 % <small>(1/1)</small>" in page

@@ -38,9 +38,9 @@ async def a_ticket(client: TestClient, language: str = "id") -> tuple[str, str]:
     return number, token
 
 
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found, "no reopen form on the page"
+def csrf_of(page: str, form: str = "reopen") -> str:
+    found = re.search(rf'<form [^>]*id="{form}".*?name="csrf_token" value="([^"]+)"', page)
+    assert found, f"no {form} form on the page"
     return found.group(1)
 
 
@@ -136,3 +136,30 @@ async def test_a_ticket_resolved_too_long_ago_cannot_be_reopened(tmp_path: Path)
         assert 'id="reopen"' not in page
     finally:
         await client.close()
+
+
+async def test_a_citizen_rates_a_resolved_report_once_from_the_page(client: TestClient) -> None:
+    number, token = await a_ticket(client, "id")
+    desk = client.server.app[TICKETS]
+    assert 'id="rate"' not in await (await client.get(f"/t/{token}")).text()  # not resolved
+    await desk.change_status(number, "in_progress", "web:dlh", "")
+    await desk.change_status(number, "resolved", "web:dlh", "", public_note="Sudah diangkut")
+    page = await (await client.get(f"/t/{token}")).text()
+    assert 'id="rate"' in page and "Seberapa puas Anda" in page
+    forged = await client.post(f"/t/{token}/rate", data={"rating": "5", "csrf_token": "x"})
+    assert forged.status == 403
+    wrong = await client.post(f"/t/{token}/rate", data={"rating": "9",
+                                                        "csrf_token": csrf_of(page, "rate")})
+    assert wrong.status == 409 and 'id="rate"' in await wrong.text()  # asked again
+    done = await client.post(f"/t/{token}/rate", data={"rating": "4",
+                                                       "csrf_token": csrf_of(page, "rate")})
+    assert done.status == 200
+    shown = await done.text()
+    assert "Penilaian Anda: 4 dari 5" in shown and 'id="rate"' not in shown
+    record = await desk.ticket(number)
+    assert record is not None and (record.rating, record.rated_by) == (4, "web")
+    again = await client.post(f"/t/{token}/rate", data={"rating": "1",
+                                                        "csrf_token": csrf_of(page, "rate")})
+    assert again.status == 409  # the first rating stands
+    record = await desk.ticket(number)
+    assert record is not None and record.rating == 4

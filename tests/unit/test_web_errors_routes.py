@@ -38,7 +38,7 @@ NOT_API = {
     ("GET", "/healthz"), ("GET", "/metrics"), ("GET", "/login"), ("POST", "/login"),
     ("POST", "/logout"), ("GET", "/"), ("GET", "/wallboard"), ("GET", "/console"),
     ("GET", "/incidents"), ("GET", "/agency"), ("GET", "/scorecard"), ("GET", "/t/{token}"),
-    ("POST", "/t/{token}/reopen"), ("POST", "/t/{token}/stop"),
+    ("POST", "/t/{token}/reopen"), ("POST", "/t/{token}/stop"), ("POST", "/t/{token}/rate"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
     ("GET", "/admin/catalog"), ("GET", "/wallscreen"),
 }
