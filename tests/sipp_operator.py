@@ -12,7 +12,12 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sipp_scenarios import answer_and_hang_up_scenario, operator_scenario, unanswered_scenario
+from sipp_scenarios import (
+    answer_and_hang_up_scenario,
+    answer_and_press_scenario,
+    operator_scenario,
+    unanswered_scenario,
+)
 
 _FROM_USER = re.compile(r"^From:[^<]*<sip:([^@>;]+)@", re.MULTILINE | re.IGNORECASE)
 
@@ -28,6 +33,8 @@ class OperatorPhone:
     answer_after_ms: int = 1000
     answers: bool = True  # False: it rings until the caller gives up (a citizen not there)
     hangs_up_after_ms: int = 0  # > 0: once answered it hangs up itself after this long
+    # Once answered, DTMF captures to play, each after its pause (ms, pcap); then it stays on.
+    presses: tuple[tuple[int, str], ...] = ()
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -43,6 +50,8 @@ class OperatorPhone:
         scenario = self.workdir / f"phone-{self.username}.xml"
         if not self.answers:
             text = unanswered_scenario()
+        elif self.presses:
+            text = answer_and_press_scenario(self.answer_after_ms, self.presses)
         elif self.hangs_up_after_ms:
             text = answer_and_hang_up_scenario(self.answer_after_ms, self.hangs_up_after_ms)
         else:

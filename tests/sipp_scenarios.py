@@ -183,6 +183,16 @@ def unanswered_scenario() -> str:
         recv(request="ACK")])
 
 
+def answer_and_press_scenario(answer_after_ms: int,
+                              presses: Sequence[tuple[int, Path | str]]) -> str:
+    """A phone that answers, then plays each DTMF capture after its pause (ms, pcap), and
+    stays on until Asterisk hangs up (a citizen answering a follow-up call)."""
+    keys = [part for wait_ms, pcap in presses for part in (pause(wait_ms), play_pcap(pcap))]
+    return scenario("answer-and-press", [
+        recv(request="INVITE", crlf="true"), ringing(), pause(answer_after_ms), answer(),
+        recv(request="ACK", crlf="true"), *keys, *hung_up()])
+
+
 def answer_and_hang_up_scenario(answer_after_ms: int, hold_ms: int) -> str:
     """A phone that answers, stays on for ``hold_ms`` and hangs up itself (a BYE of its own:
     From is the INVITE's To with our tag, To is the INVITE's From)."""

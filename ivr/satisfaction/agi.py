@@ -3,9 +3,9 @@
 The citizen hears that the hotline calls about their resolved report and is asked for a
 rating, one key from 1 to 5. A wrong key or none is explained and asked again, three times
 in all; then the call ends politely with no rating. After a rating the citizen may leave a
-spoken comment (after the tone, ended by # or silence). The rating is kept through the
-ticket desk, which spools it while the database is away, also when the citizen hangs up
-during the comment.
+spoken comment (after the tone, ended by # or silence; # during its question skips it).
+The rating is kept through the ticket desk, which spools it while the database is away,
+also when the citizen hangs up during the comment.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ async def record_comment(channel: SurveyChannel, prompts: Prompts, language: str
     """The comment's WAV (None if nothing was said) and whether the citizen hung up."""
     hung_up = False
     try:
-        await channel.stream_file(prompts.path("survey-comment", language), "#")
-        await channel.record_file(base, COMMENT_MAX_S, COMMENT_SILENCE_S)
+        if await channel.stream_file(prompts.path("survey-comment", language), "#") != "#":
+            await channel.record_file(base, COMMENT_MAX_S, COMMENT_SILENCE_S)
     except AgiHangup:
         hung_up = True
     wav = base.parent / f"{base.name}.wav"

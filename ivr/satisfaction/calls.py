@@ -109,6 +109,7 @@ class SatisfactionCalls:
                              settings.notify_public_url.rstrip("/"), settings.hotline_number)
         self.clock = clock or (lambda: datetime.now(UTC))
         self._tasks = TaskSet("follow-up calls", log)
+        self._ending: set[str] = set()  # numbers whose job ended, its end not yet kept
 
     def active(self) -> list[Job]:
         return [job for job in self.outbound.jobs() if job.purpose == SURVEY and job.active]
@@ -123,7 +124,7 @@ class SatisfactionCalls:
                 if job.state == "waiting":
                     self.outbound.cancel(job.number, "outside the calling hours")
             return 0
-        busy = {job.number for job in self.outbound.jobs() if job.active}
+        busy = {job.number for job in self.outbound.jobs() if job.active} | self._ending
         due = await self.desk.in_transaction(store.due, now - self.within, now - self.after,
                                              busy, self.max_in_flight - len(active))
         for ticket in due:
@@ -149,17 +150,21 @@ class SatisfactionCalls:
         """The outbound engine's news of a job (every purpose; ours are ``survey``)."""
         if job.purpose != SURVEY:
             return
-        if job.state == "answered":
-            self._tasks.spawn(self._note(job.key, store.ANSWERED), f"follow-up {job.key}")
-        elif job.state == "exhausted":
-            self._tasks.spawn(self._give_up(job.key), f"follow-up {job.key}")
+        if job.state in ("answered", "exhausted"):
+            self._ending.add(job.number)  # not due again while its end is being kept
+            self._tasks.spawn(self._ended(job), f"follow-up {job.key}")
 
-    async def _note(self, number: str, state: str) -> None:
-        await self.desk.in_transaction(store.mark, number, state, self.clock())
-
-    async def _give_up(self, number: str) -> None:
-        state = await self.desk.in_transaction(give_up, number, self.sms, self.clock())
-        log.info("follow-up of ticket %s: no answer; %s", number, state)
+    async def _ended(self, job: Job) -> None:
+        try:
+            if job.state == "answered":
+                await self.desk.in_transaction(store.mark, job.key, store.ANSWERED,
+                                               self.clock())
+            else:
+                state = await self.desk.in_transaction(give_up, job.key, self.sms,
+                                                       self.clock())
+                log.info("follow-up of ticket %s: no answer; %s", job.key, state)
+        finally:
+            self._ending.discard(job.number)
 
     def stop(self) -> None:
         self._tasks.cancel()

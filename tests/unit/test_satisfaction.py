@@ -103,7 +103,8 @@ def in_session(desk, fn, *args):
 
 
 def due_now(desk, busy=(), limit=10) -> list[str]:
-    found = in_session(desk, store.due, NOW - timedelta(days=1), NOW + timedelta(minutes=1),
+    now = datetime.now(UTC)
+    found = in_session(desk, store.due, now - timedelta(days=1), now + timedelta(minutes=1),
                        set(busy), limit)
     return [d.number for d in found]
 
