@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rejected": "rejected", "duplicate": "a duplicate of another report",
         "stop": "Send me no more messages about my reports", "stop_send": "Stop messages",
         "stopped": "Done: the hotline sends you no more messages.",
+        "performance": "How the city's hotlines are doing, month by month",
     },
     "id": {
         "title": "Laporan Anda", "number": "Nomor laporan", "status": "Status",
@@ -41,6 +42,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "stop": "Jangan kirimi saya pesan lagi tentang laporan saya",
         "stop_send": "Hentikan pesan",
         "stopped": "Selesai: hotline tidak akan mengirimi Anda pesan lagi.",
+        "performance": "Kinerja hotline kota, bulan demi bulan",
     },
 }
 
