@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from html import escape
 
 ROW_H = 24
-LABEL_W = 200
+LABEL_W = 240
 BAR_W = 220
 WIDTH = LABEL_W + BAR_W + 70
-LABEL_MAX = 30
+LABEL_MAX = 32
 COLOURS = {"blue": "#48c", "green": "#3a7", "red": "#d44", "grey": "#999"}
 
 

@@ -85,7 +85,7 @@ def agencies_section(agencies: Sequence[Mapping[str, Any]]) -> str:
     times = [Bar(a["agency_name"], a["average_resolution_hours"],
                  duration(a["average_resolution_hours"])) for a in agencies if a["resolved"]]
     rates = [Bar(f'{a["agency_name"]}: {what}', a[key], percent(a[key]), colour)
-             for a in agencies
+             for a in agencies if a["responses"] or a["resolutions"]  # none decided: no bar
              for what, key, colour in (("response", "response_rate", "blue"),
                                        ("resolution", "resolution_rate", "green"))]
     return ('<section id="agencies"><h2>Agencies</h2>'
