@@ -32,6 +32,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rate_scale": "1 very unsatisfied, 5 very satisfied", "rate_send": "Send my rating",
         "rated": "Your rating: {rating} of 5. Thank you.",
         "rate_thanks": "Thank you for your rating.",
+        "performance": "How the city's hotlines are doing, month by month",
     },
     "id": {
         "title": "Laporan Anda", "number": "Nomor laporan", "status": "Status",
@@ -49,6 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "rate_scale": "1 sangat tidak puas, 5 sangat puas", "rate_send": "Kirim penilaian",
         "rated": "Penilaian Anda: {rating} dari 5. Terima kasih.",
         "rate_thanks": "Terima kasih atas penilaian Anda.",
+        "performance": "Kinerja hotline kota, bulan demi bulan",
     },
 }
 

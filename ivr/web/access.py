@@ -42,6 +42,8 @@ RULES: tuple[Rule, ...] = (
     rule(READ | {"POST"}, r"/open311/.*", OPEN),
     # The citizen's tracking link: the unguessable token is the key (tracking.py).
     rule(READ | {"POST"}, r"/t/[^/]+(/reopen|/stop|/rate)?", OPEN),
+    # The public performance page: monthly totals only, no personal data (public_api.py).
+    rule(READ, r"/public|/api/v1/public/performance(\.csv)?", OPEN),
     rule({"POST"}, r"/logout", OPERATOR),
     rule({"POST"}, r"/api/v1/me/password", OPERATOR),  # anyone changes their own
     rule(READ, r"/", OPERATOR),

@@ -61,6 +61,7 @@ from .openapi import openapi
 from .operators import add_operator_routes
 from .pages import add_page_routes
 from .parts import PartsFactory
+from .public_api import add_public_routes
 from .reports_api import add_report_routes, keep_escalating
 from .scorecard_api import add_scorecard_routes
 from .security_headers import use_security_headers
@@ -173,6 +174,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_desk_routes(app)
     add_agency_routes(app)
     add_tracking_routes(app)
+    add_public_routes(app)  # the public performance page
     add_report_routes(app)
     add_scorecard_routes(app)
     add_notice_routes(app)

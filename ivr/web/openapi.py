@@ -184,6 +184,16 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
      "details.field"),
     ("delete", "/api/v1/notices/templates/{event}/{language}", "admin",
      "Back to the built-in wording; 404 when none was saved"),
+    # The public performance page (public_api.py): totals only, no login.
+    ("get", "/api/v1/public/performance", "",
+     "The city month ?month=YYYY-MM (default this month): calls offered, answered and "
+     "abandoned per service (112: service level at 15 s and 20 s; 12345: at 15 s, 0..1 or "
+     "null), tickets received by category, district and status now, and per agency the "
+     "tickets resolved in the month, their mean hours from receipt to resolution and the "
+     "scorecard's response, resolution and satisfaction rates; no personal data; "
+     "&format=csv for CSV"),
+    ("get", "/api/v1/public/performance.csv", "",
+     "The same as CSV, one figure a row: month,section,key,name,measure,value"),
     ("get", "/api/openapi.json", "", "This document"),
 )
 
@@ -267,6 +277,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
         "bad-change-id", "catalog-invalid", "no-such-catalog-entry", "catalog-changed-since",
         "store-unavailable"),
     ("get", "/api/v1/wallscreen"): ("store-unavailable",),
+    ("get", "/api/v1/public/performance"): ("bad-query", "store-unavailable"),
+    ("get", "/api/v1/public/performance.csv"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/notices/templates"): ("store-unavailable",),
     ("put", "/api/v1/notices/templates/{event}/{language}"): ("bad-template",
                                                               "store-unavailable"),

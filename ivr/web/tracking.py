@@ -78,6 +78,7 @@ def page_html(view: TrackingView, token: str, csrf: str, message: str = "",
         agency_label=_e(words["agency"]), due_label=_e(words["due"]),
         history_label=_e(words["history"]), status=_e(view.status), agency=_e(view.agency),
         due=_e(_when(view.due_at)), steps=steps, reopen=reopen,
+        performance_label=_e(words["performance"]),
         public_note=f'<p id="public-note">{_e(view.public_note)}</p>' if view.public_note
         else "",
         message=f'<p id="message" role="status">{_e(message)}</p>' if message else "")

@@ -40,7 +40,7 @@ NOT_API = {
     ("GET", "/incidents"), ("GET", "/agency"), ("GET", "/scorecard"), ("GET", "/t/{token}"),
     ("POST", "/t/{token}/reopen"), ("POST", "/t/{token}/stop"), ("POST", "/t/{token}/rate"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
-    ("GET", "/admin/catalog"), ("GET", "/wallscreen"),
+    ("GET", "/admin/catalog"), ("GET", "/wallscreen"), ("GET", "/public"),
 }
 LOWER_ROLE = {"supervisor": "ani", "admin": "sri", "agency": "ani"}
 CSV = {"Content-Type": "text/csv"}
@@ -53,7 +53,7 @@ class Case:
     path: str
     status: int
     error_id: str
-    user: str = "boss"
+    user: str | None = "boss"
     json: Any = None
     data: bytes | str | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -248,6 +248,12 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
         Case("/api/v1/catalog/changes/abc/revert", 400, "bad-change-id", json={}),
         Case("/api/v1/catalog/changes/999/revert", 404, "no-such-catalog-entry", json={})]),
     ("GET", "/api/v1/wallscreen"): (boom(TICKETS, "wallscreen"), []),
+    # The public performance page's figures (no login).
+    ("GET", "/api/v1/public/performance"): (boom(TICKETS, "score_facts"), [
+        Case("/api/v1/public/performance?month=2026-13", 400, "bad-query", None),
+        Case("/api/v1/public/performance?month=soon", 400, "bad-query", None)]),
+    ("GET", "/api/v1/public/performance.csv"): (boom(TICKETS, "score_facts"), [
+        Case("/api/v1/public/performance.csv?month=2026-1", 400, "bad-query", None)]),
     # The citizens' notices' wording.
     ("GET", "/api/v1/notices/templates"): (boom(TICKETS, "on_database"), []),
     ("PUT", "/api/v1/notices/templates/{event}/{language}"): (boom(TICKETS, "on_database"), [
