@@ -72,7 +72,10 @@ def cmd_health(settings: Settings, name: str) -> int:
     """Exit 0 when service ``name`` is up (a container's or a unit's health check), else 1."""
     from .runtime.stack import health_probes
 
-    up = asyncio.run(health_probes(settings)[name]())
+    async def probe() -> bool:
+        return await health_probes(settings)[name]()
+
+    up = asyncio.run(probe())
     print(f"{name}: {'up' if up else 'down'}")
     return 0 if up else 1
 
