@@ -4,7 +4,10 @@ FROM debian:sid-slim
 
 ARG APT_MIRROR=""
 RUN if [ -n "$APT_MIRROR" ]; then \
-        sed -i "s#^URIs: .*#URIs: $APT_MIRROR#" /etc/apt/sources.list.d/debian.sources; \
+        for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do \
+            if [ -f "$f" ]; then sed -i -E "s#^URIs: \S+/debian/?\$#URIs: $APT_MIRROR#; \
+                s#^deb \S+/debian/? #deb $APT_MIRROR #" "$f"; fi; \
+        done; \
     fi \
     && apt-get -o Acquire::Check-Valid-Until=false update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

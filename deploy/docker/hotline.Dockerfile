@@ -6,7 +6,10 @@ FROM debian:bookworm-slim
 # An apt mirror to use instead of the image's own (e.g. a site's; empty: the image's).
 ARG APT_MIRROR=""
 RUN if [ -n "$APT_MIRROR" ]; then \
-        sed -i "s#^URIs: .*#URIs: $APT_MIRROR#" /etc/apt/sources.list.d/debian.sources; \
+        for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do \
+            if [ -f "$f" ]; then sed -i -E "s#^URIs: \S+/debian/?\$#URIs: $APT_MIRROR#; \
+                s#^deb \S+/debian/? #deb $APT_MIRROR #" "$f"; fi; \
+        done; \
     fi \
     && apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -22,6 +25,8 @@ RUN groupadd --system --gid 10001 city-hotline \
 # The checkout is the install (templates, dialplan, recordings are read from it), so the
 # package is installed editable from it. Dependencies first, for the build cache.
 WORKDIR /opt/city-hotline
+# The CA bundle pip trusts (a site's own, mounted at build time, where TLS is intercepted).
+ARG PIP_CERT=/etc/ssl/certs/ca-certificates.crt
 COPY pyproject.toml README.md ./
 RUN python3 -m venv /opt/city-hotline/.venv \
     && mkdir ivr && touch ivr/__init__.py \
