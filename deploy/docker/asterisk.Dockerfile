@@ -17,11 +17,11 @@ RUN if [ -n "$APT_MIRROR" ]; then \
 # The hotline image's user id: the data volume is 0700, Asterisk writes recordings there
 # that the FastAGI and web services read. Asterisk runs as this user from the start (no -U).
 RUN groupadd --system --gid 10001 city-hotline \
-    && useradd --system --uid 10001 --gid city-hotline --home-dir /var/lib/city-hotline \
+    && useradd --uid 10001 --gid city-hotline --home-dir /var/lib/city-hotline \
         --shell /usr/sbin/nologin city-hotline \
     && install -d -o city-hotline -g city-hotline -m 0700 /var/lib/city-hotline \
     && chown -R city-hotline:city-hotline /var/lib/asterisk /var/log/asterisk \
-        /var/spool/asterisk /var/run/asterisk
+        /var/spool/asterisk
 
 USER city-hotline
 VOLUME /var/lib/city-hotline

@@ -18,7 +18,7 @@ RUN if [ -n "$APT_MIRROR" ]; then \
 
 # The same user id in the Asterisk image: both write the shared data volume (0700).
 RUN groupadd --system --gid 10001 city-hotline \
-    && useradd --system --uid 10001 --gid city-hotline --home-dir /var/lib/city-hotline \
+    && useradd --uid 10001 --gid city-hotline --home-dir /var/lib/city-hotline \
         --shell /usr/sbin/nologin city-hotline \
     && install -d -o city-hotline -g city-hotline -m 0700 /var/lib/city-hotline
 
