@@ -14,6 +14,8 @@ from .schema.cli import add_db_commands, run_db_command
 
 # What `ivr serve NAME` runs; `ivr run` starts each under its supervisor.
 SERVICE_NAMES = ("agi", "ami", "web", "roster")
+# What `ivr health NAME` checks (runtime/stack.py health_probes).
+HEALTH_NAMES = ("fastagi", "ami", "roster", "web")
 
 
 def _logging(verbose: bool) -> None:
@@ -64,6 +66,18 @@ def cmd_render(settings: Settings) -> int:
     path = render_asterisk_config(settings.with_ami_secret())
     print(path)
     return 0
+
+
+def cmd_health(settings: Settings, name: str) -> int:
+    """Exit 0 when service ``name`` is up (a container's or a unit's health check), else 1."""
+    from .runtime.stack import health_probes
+
+    async def probe() -> bool:
+        return await health_probes(settings)[name]()
+
+    up = asyncio.run(probe())
+    print(f"{name}: {'up' if up else 'down'}")
+    return 0 if up else 1
 
 
 def cmd_ctl(settings: Settings, words: list[str]) -> int:
@@ -136,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
                                          "roster engine)")
     serve.add_argument("service", choices=SERVICE_NAMES)
     sub.add_parser("render", help="render Asterisk's config into the run folder")
+    health = sub.add_parser("health", help="exit 0 when one service is up: fastagi (its port), "
+                                           "ami and roster (their heartbeat), web (/healthz)")
+    health.add_argument("service", choices=HEALTH_NAMES)
     ctl = sub.add_parser("ctl", help="control a running `ivr run`: status, stop NAME, start NAME")
     ctl.add_argument("words", nargs="+")
     flow = sub.add_parser("flow", help="IVR flows: check [FILE], install FILE, rollback NUMBER, "
@@ -165,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_serve(args.service, settings)
     if args.command == "render":
         return cmd_render(settings)
+    if args.command == "health":
+        return cmd_health(settings, args.service)
     if args.command in ("roster", "operator"):
         return run_roster_command(settings, args)
     if args.command == "db":

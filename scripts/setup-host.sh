@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the hotline needs on a Debian/Ubuntu host, once; later runs only check.
-#   - host packages: redis-server, sip-tester (SIPp), espeak-ng, sox, debootstrap
+#   - host packages: redis-server, sip-tester (SIPp), espeak-ng, sox, debootstrap; for the
+#     deployment files' checks, systemd (systemd-analyze) and docker-compose (`config` needs
+#     no engine)
 #   - Asterisk 20+: the host's own if it has one, else a private Debian-sid root with
 #     Asterisk 22 in it, kept in $IVR_CACHE_DIR (outside the checkout) and reused.
 # Progress goes to stderr; the Asterisk root's path is printed on stdout.
@@ -8,7 +10,8 @@ set -euo pipefail
 
 CACHE_DIR="${IVR_CACHE_DIR:-/var/cache/city-hotline}"
 ROOT="$CACHE_DIR/asterisk-root"
-HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql chromium chromium-driver)
+HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql chromium chromium-driver
+               systemd docker-compose)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 

@@ -67,6 +67,41 @@ def heartbeat_seen(settings: Settings, service: str) -> Callable[[], Awaitable[b
     return probe
 
 
+def local_address(host: str) -> str:
+    """Where to reach a server of this host that listens on ``host`` (0.0.0.0 is loopback)."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
+async def healthz_ok(settings: Settings) -> bool:
+    """Whether the web service's ``/healthz`` answers 200 (every component up)."""
+    host = local_address(settings.web_host)
+    try:
+        reader, writer = await within(asyncio.open_connection(host, settings.web_port), 2.0)
+    except (OSError, TimeoutError):
+        return False
+    try:
+        writer.write(f"GET /healthz HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+        status_line = await within(reader.readline(), 3.0)
+    except (OSError, TimeoutError):
+        return False
+    finally:
+        writer.close()
+    return status_line.split()[1:2] == [b"200"]
+
+
+def health_probes(settings: Settings) -> dict[str, Callable[[], Awaitable[bool]]]:
+    """``ivr health NAME``: the readiness probes of ``ivr run``, for one service each.
+
+    Container health checks and systemd use them; ``web`` is ``/healthz`` (the whole hotline).
+    """
+    return {
+        "fastagi": lambda: tcp_open(local_address(settings.agi_host), settings.agi_port),
+        "ami": heartbeat_seen(settings, "ami"),
+        "roster": heartbeat_seen(settings, "roster"),
+        "web": lambda: healthz_ok(settings),
+    }
+
+
 def build_services(settings: Settings, root: Path) -> list[Service]:
     settings = settings.with_ami_secret()
     asterisk_conf = render_asterisk_config(settings)
