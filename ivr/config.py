@@ -138,6 +138,15 @@ class Settings:
     notify_sms_password: str = ""
     # Seconds between passes that queue the citizens' notices of new ticket history.
     notify_every: float = 5.0
+    # Virtual hold for 12345 (ivr/outbound/virtual_hold.py): offered when the expected wait
+    # passes `after` seconds (0: never), reckoning `handle` seconds a call; a callback rings
+    # `ring` seconds a try, `tries` tries in all, `retry_after` seconds apart. Needs the
+    # outbound trunk.
+    vhold_after: float = 90.0
+    vhold_handle: float = 180.0
+    vhold_tries: int = 3
+    vhold_ring: float = 30.0
+    vhold_retry_after: float = 60.0
     # The satisfaction follow-up (ivr/satisfaction): a resolved phone ticket's citizen is
     # called `after` seconds after the resolution (tickets resolved within `within_days`),
     # only within the calling hours (city time), `tries` times `every` seconds apart, ringing
@@ -251,6 +260,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                 "ticket_escalate_every", "escalation_email"),
     "smtp": ("smtp_host", "smtp_port", "smtp_from", "smtp_starttls"),
     "notify": ("notify_public_url", "notify_sms_url", "notify_sms_method", "notify_every"),
+    "vhold": ("vhold_after", "vhold_handle", "vhold_tries", "vhold_ring", "vhold_retry_after"),
     "survey": ("survey_hours", "survey_after", "survey_within_days", "survey_tries",
                "survey_every", "survey_ring", "survey_max_in_flight", "survey_check_every"),
     "open311": ("open311_api_keys", "open311_jurisdiction", "open311_contact"),
@@ -338,6 +348,10 @@ def check(settings: Settings) -> None:
         calling_hours(settings.survey_hours)
     except ValueError as exc:
         raise ConfigError(f"setting survey_hours (IVR_SURVEY_HOURS): {exc}") from exc
+    if settings.vhold_after < 0 or settings.vhold_tries < 1 or not settings.vhold_ring > 0:
+        raise ConfigError("settings vhold_after (IVR_VHOLD_AFTER, seconds, 0 for off), "
+                          "vhold_tries (IVR_VHOLD_TRIES, at least 1) and vhold_ring "
+                          "(IVR_VHOLD_RING, seconds above 0)")
     if settings.survey_max_in_flight < 1 or not settings.survey_check_every > 0:
         raise ConfigError("settings survey_max_in_flight (IVR_SURVEY_MAX_IN_FLIGHT, at least "
                           "1) and survey_check_every (IVR_SURVEY_CHECK_EVERY, seconds above 0)")

@@ -40,6 +40,16 @@ class WaitingCaller:
     ticket: str = ""
     arrived_at: float = 0.0  # when the call reached our Asterisk (112 waits count from it)
     keyed: bool = False  # pressed a key since it arrived
+    virtual: bool = False  # a virtual-hold caller's place (called back when it is the front)
+
+
+VIRTUAL_PLACE = "@virtual-hold-place"  # dialplan/extensions.conf [virtual-hold-place]
+
+
+def is_virtual(channel: str) -> bool:
+    """Whether a queue caller's channel is a virtual-hold place (``Local/s@virtual-hold-place
+    -00000001;2``), not a caller on the line."""
+    return channel.startswith("Local/") and VIRTUAL_PLACE in channel
 
 
 def wait_start(queue: str, caller: WaitingCaller) -> float:
@@ -149,7 +159,8 @@ class QueueBoard:
             caller = WaitingCaller(event.unique_id, event.caller_number, now - event.waited_s,
                                    event.language, event.ticket,
                                    event.arrived_at or now - event.waited_s,
-                                   event.unique_id in self.keyed)
+                                   event.unique_id in self.keyed,
+                                   is_virtual(event.channel))
             index = min(max(event.position - 1, 0), len(state.waiting))
             state.waiting.insert(index, caller)
         elif isinstance(event, CallerLeft):
@@ -289,7 +300,7 @@ def _caller_of(data: Mapping[str, Any]) -> WaitingCaller:
     return WaitingCaller(str(data.get("unique_id", "")), str(data.get("caller_number", "")),
                          float(data.get("joined_at", 0.0)), str(data.get("language", "")),
                          str(data.get("ticket", "")), float(data.get("arrived_at", 0.0)),
-                         bool(data.get("keyed", False)))
+                         bool(data.get("keyed", False)), bool(data.get("virtual", False)))
 
 
 def _member_of(interface: str, data: Mapping[str, Any]) -> Member:
@@ -369,7 +380,7 @@ def _waiting_view(queue: str, caller: WaitingCaller, position: int, now: float
             "waited_s": max(0, round(now - wait_start(queue, caller))),
             "in_queue_s": max(0, round(now - caller.joined_at)),
             "unique_id": caller.unique_id, "language": caller.language,
-            "ticket": caller.ticket, "keyed": caller.keyed}
+            "ticket": caller.ticket, "keyed": caller.keyed, "virtual": caller.virtual}
 
 
 def _member_view(member: Member, now: float) -> dict[str, Any]:

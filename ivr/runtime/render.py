@@ -19,6 +19,7 @@ from ..emergency import dialplan as emergency_dialplan
 from ..flows.loader import load_flow_file
 from ..flows.model import Flow
 from ..flows.store import flow_files
+from ..outbound import virtual_hold
 from ..roster.asterisk_config import extra_config_files
 
 PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
@@ -58,6 +59,7 @@ def template_values(settings: Settings) -> dict[str, str]:
         "EMERGENCY_MOH": emergency_dialplan.moh_classes(
             prompt_languages(project_root() / "recordings"), str(s.data_dir / "sounds")),
         **emergency_dialplan.template_values(emergency_flow(s)),
+        **virtual_hold.template_values(s),
     }
 
 

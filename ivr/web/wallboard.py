@@ -18,6 +18,7 @@ def _queue(name: str, queue: QueueState, day: QueueDay, now: float,
         "longest_wait_s": max(waits, default=0),
         "callers": [{"caller_number": c.caller_number, "waited_s": w,
                      "language": c.language, "ticket": c.ticket, "keyed": c.keyed,
+                     "virtual": c.virtual,
                      "silent": is_silent(name, c.keyed, w, silent_after_s)}
                     for c, w in zip(queue.waiting, waits, strict=True)],
         "answered": figures.answered,

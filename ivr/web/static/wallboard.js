@@ -21,8 +21,10 @@ function draw() {
     c.waited_s + extra >= board.silent_after_s);
   fill("waiting", board.queues.flatMap((q) => q.callers.map((c) => row([
     q.name, c.caller_number, {text: duration(c.waited_s + extra), cls: "num"}, c.language, c.ticket,
-    silent(q, c) ? {text: "silent", cls: "silent"} : ""],
-    {caller: c.caller_number, silent: silent(q, c) ? "yes" : "no"}))));
+    silent(q, c) ? {text: "silent", cls: "silent"}
+      : (c.virtual ? {text: "virtual hold: called back", cls: "virtual"} : "")],
+    {caller: c.caller_number, silent: silent(q, c) ? "yes" : "no",
+     virtual: c.virtual ? "yes" : "no"}))));
   fill("operators", board.operators.map((o) => row([
     o.name, o.paused ? "paused" : (o.call || o.state.replace(/_/g, " ")),
     {text: duration(o.in_state_s + extra), cls: "num"}, o.paused_reason, o.queues.join(", ")],
