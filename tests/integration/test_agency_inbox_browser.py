@@ -252,7 +252,7 @@ def test_handed_back_and_reopened_tickets_go_where_they_should(stack: Hotline) -
                          {"note": "done"})
     assert status == 200
     page = page_text(stack, ticket["tracking_path"])
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    csrf = re.search(r'id="reopen".*?name="csrf_token" value="([^"]+)"', page, re.DOTALL)
     assert csrf, page
     data = urllib.parse.urlencode({"csrf_token": csrf.group(1),
                                    "reason": "the hole is back after the rain"}).encode()
