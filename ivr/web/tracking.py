@@ -18,6 +18,7 @@ from aiohttp import web
 
 from ..tickets.errors import NoSuchTicket, StoreUnavailable, TicketError
 from ..tickets.tracking import TrackingView, texts, tracking_view
+from .inputs import form_of
 from .keys import SETTINGS, SIGNER, TICKETS
 
 PAGE = Template((Path(__file__).parent / "templates" / "track.html").read_text("utf-8"))
@@ -95,7 +96,7 @@ async def track(request: web.Request) -> web.Response:
 
 async def reopen(request: web.Request) -> web.Response:
     token = _token(request)
-    form = await request.post()
+    form = await form_of(request)
     signer = request.app[SIGNER]
     if not signer.csrf_ok("reopen|" + token, str(form.get("csrf_token", ""))):
         raise web.HTTPForbidden(text="this form has expired: open the link again")
@@ -113,7 +114,7 @@ async def reopen(request: web.Request) -> web.Response:
 async def stop(request: web.Request) -> web.Response:
     """POST /t/<token>/stop: no more notices to this ticket's number and e-mail."""
     token = _token(request)
-    form = await request.post()
+    form = await form_of(request)
     if not request.app[SIGNER].csrf_ok("stop|" + token, str(form.get("csrf_token", ""))):
         raise web.HTTPForbidden(text="this form has expired: open the link again")
     try:
