@@ -190,7 +190,11 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
 # The error ids each operation may answer beyond those of every role-checked route and write
 # (the status of each id: ``errors.ERROR_STATUS``; its body: components/schemas/Error).
 ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("get", "/api/v1/events"): ("bad-want", "too-many-streams"),
+    ("get", "/api/v1/queues"): ("live-unavailable",),
+    ("get", "/api/v1/wallboard"): ("live-unavailable",),
+    ("get", "/api/v1/console"): ("live-unavailable",),
+    ("get", "/api/v1/operators"): ("live-unavailable",),
+    ("get", "/api/v1/events"): ("bad-want", "too-many-streams", "live-unavailable"),
     ("get", "/api/v1/tickets"): ("bad-caller",),
     ("get", "/api/v1/tickets/{number}"): ("no-such-ticket", "invalid-ticket-number"),
     ("post", "/api/v1/tickets/{number}/status"): (
@@ -225,8 +229,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/agency/handed-back"): ("store-unavailable",),
     ("get", "/api/v1/reports/scorecard"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/reports/scorecard.csv"): ("bad-query", "store-unavailable"),
-    ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator",),
-    ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator",),
+    ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator", "live-unavailable"),
+    ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator", "live-unavailable"),
     ("put", "/api/v1/roster.csv"): ("bad-encoding", "bad-roster-csv", "roster-error"),
     ("get", "/api/v1/callers"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/callers.csv"): ("store-unavailable",),
@@ -272,6 +276,14 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("delete", "/api/v1/notices/templates/{event}/{language}"): ("no-such-template",
                                                                  "store-unavailable"),
 }
+# What a success is when it is not 200 with a JSON object (checked by tests/unit/test_api_fuzz.py).
+CREATED = {("post", "/api/v1/users"), ("post", "/api/v1/tokens"),
+           ("post", "/api/v1/calls/{unique_id}/ticket"), ("post", "/api/v1/catalog/{kind}")}
+CSV_ONLY = {("get", "/api/v1/roster.csv"), ("get", "/api/v1/callers.csv"),
+            ("get", "/api/v1/reports/scorecard.csv")}
+JSON_OR_CSV = {("get", "/api/v1/reports/calls"), ("get", "/api/v1/reports/tickets"),
+               ("get", "/api/v1/reports/scorecard")}
+EVENT_STREAM = {("get", "/api/v1/events")}
 # Writes whose body is CSV (text/csv, ``csrf.ROUTE_BODY_TYPES``), not JSON.
 CSV_BODIES = {("put", "/api/v1/roster.csv"), ("post", "/api/v1/callers/import")}
 ROLE_ERRORS = ("login-required", "bad-credentials", "forbidden", "too-many-failures", "busy")
@@ -315,11 +327,29 @@ def error_responses(error_ids: Iterable[str]) -> dict[str, Any]:
         for status, ids in sorted(by_status.items())}
 
 
+def success(method: str, path: str) -> dict[str, Any]:
+    """The operation's success response: its status, media types and their schemas."""
+    key = (method, path)
+    json_body = {"application/json": {"schema": {"type": "object"}}}
+    csv_body = {"text/csv": {"schema": {"type": "string"}}}
+    if key in EVENT_STREAM:
+        content: dict[str, Any] = {"text/event-stream": {"schema": {"type": "string"}}}
+    elif key in CSV_ONLY:
+        content = csv_body
+    elif key in JSON_OR_CSV:
+        content = {**json_body, **csv_body}
+    else:
+        content = json_body
+    status = "201" if key in CREATED else "200"
+    return {status: {"description": "Created" if status == "201" else "OK",
+                     "content": content}}
+
+
 def _operation(method: str, path: str, role: str, summary: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": summary,
         "x-role": role or "anonymous",
-        "responses": {"200": {"description": "OK"}},
+        "responses": success(method, path),
     }
     errors = [*ROUTE_ERRORS.get((method, path), ()), "internal-error"]
     if role:
