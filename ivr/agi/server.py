@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from ..aio import within
-from .channel import AgiChannel, CommandWriter
+from .channel import COMMAND_TIMEOUT, AgiChannel, CommandWriter
 from .protocol import AgiError, AgiHangup, AgiHeaderError, parse_headers
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,10 @@ class FastAgiServer:
     """Routes ``agi://host:port/PATH`` sessions to coroutines taking an :class:`AgiChannel`."""
 
     def __init__(self, routes: Mapping[str, Route], *, max_sessions: int = MAX_SESSIONS,
-                 header_timeout: float = HEADER_TIMEOUT) -> None:
+                 header_timeout: float = HEADER_TIMEOUT,
+                 command_timeout: float = COMMAND_TIMEOUT) -> None:
         self.routes = dict(routes)
+        self.command_timeout = command_timeout
         self.max_sessions = max_sessions
         self.header_timeout = header_timeout
         self.sessions = 0  # flows started
@@ -67,7 +69,8 @@ class FastAgiServer:
         try:
             headers = await self._headers(reader, peer)
             if headers is not None:
-                await self.run_route(AgiChannel(headers, reader, writer))
+                await self.run_route(AgiChannel(headers, reader, writer,
+                                                command_timeout=self.command_timeout))
         finally:
             self.active -= 1
             writer.close()
