@@ -45,6 +45,7 @@ ERROR_STATUS: dict[str, int] = {
     "login-required": 401, "bad-credentials": 401,
     "forbidden": 403, "csrf": 403, "cross-site": 403, "wrong-password": 403,
     "api-key-invalid": 403,
+    "body-too-large": 413,  # over IVR_WEB_MAX_BODY_BYTES (the app's client_max_size)
     "unsupported-media-type": 415,
     "too-many-failures": 429, "too-many-streams": 429,
     # What is asked for.
@@ -57,7 +58,8 @@ ERROR_STATUS: dict[str, int] = {
     "invalid-status-transition": 422, "invalid-request": 422,
     "caller-error": 422, "invalid-caller": 422, "bad-callers-csv": 422,
     # The service itself.
-    INTERNAL: 500, "busy": 503, "store-unavailable": 503, "live-unavailable": 503,
+    INTERNAL: 500, "busy": 503, "store-unavailable": 503, "streams-full": 503,
+    "live-unavailable": 503,
 }
 DEFAULT_STATUS = 400  # an id missing from the table (a unit test keeps the table complete)
 
@@ -136,6 +138,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     try:
         return await handler(request)
+    except web.HTTPRequestEntityTooLarge as exc:
+        if not is_api(request.path):
+            raise
+        return error_response(domain_reply(Refused("body-too-large", str(exc.text))))
     except web.HTTPException as exc:
         if exc.status < 400 or not is_api(request.path):
             raise

@@ -26,7 +26,7 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/events", "operator",
      "Server-sent events: ?want=board (supervisor, event 'board' = the wallboard body) or "
      "?want=console (event 'console' = the console body); at most 5 streams open per user, "
-     "one more is 429"),
+     "one more is 429; at most IVR_WEB_MAX_STREAMS (200) over all users, one more is 503"),
     ("get", "/api/v1/console", "operator",
      "The queue call offered to me (ringing/connected), its ticket, the caller's tickets"),
     ("get", "/api/v1/tickets", "operator", "Tickets of a caller: ?caller=NUMBER"),
@@ -194,7 +194,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/wallboard"): ("live-unavailable",),
     ("get", "/api/v1/console"): ("live-unavailable",),
     ("get", "/api/v1/operators"): ("live-unavailable",),
-    ("get", "/api/v1/events"): ("bad-want", "too-many-streams", "live-unavailable"),
+    ("get", "/api/v1/events"): ("bad-want", "too-many-streams", "streams-full",
+                                "live-unavailable"),
     ("get", "/api/v1/tickets"): ("bad-caller",),
     ("get", "/api/v1/tickets/{number}"): ("no-such-ticket", "invalid-ticket-number"),
     ("post", "/api/v1/tickets/{number}/status"): (
@@ -287,12 +288,13 @@ EVENT_STREAM = {("get", "/api/v1/events")}
 # Writes whose body is CSV (text/csv, ``csrf.ROUTE_BODY_TYPES``), not JSON.
 CSV_BODIES = {("put", "/api/v1/roster.csv"), ("post", "/api/v1/callers/import")}
 ROLE_ERRORS = ("login-required", "bad-credentials", "forbidden", "too-many-failures", "busy")
-WRITE_ERRORS = ("bad-json", "cross-site", "csrf", "unsupported-media-type")
+WRITE_ERRORS = ("bad-json", "cross-site", "csrf", "unsupported-media-type", "body-too-large")
 STATUS_TEXT = {
     400: "the request cannot be read", 401: "not logged in, or wrong credentials",
     403: "not allowed: the role, a cross-site write, a missing CSRF token or a form or "
          "text/plain body",
     404: "no such thing", 409: "not possible in the current state",
+    413: "the body is over IVR_WEB_MAX_BODY_BYTES",
     415: "a body of a type this operation does not take", 422: "understood but refused",
     429: "too many at once; see Retry-After",
     500: "failed on our side; quote details.reference (it is in the log)",
