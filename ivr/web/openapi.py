@@ -1,7 +1,8 @@
 """GET /api/openapi.json: the JSON API described in OpenAPI 3.1, from one table of operations.
 
 Each operation names the least role it needs (the same as ``access.RULES``; a unit test
-checks they agree and that every /api/ route of the app is described). Writes take JSON
+checks they agree and that every route of the app is described: the routes beside the API,
+pages, probes and Open311, are ``openapi_site.py``'s). Writes take JSON
 bodies (the roster's and the registered callers' CSV excepted) and are refused when
 cross-site (``csrf.py``). Every error has one body (components/schemas/Error) and each error
 id one status (``errors.py``); each operation lists its statuses and the error ids behind
@@ -16,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from .errors import ERROR_STATUS
+from .openapi_site import SITE_OPERATIONS, site_operation
 
 # (method, path, least role or "" for open, summary)
 OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
@@ -375,6 +377,8 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for method, path, role, summary in OPERATIONS:
         paths.setdefault(path, {})[method] = _operation(method, path, role, summary)
+    for method, path, role, summary, kind in SITE_OPERATIONS:
+        paths.setdefault(path, {})[method] = site_operation(method, path, role, summary, kind)
     return {
         "openapi": "3.1.0",
         "info": {"title": "City hotline API", "version": "1"},
