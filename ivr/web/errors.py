@@ -9,7 +9,8 @@ that an /api/ route raises, into that body with the status of ``ERROR_STATUS``; 
 else is a 500 ``internal-error`` whose ``details.reference`` is logged with the traceback.
 
 Left alone: pages (their 4xx stay HTML), redirects, and /open311/, whose GeoReport v2 error
-list is its own (``ivr/tickets/open311.py``).
+list is its own (``ivr/tickets/open311.py``); a refusal raised before its handler (the access
+middleware's) is put in that list here.
 """
 
 from __future__ import annotations
@@ -135,7 +136,12 @@ def error_response(reply: ErrorReply) -> web.Response:
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The outermost middleware: every error of every route but Open311's becomes one body."""
     if request.path.startswith(OPEN311_PREFIX):
-        return await handler(request)
+        try:
+            return await handler(request)
+        except DomainError as exc:  # e.g. wrong credentials sent to a public route
+            reply = domain_reply(exc)
+            return web.json_response([{"code": reply.status, "description": reply.message}],
+                                     status=reply.status, headers=dict(reply.headers))
     try:
         return await handler(request)
     except web.HTTPRequestEntityTooLarge as exc:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+import yarl
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
@@ -31,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from web_fixtures import ADMIN, FakeBoardSource, as_user, settings_for
+from web_fixtures import ADMIN, FakeBoardSource, as_user, bearer, settings_for
 
 from ivr.app import web_app
 from ivr.web.keys import CREDENTIALS, OPERATORS, SOURCE, USERS
@@ -155,3 +156,18 @@ async def test_redis_away_is_a_503_with_retry_after(client: TestClient) -> None:
     assert reply.status == 503
     assert reply.headers["Retry-After"] == "5"
     assert (await reply.json())["error_id"] == "live-unavailable"
+
+
+@pytest.mark.parametrize("path", ["/open311/v2/requests/%0A.json",
+                                  "/open311/v2/services/%C2%90%0A%C3%BC%09.xml"])
+async def test_open311_paths_with_a_new_line_are_open311_s(client: TestClient,
+                                                           path: str) -> None:
+    """Found by the fuzzer: the access table's ``.*`` stopped at a new line, so the path
+    needed an admin, and the refusal escaped Open311's error handling as a bare 500."""
+    for headers in ({}, as_user("ani")):
+        reply = await client.get(yarl.URL(path, encoded=True), headers=headers,
+                                 allow_redirects=False)
+        assert reply.status == 404, await reply.text()
+    wrong = await client.get(yarl.URL(path, encoded=True), headers=bearer("not-a-token"))
+    assert wrong.status == 401
+    assert (await wrong.json())[0]["code"] == 401
