@@ -209,7 +209,8 @@ async def _serve_agi(settings: Settings) -> None:
         desk = ticket_desk(settings, engine, keeper)
         routes = agi_routes(settings, desk, speech=await load_speech(settings))
         server = await serve(routes, settings.agi_host, settings.agi_port,
-                             max_sessions=settings.agi_max_sessions)
+                             max_sessions=settings.agi_max_sessions,
+                             max_per_address=settings.agi_max_sessions_per_address)
         log.info("FastAGI event loop: %s", type(asyncio.get_running_loop()).__module__)
         try:
             async with server:

@@ -48,6 +48,10 @@ class Settings:
     # FastAGI connections open at once; one more is closed and the dialplan's fallback queues
     # the call.
     agi_max_sessions: int = 500
+    # FastAGI connections open at once from one address (0: as many as agi_max_sessions); set
+    # it below agi_max_sessions when hosts other than Asterisk can reach the port, so none of
+    # them can take every session.
+    agi_max_sessions_per_address: int = 0
     ami_host: str = "127.0.0.1"
     ami_port: int = 5038
     # Other hosts allowed to log in to AMI (comma-separated addresses or CIDR networks). Empty:
@@ -66,6 +70,10 @@ class Settings:
     service_level_seconds: int = 30
     # Mark session cookies Secure (set when the web server is behind HTTPS).
     web_secure_cookies: bool = False
+    # The largest request body the web service reads (JSON, CSV, forms); more is a 413.
+    web_max_body_bytes: int = 1024 * 1024
+    # Live event streams (/api/v1/events) open at once over all users; one more is a 503.
+    web_max_streams: int = 200
     # Empty: a private redis-server is started on redis_port by `ivr run`.
     redis_url: str = ""
     redis_port: int = 6390
@@ -245,9 +253,10 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "hotline": ("data_dir", "cache_dir", "asterisk", "emergency_number", "hotline_number",
                 "default_language", "restart_services", "event_loop"),
     "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
-    "agi": ("agi_host", "agi_port", "agi_max_sessions"),
+    "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
     "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret"),
-    "web": ("web_host", "web_port", "web_secure_cookies", "admin_user", "admin_password",
+    "web": ("web_host", "web_port", "web_secure_cookies", "web_max_body_bytes",
+            "web_max_streams", "admin_user", "admin_password",
             "service_level_seconds"),
     "redis": ("redis_url", "redis_port"),
     "database": ("database_url",),
@@ -335,6 +344,13 @@ def check(settings: Settings) -> None:
         raise ConfigError("setting event_loop (IVR_EVENT_LOOP): use asyncio or uvloop")
     if settings.agi_max_sessions < 1:
         raise ConfigError("setting agi_max_sessions (IVR_AGI_MAX_SESSIONS): at least 1")
+    if settings.agi_max_sessions_per_address < 0:
+        raise ConfigError("setting agi_max_sessions_per_address "
+                          "(IVR_AGI_MAX_SESSIONS_PER_ADDRESS): 0 (no own cap) or more")
+    if settings.web_max_body_bytes < 1024:
+        raise ConfigError("setting web_max_body_bytes (IVR_WEB_MAX_BODY_BYTES): at least 1024")
+    if settings.web_max_streams < 1:
+        raise ConfigError("setting web_max_streams (IVR_WEB_MAX_STREAMS): at least 1")
     ami_permit_networks(settings.ami_permit)
     if settings.notify_sms_method not in ("get", "post"):
         raise ConfigError("setting notify_sms_method (IVR_NOTIFY_SMS_METHOD): use get or post")

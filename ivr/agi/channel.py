@@ -17,6 +17,7 @@ from .protocol import (
     AgiHangup,
     AgiResult,
     digits_from,
+    key_from,
     parse_reply,
     quote,
 )
@@ -82,7 +83,10 @@ class AgiChannel:
 
     async def _read_reply(self) -> AgiResult:
         while True:
-            raw = await self._reader.readline()
+            try:
+                raw = await self._reader.readline()
+            except ValueError as exc:  # a line over the stream's buffer: not Asterisk speaking
+                raise AgiError("an AGI reply line over the stream's buffer") from exc
             if not raw:
                 raise AgiHangup("AGI session closed by Asterisk")
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -105,8 +109,7 @@ class AgiChannel:
 
     async def stream_file(self, prompt: Path | str, escape_digits: str = "") -> str:
         """Play a prompt (path without extension); the key that interrupted it, if any."""
-        result = await self.command(f"STREAM FILE {prompt} {quote(escape_digits)}")
-        return chr(int(result.value)) if result.value not in ("", "0") else ""
+        return key_from(await self.command(f"STREAM FILE {prompt} {quote(escape_digits)}"))
 
     async def get_data(self, prompt: Path | str, timeout_ms: int, max_digits: int) -> str:
         """Play a prompt and collect up to max_digits keys; '' when none came in time."""
@@ -121,7 +124,7 @@ class AgiChannel:
             f"{' BEEP' if beep else ''} s={silence_seconds}")
         # "200 result=35 (dtmf) endpos=…" names the key; after silence or the time limit
         # Asterisk puts other numbers in result, which are not keys.
-        return chr(int(result.value)) if result.data == "dtmf" and result.value.isdigit() else ""
+        return key_from(result) if result.data == "dtmf" else ""
 
     async def set_variable(self, name: str, value: str) -> None:
         await self.command(f"SET VARIABLE {name} {quote(value)}")

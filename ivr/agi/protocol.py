@@ -101,6 +101,19 @@ def quote(argument: str) -> str:
     return f'"{cleaned}"'
 
 
+def key_from(result: AgiResult) -> str:
+    """The key a STREAM FILE or RECORD FILE was stopped with: ``200 result=35`` is ``#``.
+
+    The value is the key's ASCII code (0: none). Anything else (``abc``, ``99999999999``,
+    a code that is no phone key) is no key, not a crash of the flow.
+    """
+    value = result.value
+    if not (value.isascii() and value.isdigit()) or len(value) > 3:
+        return ""
+    key = chr(int(value))
+    return key if key in DTMF_KEYS else ""
+
+
 def digits_from(result: AgiResult) -> str:
     """The keys a GET DATA returned ('' on time-out with nothing typed)."""
     value = result.value

@@ -6,7 +6,8 @@ and a bounded number of sessions, and a route failure that is logged with the ca
 then handed back to the dialplan, whose fallback (for 112: the ``emergency`` queue) takes the
 caller on.
 
-Every connection this server refuses or closes early (too many sessions, no headers in
+Every connection this server refuses or closes early (too many sessions, or too many from
+one address when ``max_per_address`` is set, no headers in
 time, a header block Asterisk would not send) is closed cleanly with a log line: Asterisk
 then goes on with the next dialplan line, which for 112 ends in a queue.
 """
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from ..aio import within
-from .channel import AgiChannel, CommandWriter
+from .channel import COMMAND_TIMEOUT, AgiChannel, CommandWriter
 from .protocol import AgiError, AgiHangup, AgiHeaderError, parse_headers
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,14 @@ class FastAgiServer:
     """Routes ``agi://host:port/PATH`` sessions to coroutines taking an :class:`AgiChannel`."""
 
     def __init__(self, routes: Mapping[str, Route], *, max_sessions: int = MAX_SESSIONS,
-                 header_timeout: float = HEADER_TIMEOUT) -> None:
+                 header_timeout: float = HEADER_TIMEOUT,
+                 command_timeout: float = COMMAND_TIMEOUT, max_per_address: int = 0) -> None:
         self.routes = dict(routes)
+        self.command_timeout = command_timeout
         self.max_sessions = max_sessions
+        self.max_per_address = max_per_address or max_sessions
+        self.by_address: Counter[str] = Counter()
+        self.refused_address = 0
         self.header_timeout = header_timeout
         self.sessions = 0  # flows started
         self.active = 0  # connections open now, headers read or not
@@ -56,21 +63,39 @@ class FastAgiServer:
 
     async def handler(self, reader: asyncio.StreamReader, writer: SessionWriter) -> None:
         peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+        if self._refused(address, peer):
+            writer.close()
+            return
+        self.active += 1
+        self.by_address[address] += 1
+        try:
+            headers = await self._headers(reader, peer)
+            if headers is not None:
+                await self.run_route(AgiChannel(headers, reader, writer,
+                                                command_timeout=self.command_timeout))
+        finally:
+            self.active -= 1
+            self.by_address[address] -= 1
+            if self.by_address[address] <= 0:
+                del self.by_address[address]
+            writer.close()
+
+    def _refused(self, address: str, peer: object) -> bool:
+        """Whether this connection is over a cap (logged and counted when it is)."""
         if self.active >= self.max_sessions:
             self.refused_full += 1
             log.warning("FastAGI at its cap of %d sessions: connection from %s closed, the "
                         "dialplan's fallback takes the call (%d refused so far)",
                         self.max_sessions, peer, self.refused_full)
-            writer.close()
-            return
-        self.active += 1
-        try:
-            headers = await self._headers(reader, peer)
-            if headers is not None:
-                await self.run_route(AgiChannel(headers, reader, writer))
-        finally:
-            self.active -= 1
-            writer.close()
+            return True
+        if self.by_address[address] >= self.max_per_address:
+            self.refused_address += 1
+            log.warning("FastAGI: %s has %d sessions open, its cap: connection closed, the "
+                        "dialplan's fallback takes the call (%d refused so far)",
+                        address, self.max_per_address, self.refused_address)
+            return True
+        return False
 
     async def _headers(self, reader: asyncio.StreamReader, peer: object) -> dict[str, str] | None:
         """The session's headers, or None (logged) when the connection is to be closed."""
@@ -145,8 +170,8 @@ async def read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
 
 
 async def serve(routes: Mapping[str, Route], host: str, port: int, *,
-                max_sessions: int = MAX_SESSIONS) -> asyncio.Server:
-    app = FastAgiServer(routes, max_sessions=max_sessions)
+                max_sessions: int = MAX_SESSIONS, max_per_address: int = 0) -> asyncio.Server:
+    app = FastAgiServer(routes, max_sessions=max_sessions, max_per_address=max_per_address)
     server = await asyncio.start_server(app.handler, host, port)
     log.info("FastAGI listening on %s:%d (at most %d sessions), routes: %s",
              host, port, max_sessions, ", ".join(routes))

@@ -12,7 +12,6 @@ never logged.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from ..config import Settings
+from ..web.errors import Refused
+from ..web.inputs import form_of, parse_json_object
 from . import open311_format as fmt
 from .catalog import ATTRIBUTES
 from .desk import DB_DOWN, TicketDesk, new_token
@@ -207,15 +208,14 @@ class Open311Api:
 async def _post_body(request: web.Request) -> dict[str, str]:
     """The POST arguments: a form (the spec's way) or a JSON object of plain values."""
     if request.content_type == "application/json":
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise InvalidRequest("the body is not valid JSON") from None
-        if not isinstance(body, dict) or not all(
-                isinstance(v, str | int | float) for v in body.values()):
+        try:  # the API's one JSON reader: bad JSON, deep nesting, NaN, \ud800 are refused
+            body = parse_json_object(await request.read())
+        except Refused as exc:
+            raise InvalidRequest(exc.message) from None
+        if not all(isinstance(v, str | int | float) for v in body.values()):
             raise InvalidRequest("a JSON body must be an object of strings and numbers")
         return {str(k): str(v) for k, v in body.items()}
-    form = await request.post()
+    form = await form_of(request)
     if not all(isinstance(v, str) for v in form.values()):
         raise InvalidRequest("files are not taken; give a media_url instead")
     return {key: str(value) for key, value in form.items()}

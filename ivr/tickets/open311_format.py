@@ -49,12 +49,28 @@ _SINGULAR = {"errors": "error", "services": "service", "service_requests": "requ
 
 
 def render(fmt: str, root: str, body: Any) -> tuple[str, str]:
-    """(text, content type) of ``body`` in ``fmt``; ``root`` names the XML root element."""
+    """(text, content type) of ``body`` in ``fmt``; ``root`` names the XML root element.
+
+    Both formats carry the same text: what XML cannot (control characters, lone surrogates,
+    U+FFFE/U+FFFF) is left out of JSON too, so a value never differs between the two and
+    never fails to encode. A carriage return is written ``&#13;`` in XML, which a parser would
+    otherwise turn into a line feed; it can only be in text (no attributes, fixed tags).
+    """
     if fmt == "json":
-        return json.dumps(body, ensure_ascii=False), FORMATS["json"]
+        return json.dumps(_clean(body), ensure_ascii=False), FORMATS["json"]
     element = _element(root, body)
-    text = ET.tostring(element, encoding="unicode")
+    text = ET.tostring(element, encoding="unicode").replace("\r", "&#13;")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + text, FORMATS["xml"]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {xml_safe(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
 
 
 def _element(tag: str, value: Any) -> ET.Element:

@@ -156,11 +156,12 @@ async def _close_streams(app: web.Application) -> None:
 
 def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     """The web app on the parts the composition root builds (``ivr.app.web_app``)."""
-    app = web.Application(middlewares=[error_middleware,
+    app = web.Application(client_max_size=settings.web_max_body_bytes,
+                          middlewares=[error_middleware,
                                        access_middleware(lambda r: r.app[CREDENTIALS],
                                                          lambda r: r.app[SIGNER])])
     app[SETTINGS] = settings
-    app[STREAMS] = StreamSlots()
+    app[STREAMS] = StreamSlots(total=settings.web_max_streams)
     use_security_headers(app)
     app.cleanup_ctx.extend([_parts(parts), _tickets, _accounts, _feed])
     app.on_shutdown.append(_close_streams)

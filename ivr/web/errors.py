@@ -4,11 +4,13 @@ The body is ``{"error_id": "no-such-ticket", "message": "no ticket 7", "details"
 Services raise ``ivr.errors.DomainError``s, which know nothing of HTTP; the web layer's own
 refusals (bad input, access, limits) are ``Refused`` with their id given where they are
 raised. ``error_middleware`` turns any of them, and any ``web.HTTPException`` of 400 or more
-that an /api/ route raises, into that body with the status of ``ERROR_STATUS``. Anything
+that an /api/ route raises, into that body with the status of ``ERROR_STATUS``; redis away
+(the live queue state) is a 503 ``live-unavailable`` with Retry-After. Anything
 else is a 500 ``internal-error`` whose ``details.reference`` is logged with the traceback.
 
 Left alone: pages (their 4xx stay HTML), redirects, and /open311/, whose GeoReport v2 error
-list is its own (``ivr/tickets/open311.py``).
+list is its own (``ivr/tickets/open311.py``); a refusal raised before its handler (the access
+middleware's) is put in that list here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from ..errors import DomainError
 from .access import is_api
@@ -43,6 +46,7 @@ ERROR_STATUS: dict[str, int] = {
     "login-required": 401, "bad-credentials": 401,
     "forbidden": 403, "csrf": 403, "cross-site": 403, "wrong-password": 403,
     "api-key-invalid": 403,
+    "body-too-large": 413,  # over IVR_WEB_MAX_BODY_BYTES (the app's client_max_size)
     "unsupported-media-type": 415,
     "too-many-failures": 429, "too-many-streams": 429,
     # What is asked for.
@@ -55,7 +59,8 @@ ERROR_STATUS: dict[str, int] = {
     "invalid-status-transition": 422, "invalid-request": 422,
     "caller-error": 422, "invalid-caller": 422, "bad-callers-csv": 422,
     # The service itself.
-    INTERNAL: 500, "busy": 503, "store-unavailable": 503,
+    INTERNAL: 500, "busy": 503, "store-unavailable": 503, "streams-full": 503,
+    "live-unavailable": 503,
 }
 DEFAULT_STATUS = 400  # an id missing from the table (a unit test keeps the table complete)
 
@@ -66,6 +71,10 @@ class Refused(DomainError):
     def __init__(self, error_id: str, message: str, **details: object) -> None:
         super().__init__(message, **details)
         self.error_id = error_id
+
+
+LIVE_UNAVAILABLE = Refused("live-unavailable", "the live queue state (redis) is unavailable; "
+                           "try again", retry_after_s=5)
 
 
 @dataclass(frozen=True)
@@ -127,15 +136,27 @@ def error_response(reply: ErrorReply) -> web.Response:
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The outermost middleware: every error of every route but Open311's becomes one body."""
     if request.path.startswith(OPEN311_PREFIX):
-        return await handler(request)
+        try:
+            return await handler(request)
+        except DomainError as exc:  # e.g. wrong credentials sent to a public route
+            reply = domain_reply(exc)
+            return web.json_response([{"code": reply.status, "description": reply.message}],
+                                     status=reply.status, headers=dict(reply.headers))
     try:
         return await handler(request)
+    except web.HTTPRequestEntityTooLarge as exc:
+        if not is_api(request.path):
+            raise
+        return error_response(domain_reply(Refused("body-too-large", str(exc.text))))
     except web.HTTPException as exc:
         if exc.status < 400 or not is_api(request.path):
             raise
         return error_response(http_reply(exc))
     except DomainError as exc:
         return error_response(domain_reply(exc))
+    except RedisError as exc:  # the live state's store is away: not a bug, a moment's wait
+        log.warning("%s %s: redis unavailable (%s)", request.method, request.path, exc)
+        return error_response(domain_reply(LIVE_UNAVAILABLE))
     except Exception:
         reference = secrets.token_hex(6)
         log.exception("%s %s failed (reference %s)", request.method, request.path, reference)

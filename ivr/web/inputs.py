@@ -2,8 +2,10 @@
 
 Every route that takes a JSON body reads it with ``json_object``; numeric query values go
 through ``query_float``. Malformed JSON, a body that is not UTF-8, nesting deep enough to
-exhaust the parser, and ``inf``/``nan`` (in JSON or a query) are the client's mistake: a
-``Refused`` (400, the API's error body: ``errors.py``), never a 500.
+exhaust the parser, ``inf``/``nan`` (in JSON or a query), and strings no store can keep (a
+lone UTF-16 surrogate such as ``"\\ud800"``, which no UTF-8 encoder takes, or a NUL, which
+PostgreSQL's text refuses) are the client's mistake: a ``Refused`` (400, the API's error body:
+``errors.py``), never a 500.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .errors import Refused
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 FLOW_NUMBER = re.compile(r"[0-9]{1,15}")  # as ivr.flows.store: the number is a file name
+UNSTORABLE = re.compile("[\ud800-\udfff]")  # lone surrogates: valid JSON, never UTF-8
 
 
 def bad_input(error_id: str, message: str) -> Refused:
@@ -29,6 +32,27 @@ def bad_input(error_id: str, message: str) -> Refused:
 
 def _no_constants(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
+
+
+def _storable(text: str) -> bool:
+    """No NUL and no lone surrogate (what ``json`` makes of ``\\u0000`` and ``\\ud800``)."""
+    return "\x00" not in text and UNSTORABLE.search(text) is None
+
+
+def _all_storable(body: Any) -> bool:
+    """Every string in ``body``, keys too; a loop, not recursion: the nesting may be deep."""
+    pending = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not _storable(value):
+                return False
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return True
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
@@ -41,6 +65,8 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise bad_input("bad-json", "the body is not valid JSON in UTF-8") from None
     if not isinstance(body, dict):
         raise bad_input("bad-json", "send a JSON object")
+    if not _all_storable(body):
+        raise bad_input("bad-json", "a string holds a NUL or a lone surrogate (\\ud800-\\udfff)")
     return body
 
 

@@ -24,6 +24,7 @@ from ..state import BOARD_CHANNEL, LiveState
 log = logging.getLogger(__name__)
 
 MAX_STREAMS_PER_USER = 5
+MAX_STREAMS = 200  # over all users: the default of IVR_WEB_MAX_STREAMS
 
 
 class BoardSource(Protocol):
@@ -97,7 +98,8 @@ class BoardFeed:
 
 
 class StreamSlots:
-    """The live event streams each user has open, at most ``limit`` at once.
+    """The live event streams each user has open, at most ``limit`` at once, and at most
+    ``total`` over all users (each holds a socket and wakes on every board change).
 
     One more is refused (429) and the open ones are kept: a wall screen that is live stays
     live. Closing the oldest instead would loop: the browser reconnects the closed one at
@@ -105,12 +107,16 @@ class StreamSlots:
     the server notices at the next write after the browser left (15 s at most).
     """
 
-    def __init__(self, limit: int = MAX_STREAMS_PER_USER) -> None:
-        self.limit = limit
+    def __init__(self, limit: int = MAX_STREAMS_PER_USER, total: int = MAX_STREAMS) -> None:
+        self.limit, self.total = limit, total
         self.open: Counter[str] = Counter()
 
+    def full(self) -> bool:
+        """Whether every slot of the service is taken, whoever asks."""
+        return self.open.total() >= self.total
+
     def take(self, username: str) -> bool:
-        if self.open[username] >= self.limit:
+        if self.open[username] >= self.limit or self.full():
             return False
         self.open[username] += 1
         return True

@@ -76,6 +76,9 @@ async def events(request: web.Request) -> web.StreamResponse:
     if want == "board" and not identity.user.role.allows(Role.SUPERVISOR):
         raise Refused("forbidden", "the board is for supervisors")
     name, slots = identity.user.username, request.app[STREAMS]
+    if slots.full():
+        raise Refused("streams-full", f"the service has its {slots.total} live streams open; "
+                      "try again", retry_after_s=int(KEEPALIVE_S))
     if not slots.take(name):
         raise Refused("too-many-streams", f"at most {slots.limit} live pages per user; "
                       "close one", retry_after_s=int(KEEPALIVE_S))

@@ -1,7 +1,8 @@
 """GET /api/openapi.json: the JSON API described in OpenAPI 3.1, from one table of operations.
 
 Each operation names the least role it needs (the same as ``access.RULES``; a unit test
-checks they agree and that every /api/ route of the app is described). Writes take JSON
+checks they agree and that every route of the app is described: the routes beside the API,
+pages, probes and Open311, are ``openapi_site.py``'s). Writes take JSON
 bodies (the roster's and the registered callers' CSV excepted) and are refused when
 cross-site (``csrf.py``). Every error has one body (components/schemas/Error) and each error
 id one status (``errors.py``); each operation lists its statuses and the error ids behind
@@ -16,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from .errors import ERROR_STATUS
+from .openapi_site import SITE_OPERATIONS, site_operation
 
 # (method, path, least role or "" for open, summary)
 OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
@@ -26,7 +28,7 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/events", "operator",
      "Server-sent events: ?want=board (supervisor, event 'board' = the wallboard body) or "
      "?want=console (event 'console' = the console body); at most 5 streams open per user, "
-     "one more is 429"),
+     "one more is 429; at most IVR_WEB_MAX_STREAMS (200) over all users, one more is 503"),
     ("get", "/api/v1/console", "operator",
      "The queue call offered to me (ringing/connected), its ticket, the caller's tickets"),
     ("get", "/api/v1/tickets", "operator", "Tickets of a caller: ?caller=NUMBER"),
@@ -201,7 +203,12 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
 # The error ids each operation may answer beyond those of every role-checked route and write
 # (the status of each id: ``errors.ERROR_STATUS``; its body: components/schemas/Error).
 ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("get", "/api/v1/events"): ("bad-want", "too-many-streams"),
+    ("get", "/api/v1/queues"): ("live-unavailable",),
+    ("get", "/api/v1/wallboard"): ("live-unavailable",),
+    ("get", "/api/v1/console"): ("live-unavailable",),
+    ("get", "/api/v1/operators"): ("live-unavailable",),
+    ("get", "/api/v1/events"): ("bad-want", "too-many-streams", "streams-full",
+                                "live-unavailable"),
     ("get", "/api/v1/tickets"): ("bad-caller",),
     ("get", "/api/v1/tickets/{number}"): ("no-such-ticket", "invalid-ticket-number"),
     ("post", "/api/v1/tickets/{number}/status"): (
@@ -236,8 +243,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/agency/handed-back"): ("store-unavailable",),
     ("get", "/api/v1/reports/scorecard"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/reports/scorecard.csv"): ("bad-query", "store-unavailable"),
-    ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator",),
-    ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator",),
+    ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator", "live-unavailable"),
+    ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator", "live-unavailable"),
     ("put", "/api/v1/roster.csv"): ("bad-encoding", "bad-roster-csv", "roster-error"),
     ("get", "/api/v1/callers"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/callers.csv"): ("store-unavailable",),
@@ -285,15 +292,24 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("delete", "/api/v1/notices/templates/{event}/{language}"): ("no-such-template",
                                                                  "store-unavailable"),
 }
+# What a success is when it is not 200 with a JSON object (checked by tests/unit/test_api_fuzz.py).
+CREATED = {("post", "/api/v1/users"), ("post", "/api/v1/tokens"),
+           ("post", "/api/v1/calls/{unique_id}/ticket"), ("post", "/api/v1/catalog/{kind}")}
+CSV_ONLY = {("get", "/api/v1/roster.csv"), ("get", "/api/v1/callers.csv"),
+            ("get", "/api/v1/reports/scorecard.csv")}
+JSON_OR_CSV = {("get", "/api/v1/reports/calls"), ("get", "/api/v1/reports/tickets"),
+               ("get", "/api/v1/reports/scorecard")}
+EVENT_STREAM = {("get", "/api/v1/events")}
 # Writes whose body is CSV (text/csv, ``csrf.ROUTE_BODY_TYPES``), not JSON.
 CSV_BODIES = {("put", "/api/v1/roster.csv"), ("post", "/api/v1/callers/import")}
 ROLE_ERRORS = ("login-required", "bad-credentials", "forbidden", "too-many-failures", "busy")
-WRITE_ERRORS = ("bad-json", "cross-site", "csrf", "unsupported-media-type")
+WRITE_ERRORS = ("bad-json", "cross-site", "csrf", "unsupported-media-type", "body-too-large")
 STATUS_TEXT = {
     400: "the request cannot be read", 401: "not logged in, or wrong credentials",
     403: "not allowed: the role, a cross-site write, a missing CSRF token or a form or "
          "text/plain body",
     404: "no such thing", 409: "not possible in the current state",
+    413: "the body is over IVR_WEB_MAX_BODY_BYTES",
     415: "a body of a type this operation does not take", 422: "understood but refused",
     429: "too many at once; see Retry-After",
     500: "failed on our side; quote details.reference (it is in the log)",
@@ -328,11 +344,29 @@ def error_responses(error_ids: Iterable[str]) -> dict[str, Any]:
         for status, ids in sorted(by_status.items())}
 
 
+def success(method: str, path: str) -> dict[str, Any]:
+    """The operation's success response: its status, media types and their schemas."""
+    key = (method, path)
+    json_body = {"application/json": {"schema": {"type": "object"}}}
+    csv_body = {"text/csv": {"schema": {"type": "string"}}}
+    if key in EVENT_STREAM:
+        content: dict[str, Any] = {"text/event-stream": {"schema": {"type": "string"}}}
+    elif key in CSV_ONLY:
+        content = csv_body
+    elif key in JSON_OR_CSV:
+        content = {**json_body, **csv_body}
+    else:
+        content = json_body
+    status = "201" if key in CREATED else "200"
+    return {status: {"description": "Created" if status == "201" else "OK",
+                     "content": content}}
+
+
 def _operation(method: str, path: str, role: str, summary: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": summary,
         "x-role": role or "anonymous",
-        "responses": {"200": {"description": "OK"}},
+        "responses": success(method, path),
     }
     errors = [*ROUTE_ERRORS.get((method, path), ()), "internal-error"]
     if role:
@@ -356,6 +390,8 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for method, path, role, summary in OPERATIONS:
         paths.setdefault(path, {})[method] = _operation(method, path, role, summary)
+    for method, path, role, summary, kind in SITE_OPERATIONS:
+        paths.setdefault(path, {})[method] = site_operation(method, path, role, summary, kind)
     return {
         "openapi": "3.1.0",
         "info": {"title": "City hotline API", "version": "1"},

@@ -22,6 +22,7 @@ from ..satisfaction.rules import RATINGS, rating_of
 from ..tickets.errors import NoSuchTicket, StoreUnavailable, TicketError
 from ..tickets.records import Rating
 from ..tickets.tracking import TrackingView, may_rate, texts, tracking_view
+from .inputs import form_of
 from .keys import SETTINGS, SIGNER, TICKETS
 
 PAGE = Template((Path(__file__).parent / "templates" / "track.html").read_text("utf-8"))
@@ -116,7 +117,7 @@ async def track(request: web.Request) -> web.Response:
 
 async def reopen(request: web.Request) -> web.Response:
     token = _token(request)
-    form = await request.post()
+    form = await form_of(request)
     signer = request.app[SIGNER]
     if not signer.csrf_ok("reopen|" + token, str(form.get("csrf_token", ""))):
         raise web.HTTPForbidden(text="this form has expired: open the link again")
@@ -134,7 +135,7 @@ async def reopen(request: web.Request) -> web.Response:
 async def stop(request: web.Request) -> web.Response:
     """POST /t/<token>/stop: no more notices to this ticket's number and e-mail."""
     token = _token(request)
-    form = await request.post()
+    form = await form_of(request)
     if not request.app[SIGNER].csrf_ok("stop|" + token, str(form.get("csrf_token", ""))):
         raise web.HTTPForbidden(text="this form has expired: open the link again")
     try:
@@ -150,7 +151,7 @@ async def stop(request: web.Request) -> web.Response:
 async def rate(request: web.Request) -> web.Response:
     """POST /t/<token>/rate: the citizen's rating of a resolved report, 1 to 5, once."""
     token = _token(request)
-    form = await request.post()
+    form = await form_of(request)
     if not request.app[SIGNER].csrf_ok("rate|" + token, str(form.get("csrf_token", ""))):
         raise web.HTTPForbidden(text="this form has expired: open the link again")
     desk = request.app[TICKETS]

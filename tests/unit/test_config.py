@@ -128,6 +128,9 @@ def test_environment_wins_over_file(tmp_path: Path) -> None:
         ({"IVR_ASTERISK": ""}, "asterisk (IVR_ASTERISK)"),
         ({"IVR_TICKET_TIMEZONE": "Asia/Jakart"}, "ticket_timezone (IVR_TICKET_TIMEZONE)"),
         ({"IVR_TICKET_TIMEZONE": "../etc"}, "ticket_timezone (IVR_TICKET_TIMEZONE)"),
+        ({"IVR_WEB_MAX_BODY_BYTES": "10"}, "web_max_body_bytes (IVR_WEB_MAX_BODY_BYTES)"),
+        ({"IVR_WEB_MAX_STREAMS": "0"}, "web_max_streams (IVR_WEB_MAX_STREAMS)"),
+        ({"IVR_AGI_MAX_SESSIONS_PER_ADDRESS": "-1"}, "IVR_AGI_MAX_SESSIONS_PER_ADDRESS"),
     ],
 )
 def test_bad_values_name_the_setting(environ: dict[str, str], words: str) -> None:

@@ -5,6 +5,7 @@ import pytest
 from ivr.accounts import Role
 from ivr.web.access import needed_role
 from ivr.web.openapi import OPERATIONS, document
+from ivr.web.openapi_site import SITE_OPERATIONS
 
 OP, SUP, ADM = Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN
 
@@ -48,17 +49,28 @@ def test_openapi_roles_match_the_access_table(method: str, path: str, role: str,
     assert (str(needed) if needed else "") == role
 
 
-def test_every_api_route_is_described(tmp_path) -> None:
+def test_every_route_the_app_serves_is_described(tmp_path) -> None:
+    """The router against the document: nothing served is left out, nothing described is
+    not served (the static files' folder aside)."""
     from ivr.app import web_app
     from ivr.config import Settings
 
     app = web_app(Settings(data_dir=tmp_path))
     routes = {(r.method.lower(), r.resource.canonical) for r in app.router.routes()
-              if r.resource is not None and r.resource.canonical.startswith("/api/")
-              and r.method != "HEAD"}
-    described = {(m, p) for m, p, _, _ in OPERATIONS}
+              if r.resource is not None and r.method != "HEAD"
+              and r.resource.canonical != "/static"}
+    described = {(method, path) for path, item in document()["paths"].items()
+                 for method in item}
     assert routes == described
+    assert {(m, p) for m, p, _, _ in OPERATIONS} == {r for r in routes if r[1].startswith("/api/")}
     assert document()["paths"]["/api/v1/wallboard"]["get"]["x-role"] == "supervisor"
+
+
+@pytest.mark.parametrize(("method", "path", "role", "summary", "kind"), SITE_OPERATIONS)
+def test_the_site_routes_roles_match_the_access_table(method: str, path: str, role: str,
+                                                      summary: str, kind: str) -> None:
+    needed = needed_role(method.upper(), path.replace("{token}", "abc"))
+    assert (str(needed) if needed else "") == role
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), [

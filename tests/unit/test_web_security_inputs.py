@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from web_fixtures import ADMIN, FakeBoardSource, as_user, basic
 
 from ivr.ami.board import QueueBoard
+from ivr.web.errors import Refused
 from ivr.web.inputs import parse_json_object
 from ivr.web.live import MAX_STREAMS_PER_USER, StreamSlots
 
@@ -22,12 +23,18 @@ BAD_BODIES = {
     "too-deep": b"[" * 100_000,
     "nan": b'{"hours": NaN}',
     "array": b"[1, 2]",
+    # Valid JSON no store can keep (issue 16): a 500 from the encoder or PostgreSQL before.
+    "lone-surrogate": b'{"username": "\\ud800", "label": "x", "text": "\\udfff"}',
+    "surrogate-in-a-key": b'{"\\udc80": 1}',
+    "nul": b'{"username": "a\\u0000", "note": ["\\u0000"]}',
 }
 ROUTES = [
     ("POST", "/api/v1/flows/112/check", "boss"), ("PUT", "/api/v1/flows/112", "boss"),
     ("POST", "/api/v1/tickets/1/status", "ani"), ("POST", "/api/v1/tokens", "boss"),
     ("POST", "/api/v1/users", "boss"), ("POST", "/api/v1/users/ani/password", "boss"),
     ("POST", "/api/v1/me/password", "ani"), ("POST", "/api/v1/operators/ani/pause", "sri"),
+    ("PUT", "/api/v1/callers/0811", "sri"), ("POST", "/api/v1/catalog/tiers", "boss"),
+    ("POST", "/api/v1/calls/17000.1/ticket", "ani"),
 ]
 
 
@@ -45,6 +52,27 @@ async def test_a_bad_json_body_is_400_with_the_error_body(client: TestClient, me
 def test_parse_json_object() -> None:
     assert parse_json_object(b"") == {}
     assert parse_json_object(b' {"a": 1} ') == {"a": 1}
+    text = "\U0001f600 \u00e9"
+    assert parse_json_object(f'{{"a": ["{text}"]}}'.encode()) == {"a": [text]}
+    assert parse_json_object(b'{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}  # a pair is fine
+    deep = b'{"a": ' + b"[" * 500 + b'"\\ud800"' + b"]" * 500 + b"}"
+    with pytest.raises(Refused):
+        parse_json_object(deep)
+
+
+@pytest.mark.parametrize("body", [b'{"service_code": "\\ud800"}', b"[" * 100_000, b"{x"])
+async def test_open311_json_bodies_go_through_the_same_reader(client: TestClient,
+                                                              body: bytes) -> None:
+    reply = await client.post("/open311/v2/requests.json", data=body,
+                              headers={"Content-Type": "application/json"})
+    assert reply.status == 400, await reply.text()
+    assert (await reply.json())[0]["code"] == 400
+
+
+async def test_a_tracking_form_that_is_not_utf8_is_not_a_500(client: TestClient) -> None:
+    reply = await client.post("/t/" + "a" * 22 + "/stop", data=b"csrf_token=\xff\xfe",
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status < 500, await reply.text()
 
 
 async def test_a_roster_csv_that_is_not_utf8_is_400(client: TestClient) -> None:
