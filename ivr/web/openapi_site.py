@@ -40,6 +40,10 @@ SITE_OPERATIONS: tuple[tuple[str, str, str, str, str], ...] = (
      "tracking"),
     ("post", "/t/{token}/stop", "", "No more notices for this ticket (form: csrf_token)",
      "tracking"),
+    ("post", "/t/{token}/rate", "", "Rate a resolved ticket 1 to 5, once (form: rating, "
+     "csrf_token)", "tracking"),
+    ("get", "/public", "", "The public performance page (no login, no personal data)",
+     "page"),
     ("get", "/open311/v2/discovery.{fmt}", "", "Open311 discovery", "open311"),
     ("get", "/open311/v2/services.{fmt}", "", "Open311 service list", "open311"),
     ("get", "/open311/v2/services/{code}.{fmt}", "", "Open311 service definition", "open311"),
