@@ -49,7 +49,7 @@ def call_table(title: str, lines: Sequence[CallLine], levels_s: Sequence[int],
                     f'<td class="num answered">{line.answered}</td>'
                     f'<td class="num abandoned">{line.abandoned}</td>{levels}'
                     f'<td class="num">{asa}</td></tr>')
-    return _section(title, csv_url,
+    return table_section(title, csv_url,
                     "<tr><th></th><th>answered / abandoned</th><th>Offered</th><th>Answered</th>"
                     f"<th>Abandoned</th>{heads}<th>ASA</th></tr>", rows)
 
@@ -67,7 +67,7 @@ def ticket_table(title: str, lines: Sequence[TicketLine], csv_url: str) -> str:
                     f'<td class="chart">{bars}</td><td class="num opened">{line.opened}</td>'
                     f'<td class="num resolved">{line.resolved}</td>'
                     f'<td class="num overdue">{line.overdue}</td></tr>')
-    return _section(title, csv_url,
+    return table_section(title, csv_url,
                     "<tr><th></th><th>opened / resolved / overdue</th><th>Opened</th>"
                     "<th>Resolved</th><th>Overdue</th></tr>", rows)
 
@@ -86,11 +86,11 @@ def scorecard_table(title: str, lines: Sequence[ScoreLine], csv_url: str) -> str
                          line.resolutions)
             + f'<td class="num satisfaction">{_percent(line.satisfaction)}</td></tr>'
             for line in lines]
-    return _section(title, csv_url, "<tr><th>Agency</th><th>Response</th><th>Resolution</th>"
+    return table_section(title, csv_url, "<tr><th>Agency</th><th>Response</th><th>Resolution</th>"
                     "<th>Satisfaction</th></tr>", rows)
 
 
-def _section(title: str, csv_url: str, head: str, rows: list[str]) -> str:
+def table_section(title: str, csv_url: str, head: str, rows: list[str]) -> str:
     body = "".join(rows) or '<tr><td colspan="9">nothing in this period</td></tr>'
     return (f'<section><h2>{escape(title)} <a class="csv" href="{escape(csv_url)}">CSV</a>'
             f"</h2><table><thead>{head}</thead><tbody>{body}</tbody></table></section>")

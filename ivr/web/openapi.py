@@ -101,6 +101,19 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/reports/tickets", "supervisor",
      "Tickets opened, resolved and overdue: ?from&to&by=day|category|agency; "
      "&format=csv or Accept: text/csv for CSV"),
+    ("get", "/api/v1/reports/callbacks", "supervisor",
+     "Callbacks of abandoned calls per kind (112): offered (jobs started for calls that "
+     "arrived in ?from&to), reached, unreached (every try unanswered), cancelled (the caller "
+     "called again), pending, tries, reach_rate; &format=csv or Accept: text/csv for CSV"),
+    ("get", "/api/v1/reports/notifications", "supervisor",
+     "Messages queued in ?from&to per channel (sms, email) and purpose (notice, escalation, "
+     "survey): queued, sent, failed (given up), waiting, retried; with the total; "
+     "&format=csv or Accept: text/csv for CSV"),
+    ("get", "/api/v1/reports/satisfaction", "supervisor",
+     "The satisfaction follow-up: of tickets resolved in ?from&to the follow-ups started, "
+     "calling, answered, sms_surveys, unreached; ratings given in it (by_call, by_web, "
+     "average_rating, satisfied 4-5, satisfied_share); lines: the scorecard's ratings per "
+     "agency; &format=csv or Accept: text/csv for CSV (the total first)"),
     ("get", "/api/v1/operators", "supervisor", "Operators' states, pause reasons, queues"),
     ("post", "/api/v1/operators/{username}/pause", "supervisor", 'Pause: {"reason": "..."}'),
     ("post", "/api/v1/operators/{username}/unpause", "supervisor", "Unpause"),
@@ -240,6 +253,9 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/reports/escalations"): ("bad-hours",),
     ("get", "/api/v1/reports/calls"): ("bad-query",),
     ("get", "/api/v1/reports/tickets"): ("bad-query",),
+    ("get", "/api/v1/reports/callbacks"): ("bad-query", "store-unavailable"),
+    ("get", "/api/v1/reports/notifications"): ("bad-query", "store-unavailable"),
+    ("get", "/api/v1/reports/satisfaction"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/agency/handed-back"): ("store-unavailable",),
     ("get", "/api/v1/reports/scorecard"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/reports/scorecard.csv"): ("bad-query", "store-unavailable"),

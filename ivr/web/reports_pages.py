@@ -3,7 +3,8 @@
 ``GET /api/v1/reports/calls?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|shift|queue`` and
 ``GET /api/v1/reports/tickets?from&to&by=day|category|agency`` answer JSON, or CSV with a
 header row for ``&format=csv`` or ``Accept: text/csv``; ``/reports`` shows them all as bar
-charts with CSV links. Days are the city's (``IVR_TICKET_TIMEZONE``); shifts the roster's.
+charts with CSV links, then the follow-up reports (``follow_up_reports.py``: callbacks,
+messages, satisfaction). Days are the city's (``IVR_TICKET_TIMEZONE``); shifts the roster's.
 """
 
 from __future__ import annotations
@@ -11,61 +12,29 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from string import Template
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 
 from ..reports.calls import CALL_GROUPINGS, CallLine, call_lines, call_total
 from ..reports.charts import call_table, ticket_table
-from ..reports.csv_export import to_csv
-from ..reports.periods import BadPeriod, Period, parse_period
+from ..reports.periods import Period
 from ..reports.store import CallRecord
 from ..reports.tickets import TICKET_GROUPINGS, TicketFact, TicketLine, ticket_lines
 from ..roster.model import DEFAULT_SHIFTS, RosterError, Shift
 from ..roster.store import RosterStore, roster_path
 from ..stats.queue_day import thresholds
 from .auth import csrf_for, current
-from .inputs import bad_input
+from .follow_up_reports import add_follow_up_routes, follow_up_sections
 from .keys import CALLS, SETTINGS, SIGNER, TICKETS
 from .pages import TEMPLATES
+from .report_query import BadQuery, api_query, csv_url, head, parse_query, reply
 
 log = logging.getLogger(__name__)
 
 TICKET_COLUMNS = ("key", "label", "opened", "resolved", "overdue")
-
-
-@dataclass(frozen=True)
-class Query:
-    period: Period
-    by: str
-
-
-class BadQuery(ValueError):
-    pass
-
-
-def _query(request: web.Request, groupings: Sequence[str]) -> Query:
-    try:
-        period = parse_period(request.query.get("from"), request.query.get("to"),
-                              request.app[SETTINGS].ticket_timezone, datetime.now(UTC))
-    except BadPeriod as exc:
-        raise BadQuery(str(exc)) from None
-    by = request.query.get("by", groupings[0])
-    if by not in groupings:
-        raise BadQuery(f"by is one of {', '.join(groupings)}")
-    return Query(period, by)
-
-
-def _api_query(request: web.Request, groupings: Sequence[str]) -> Query:
-    """The query of an API route; a bad one is 400 ``bad-query`` (the page shows it instead)."""
-    try:
-        return _query(request, groupings)
-    except BadQuery as exc:
-        raise bad_input("bad-query", str(exc)) from None
 
 
 def _levels(request: web.Request) -> tuple[int, ...]:
@@ -110,61 +79,36 @@ def ticket_line_json(line: TicketLine) -> dict[str, Any]:
             "resolved": line.resolved, "overdue": line.overdue}
 
 
-def _wants_csv(request: web.Request) -> bool:
-    return (request.query.get("format") == "csv"
-            or "text/csv" in request.headers.get("Accept", ""))
-
-
-def _reply(request: web.Request, name: str, query: Query, body: dict[str, Any],
-           columns: Sequence[str]) -> web.Response:
-    if not _wants_csv(request):
-        return web.json_response(body)
-    filename = f"{name}-by-{query.by}-{query.period.first}-{query.period.last}.csv"
-    return web.Response(text=to_csv(body["lines"], columns), content_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _head(query: Query) -> dict[str, Any]:
-    return {"from": query.period.first.isoformat(), "to": query.period.last.isoformat(),
-            "by": query.by, "timezone": query.period.timezone}
-
-
 async def calls_report(request: web.Request) -> web.Response:
     """GET /api/v1/reports/calls: offered, answered, abandoned, service level, ASA."""
-    query = _api_query(request, CALL_GROUPINGS)
+    query = api_query(request, CALL_GROUPINGS)
     levels = _levels(request)
     records = await _call_records(request, query.period)
     lines = call_lines(records, query.period, query.by, _shifts(request), levels)
-    body = {**_head(query), "service_level_thresholds_s": list(levels),
+    body = {**head(query), "service_level_thresholds_s": list(levels),
             "lines": [call_line_json(line, levels) for line in lines],
             "total": call_line_json(call_total(records, query.period, levels), levels)}
     columns = ["key", "offered", "answered", "abandoned",
                *(f"service_level_{t}s" for t in levels), "average_speed_of_answer_s",
                "abandon_rate"]
-    return _reply(request, "calls", query, body, columns)
+    return reply(request, "calls", query, body, columns)
 
 
 async def tickets_report(request: web.Request) -> web.Response:
     """GET /api/v1/reports/tickets: opened, resolved and overdue tickets."""
-    query = _api_query(request, TICKET_GROUPINGS)
+    query = api_query(request, TICKET_GROUPINGS)
     facts = await _ticket_facts(request, query.period)
     lines = ticket_lines(facts, query.period, query.by, datetime.now(UTC))
-    body = {**_head(query), "lines": [ticket_line_json(line) for line in lines],
+    body = {**head(query), "lines": [ticket_line_json(line) for line in lines],
             "total": {name: sum(getattr(line, name) for line in lines)
                       for name in ("opened", "resolved", "overdue")}}
-    return _reply(request, "tickets", query, body, TICKET_COLUMNS)
-
-
-def _csv_url(kind: str, period: Period, by: str) -> str:
-    query = urlencode({"from": period.first.isoformat(), "to": period.last.isoformat(),
-                       "by": by, "format": "csv"})
-    return f"/api/v1/reports/{kind}?{query}"
+    return reply(request, "tickets", query, body, TICKET_COLUMNS)
 
 
 async def reports_page(request: web.Request) -> web.Response:
     """GET /reports[?from&to]: every report of the period as bar charts, with CSV links."""
     try:
-        query = _query(request, ("day",))
+        query = parse_query(request, ("day",))
     except BadQuery as exc:
         return _page(request, None, f"<p class=\"error\">{html.escape(str(exc))}</p>", 400)
     period, levels, shifts = query.period, _levels(request), _shifts(request)
@@ -173,13 +117,14 @@ async def reports_page(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     sections = [
         call_table(f"Calls by {by}", call_lines(records, period, by, shifts, levels), levels,
-                   _csv_url("calls", period, by))
+                   csv_url("calls", period, by))
         for by in CALL_GROUPINGS
     ] + [
         ticket_table(f"Tickets by {by}", ticket_lines(facts, period, by, now),
-                     _csv_url("tickets", period, by))
+                     csv_url("tickets", period, by))
         for by in TICKET_GROUPINGS
     ]
+    sections.append(await follow_up_sections(request, period))
     return _page(request, period, "".join(sections))
 
 
@@ -203,3 +148,4 @@ def add_reports_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/reports/calls", calls_report)
     app.router.add_get("/api/v1/reports/tickets", tickets_report)
     app.router.add_get("/reports", reports_page)
+    add_follow_up_routes(app)  # callbacks, messages, satisfaction

@@ -147,6 +147,10 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
         Case("/api/v1/reports/calls?from=yesterday", 400, "bad-query", "sri")]),
     ("GET", "/api/v1/reports/tickets"): (boom(TICKETS, "ticket_facts"), [
             Case("/api/v1/reports/tickets?by=moon", 400, "bad-query", "sri")]),
+    **{("GET", f"/api/v1/reports/{name}"): (boom(TICKETS, "in_transaction"), [
+        Case(f"/api/v1/reports/{name}?by=moon", 400, "bad-query", "sri"),
+        Case(f"/api/v1/reports/{name}?from=2026-02-30", 400, "bad-query", "sri")])
+       for name in ("callbacks", "notifications", "satisfaction")},
     ("GET", "/api/v1/operators"): (boom(OPERATORS, "states"), []),
     ("POST", "/api/v1/operators/{username}/pause"): (boom(OPERATORS, "pause"), [
         Case("/api/v1/operators/nobody/pause", 404, "no-such-operator", "sri", {})]),
