@@ -40,7 +40,7 @@ from .flows.spoken import Speaker
 from .flows.store import FlowStore, queue_names
 from .outbound.ami_dialer import AmiDialer
 from .outbound.engine import OutboundEngine
-from .reports.store import CallRecorder, CallStore
+from .reports.store import CallRecorder, CallStore, VirtualHoldRecorder
 from .roster.desk import OperatorDesk
 from .roster.pauses import PauseDesk
 from .roster.store import RosterStore, roster_path
@@ -239,6 +239,7 @@ async def run_ami(settings: Settings) -> None:
             outbound.on_change = fan_out(lane.on_job, *(
                 [follow_ups.on_job] if follow_ups is not None else []))
         follower.listeners.append(lane.on_event)
+        follower.listeners.append(VirtualHoldRecorder(desk.record_vhold_step).on_event)
         follower.start()
         # Spooled incidents and call records are written by the web service's flush of the
         # shared spool.

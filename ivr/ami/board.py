@@ -25,6 +25,7 @@ from .events import (
     MemberUpdated,
     QueueEvent,
     QueueSeen,
+    VirtualHoldSeen,
 )
 
 ABANDONED_KEPT = 200
@@ -149,6 +150,8 @@ class QueueBoard:
         """Update the board with one event received at ``now``."""
         if isinstance(event, KeyPressed):
             self._key_pressed(event.unique_id, now)
+            return
+        if isinstance(event, VirtualHoldSeen):  # its place shows as a caller (is_virtual)
             return
         if isinstance(event, AgentRinging | AgentAnswered | AgentDone):
             self._apply_offer(event, now)

@@ -129,8 +129,23 @@ class AgentDone:
     member: str
 
 
+@dataclass(frozen=True)
+class VirtualHoldSeen:
+    """A step of a 12345 virtual hold, told by the dialplan (``UserEvent:
+    HotlineVirtualHold``): offered, accepted, dialled, reached or unreached. ``hold_id`` is
+    the unique id of the call that took (or was offered) the hold."""
+
+    queue: str
+    hold_id: str
+    step: str
+    caller_number: str
+    attempt: int = 0
+
+
 QueueEvent = (CallerJoined | CallerLeft | CallerAbandoned | MemberUpdated | MemberRemoved
-              | QueueSeen | AgentRinging | AgentAnswered | AgentDone | KeyPressed)
+              | QueueSeen | AgentRinging | AgentAnswered | AgentDone | KeyPressed
+              | VirtualHoldSeen)
+VIRTUAL_HOLD_EVENT = "HotlineVirtualHold"  # dialplan/extensions.conf [virtual-hold-*]
 AGENT_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "AgentDump")
 
 
@@ -217,6 +232,10 @@ def parse_event(raw: Mapping[str, Any]) -> QueueEvent | None:
         return QueueSeen(_str(raw, "Queue"))
     if name in AGENT_EVENTS:
         return _agent(name, raw)
+    if name == "UserEvent" and _str(raw, "UserEvent") == VIRTUAL_HOLD_EVENT:
+        return VirtualHoldSeen(_str(raw, "Queue"), _str(raw, "Hold"), _str(raw, "Step"),
+                               _caller_number({"CallerIDNum": _str(raw, "Caller")}),
+                               _int(raw, "Try"))
     return None
 
 

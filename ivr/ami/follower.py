@@ -27,6 +27,7 @@ from .client import QUEUE_EVENTS, AmiClient, TaskSet
 from .events import AGENT_EVENTS, AgentAnswered, CallerAbandoned, CallerJoined, QueueEvent
 
 KEY_EVENTS = ("DTMFEnd",)  # keys pressed while waiting: a 112 caller who pressed none is silent
+USER_EVENTS = ("UserEvent",)  # the dialplan's own news: virtual hold steps
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class QueueFollower:
         # Offers to operators and answered calls too (wallboard, console).
         # Told of every event once it is on the board (ivr/emergency/lane.py).
         self.listeners: list[Callable[[QueueEvent, float], None]] = []
-        self.ami = AmiClient(settings, (*QUEUE_EVENTS, *AGENT_EVENTS, *KEY_EVENTS),
+        self.ami = AmiClient(settings, (*QUEUE_EVENTS, *AGENT_EVENTS, *KEY_EVENTS, *USER_EVENTS),
                              on_login=self._on_login,
                              on_lost=self._on_lost, on_event=self._on_event)
 

@@ -4,8 +4,10 @@ A callback job is what the outbound engine keeps for one abandoned call: its tri
 end (``ivr/emergency/lane.py`` ``tries_log`` writes it on the 112 incident as a list of
 ``{"try", "of", "at", "result"}`` entries and a last ``{"state", "summary"}``). Per kind:
 
-- **offered**: callback jobs started (abandoned calls that arrived in the period and were
-  to be called back);
+- **offered**: callbacks offered: for 112, every abandoned call that arrived in the period
+  (called back without asking); for 12345's virtual hold, every offer made;
+- **accepted**: of those, the ones to call back (112: all; virtual hold: the callers who
+  pressed 1);
 - **reached**: a try was answered;
 - **unreached**: every try went unanswered (``exhausted``);
 - **cancelled**: called off, as the caller called again;
@@ -13,8 +15,8 @@ end (``ivr/emergency/lane.py`` ``tries_log`` writes it on the 112 incident as a 
 - **tries**: tries made; **reach rate** = reached / (reached + unreached), the cancelled
   ones (the caller came back by themselves) left out.
 
-Lines are keyed by ``kind`` so another kind of callback (virtual hold of 12345) is one more
-line with the same columns.
+Lines are keyed by ``kind``: ``112`` (from the incidents) and ``12345 virtual hold`` (from
+``virtual_hold_steps``, ``virtual_hold_facts``).
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .periods import Period
 
 EMERGENCY = "112"  # callbacks of 112 calls abandoned before an operator answered
-KINDS = (EMERGENCY,)  # shown even with no callbacks
+VIRTUAL_HOLD = "12345 virtual hold"  # callbacks 12345 callers chose instead of waiting
+KINDS = (EMERGENCY, VIRTUAL_HOLD)  # shown even with no callbacks
 PENDING_STATES = ("waiting", "dialling")
 
 
@@ -40,12 +44,14 @@ class CallbackFact:
     tries: int
     state: str  # waiting, dialling, answered, exhausted, cancelled
     answered: bool  # a try was answered
+    accepted: bool = True  # False: a virtual hold offered and declined (nothing to call)
 
 
 @dataclass(frozen=True)
 class CallbackLine:
     kind: str
     offered: int = 0
+    accepted: int = 0
     reached: int = 0
     unreached: int = 0
     cancelled: int = 0
@@ -78,19 +84,44 @@ def callback_fact(kind: str, started_at: datetime, log: str) -> CallbackFact | N
 def callback_lines(facts: Iterable[CallbackFact], period: Period,
                    kinds: Sequence[str] = KINDS) -> list[CallbackLine]:
     """One line per kind of ``kinds`` (zeros kept) and any other seen, in that order."""
-    counts: dict[str, list[int]] = {kind: [0] * 6 for kind in kinds}
+    counts: dict[str, list[int]] = {kind: [0] * 7 for kind in kinds}
     for fact in facts:
         if not period.contains(fact.started_at):
             continue
-        tally = counts.setdefault(fact.kind, [0] * 6)
+        tally = counts.setdefault(fact.kind, [0] * 7)
         tally[0] += 1
+        if not fact.accepted:
+            continue
+        tally[1] += 1
         if fact.answered:
-            tally[1] += 1
-        elif fact.state == "exhausted":
             tally[2] += 1
-        elif fact.state == "cancelled":
+        elif fact.state == "exhausted":
             tally[3] += 1
-        else:
+        elif fact.state == "cancelled":
             tally[4] += 1
-        tally[5] += fact.tries
+        else:
+            tally[5] += 1
+        tally[6] += fact.tries
     return [CallbackLine(kind, *tally) for kind, tally in counts.items()]
+
+
+def virtual_hold_facts(steps: Iterable[tuple[str, str, int, datetime]]) -> list[CallbackFact]:
+    """One fact per virtual hold from its steps (hold id, step, try, when): offered when the
+    offer was made; accepted, tried (``dialled``), reached or given up (``unreached``)."""
+    holds: dict[str, dict[str, Any]] = {}
+    for hold_id, step, attempt, at in steps:
+        hold = holds.setdefault(hold_id, {"at": at, "steps": set(), "tries": 0})
+        hold["at"] = min(hold["at"], at)
+        hold["steps"].add(step)
+        if step == "dialled":
+            hold["tries"] = max(hold["tries"], attempt)
+    facts = []
+    for hold in holds.values():
+        steps_seen = hold["steps"]
+        reached = "reached" in steps_seen
+        state = ("answered" if reached else "exhausted" if "unreached" in steps_seen
+                 else "waiting")
+        accepted = bool(steps_seen & {"accepted", "dialled", "reached", "unreached"})
+        facts.append(CallbackFact(VIRTUAL_HOLD, hold["at"], hold["tries"], state, reached,
+                                  accepted))
+    return facts

@@ -13,22 +13,34 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..tickets.models import Incident, OutboxMessage, Ticket, TicketSurvey
-from .callbacks import EMERGENCY, CallbackFact, callback_fact
+from .callbacks import EMERGENCY, CallbackFact, callback_fact, virtual_hold_facts
 from .notifications import MessageFact, purpose_of
 from .satisfaction import SurveyFact
+from .tables import virtual_hold_steps
 
 KEYS_PER_QUERY = 500  # SMS-survey keys looked up at once (IN lists stay short)
 
 
 def callback_facts(session: Session, start: datetime, end: datetime) -> list[CallbackFact]:
-    """The callback jobs of 112 calls that arrived in ``[start, end)``."""
+    """The callback jobs of 112 calls that arrived in ``[start, end)``, and the virtual holds
+    of 12345 offered then."""
     rows = session.execute(
         select(Incident.started_at, Incident.callbacks)
         .where(Incident.started_at >= start, Incident.started_at < end,
                Incident.callbacks != "")
         .order_by(Incident.started_at, Incident.id))
     facts = (callback_fact(EMERGENCY, started_at, log) for started_at, log in rows)
-    return [fact for fact in facts if fact is not None]
+    holds = session.execute(
+        select(virtual_hold_steps.c.hold_id).where(virtual_hold_steps.c.step == "offered",
+                                                   virtual_hold_steps.c.at >= start,
+                                                   virtual_hold_steps.c.at < end))
+    ids = [hold_id for (hold_id,) in holds]
+    steps = [tuple(row) for chunk in range(0, len(ids), KEYS_PER_QUERY)
+             for row in session.execute(
+                 select(virtual_hold_steps.c.hold_id, virtual_hold_steps.c.step,
+                        virtual_hold_steps.c.attempt, virtual_hold_steps.c.at)
+                 .where(virtual_hold_steps.c.hold_id.in_(ids[chunk:chunk + KEYS_PER_QUERY])))]
+    return [fact for fact in facts if fact is not None] + virtual_hold_facts(steps)
 
 
 def message_facts(session: Session, start: datetime, end: datetime) -> list[MessageFact]:

@@ -12,7 +12,7 @@ from .notifications import NotificationLine
 from .satisfaction import SatisfactionFigures
 from .scorecard import ScoreLine
 
-CALLBACK_NAMES = {"112": "112 callbacks"}
+CALLBACK_NAMES = {"112": "112 callbacks", "12345 virtual hold": "12345 virtual hold callbacks"}
 
 
 def _percent(share: float | None) -> str:
@@ -31,12 +31,13 @@ def _head(*names: str) -> str:
 def callback_table(title: str, lines: Sequence[CallbackLine], csv_url: str) -> str:
     rows = [f'<tr data-key="{escape(line.kind)}">'
             f"<th>{escape(CALLBACK_NAMES.get(line.kind, line.kind))}</th>"
-            + _cells([("offered", line.offered), ("reached", line.reached),
+            + _cells([("offered", line.offered), ("accepted", line.accepted),
+                      ("reached", line.reached),
                       ("unreached", line.unreached), ("cancelled", line.cancelled),
                       ("pending", line.pending), ("tries", line.tries),
                       ("reach-rate", _percent(line.reach_rate))]) + "</tr>"
             for line in lines]
-    return table_section(title, csv_url, _head("", "Offered", "Reached", "Unreached",
+    return table_section(title, csv_url, _head("", "Offered", "Accepted", "Reached", "Unreached",
                                                "Cancelled", "Pending", "Tries",
                                                "Reach rate"), rows)
 

@@ -14,6 +14,18 @@ ANSWERED, ABANDONED = "answered", "abandoned"
 
 
 @dataclass(frozen=True)
+class VirtualHoldStep:
+    """One step of a 12345 virtual hold (``ivr/outbound/virtual_hold.py``)."""
+
+    hold_id: str  # the unique id of the call offered the hold
+    step: str  # offered, accepted, dialled, reached, unreached
+    caller_number: str
+    queue: str
+    at: datetime  # aware
+    attempt: int = 0  # the callback's try (dialled, reached, unreached)
+
+
+@dataclass(frozen=True)
 class CallRecord:
     queue: str
     unique_id: str

@@ -20,11 +20,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..ami.board import WaitingCaller, wait_start
-from ..ami.events import AgentAnswered, CallerAbandoned
+from ..ami.client import TaskSet
+from ..ami.events import AgentAnswered, CallerAbandoned, QueueEvent, VirtualHoldSeen
 from ..queues import EMERGENCY_QUEUES
 from ..tickets.errors import StoreUnavailable
-from .records import ABANDONED, ANSWERED, CallRecord
-from .tables import queue_calls
+from .records import ABANDONED, ANSWERED, CallRecord, VirtualHoldStep
+from .tables import queue_calls, virtual_hold_steps
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +129,35 @@ def insert_call(conn: Connection | Session, record: CallRecord) -> bool:
         joined_at=record.joined_at, outcome=record.outcome, waited_s=record.waited_s,
         member=record.member, language=record.language, ticket=record.ticket))
     return True
+
+
+def insert_vhold_step(conn: Connection | Session, step: VirtualHoldStep) -> bool:
+    """Insert a virtual hold's step unless it is there (hold, step and try); True if new."""
+    found = conn.execute(select(virtual_hold_steps.c.id).where(
+        virtual_hold_steps.c.hold_id == step.hold_id, virtual_hold_steps.c.step == step.step,
+        virtual_hold_steps.c.attempt == step.attempt)).first()
+    if found is not None:
+        return False
+    conn.execute(insert(virtual_hold_steps).values(
+        hold_id=step.hold_id, step=step.step, attempt=step.attempt,
+        caller_number=step.caller_number, queue=step.queue, at=step.at))
+    return True
+
+
+class VirtualHoldRecorder:
+    """The follower's listener for virtual hold steps: each is written through ``write`` (the
+    ticket desk's ``record_vhold_step``: the database, or the spool) off the follower's path."""
+
+    def __init__(self, write: Callable[[VirtualHoldStep], Awaitable[object]]) -> None:
+        self.write = write
+        self._tasks = TaskSet("virtual hold records", log)
+
+    def on_event(self, event: QueueEvent, now: float) -> None:
+        if not isinstance(event, VirtualHoldSeen) or not event.hold_id:
+            return
+        step = VirtualHoldStep(event.hold_id, event.step, event.caller_number, event.queue,
+                               datetime.fromtimestamp(now, UTC), event.attempt)
+        self._tasks.spawn(self._keep(step), f"virtual hold {event.hold_id} {event.step}")
+
+    async def _keep(self, step: VirtualHoldStep) -> None:
+        await self.write(step)

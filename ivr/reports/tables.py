@@ -1,4 +1,5 @@
-"""The call records' table (``queue_calls``), in the one schema history (``ivr/schema``)."""
+"""The call records' tables (``queue_calls``, ``virtual_hold_steps``), in the one schema
+history (``ivr/schema``)."""
 
 from __future__ import annotations
 
@@ -22,4 +23,18 @@ queue_calls = Table(
     Column("ticket", String(32), nullable=False, default=""),
     # One row per call, queue and join: a record the spool offers twice lands once.
     Index("uq_queue_calls_call", "unique_id", "queue", "joined_at", unique=True),
+)
+
+# What each 12345 virtual hold did (offered, accepted, dialled, reached, unreached), as the
+# dialplan told the AMI service; one row per hold, step and try (the spool may offer twice).
+virtual_hold_steps = Table(
+    "virtual_hold_steps", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("hold_id", String(100), nullable=False),
+    Column("step", String(12), nullable=False),
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("caller_number", String(64), nullable=False, default=""),
+    Column("queue", String(80), nullable=False, default=""),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Index("uq_virtual_hold_steps_step", "hold_id", "step", "attempt", unique=True),
 )

@@ -29,8 +29,9 @@ from ..db import make_engine
 from ..emergency.outcomes import NoSuchIncident, checked_outcome
 from ..flows.ports import CallReport, TicketStatusView
 from ..queues import HOTLINE
-from ..reports.records import CallRecord
+from ..reports.records import CallRecord, VirtualHoldStep
 from ..reports.scorecard import ScoreFact
+from ..reports.store import insert_vhold_step
 from ..reports.tickets import TicketFact
 from ..satisfaction import store as surveys
 from .allocator import NumberAllocator
@@ -200,6 +201,15 @@ class TicketDesk:
             log.warning("call record of %s in %s: database unavailable (%s), spooled",
                         record.unique_id, record.queue, exc.__class__.__name__)
             await self.workers.files(self.spool.append, record)
+
+    async def record_vhold_step(self, step: VirtualHoldStep) -> None:
+        """A 12345 virtual hold's step (AMI service), spooled while the database is away."""
+        try:
+            await self._db(self._in_transaction, insert_vhold_step, step)
+        except PHONE_SPOOLED_ON as exc:
+            log.warning("virtual hold %s %s: database unavailable (%s), spooled",
+                        step.hold_id, step.step, exc.__class__.__name__)
+            await self.workers.files(self.spool.append, step)
 
     async def prank_calls(self, number: str, days: float) -> int:
         """Calls from ``number`` marked prank in the last ``days`` (since a clearance)."""
@@ -462,6 +472,9 @@ class TicketDesk:
             return
         if isinstance(record, Rating):
             self._rate(record)
+            return
+        if isinstance(record, VirtualHoldStep):
+            self._in_transaction(insert_vhold_step, record)
             return
         if isinstance(record, IncidentReport):
             if record.joins:  # the AMI service's facts: the latest spooled wins

@@ -31,8 +31,8 @@ from ..reports.scorecard import ScoreLine, scorecard_lines
 from .keys import TICKETS
 from .report_query import Query, api_query, csv_url, head, reply
 
-CALLBACK_COLUMNS = ("kind", "offered", "reached", "unreached", "cancelled", "pending",
-                    "tries", "reach_rate")
+CALLBACK_COLUMNS = ("kind", "offered", "accepted", "reached", "unreached", "cancelled",
+                    "pending", "tries", "reach_rate")
 NOTIFICATION_COLUMNS = ("channel", "purpose", "queued", "sent", "failed", "waiting",
                         "retried")
 SATISFACTION_COLUMNS = ("key", "label", "started", "calling", "answered", "sms_surveys",
@@ -46,7 +46,8 @@ def _share(share: float | None, digits: int = 4) -> float | None:
 
 
 def callback_json(line: CallbackLine) -> dict[str, Any]:
-    return {"kind": line.kind, "offered": line.offered, "reached": line.reached,
+    return {"kind": line.kind, "offered": line.offered, "accepted": line.accepted,
+            "reached": line.reached,
             "unreached": line.unreached, "cancelled": line.cancelled,
             "pending": line.pending, "tries": line.tries, "reach_rate": _share(line.reach_rate)}
 

@@ -4,7 +4,7 @@ reach the queue and are offered virtual hold (the expected wait is over IVR_VHOL
 second presses 1 and hangs up; their place waits in the queue, shown on the board as virtual,
 between the other two. The operator answers the first waiting caller, then the second's
 place: the second is called back (a SIPp citizen phone behind the outbound trunk) from 12345,
-once, before the third caller is answered."""
+once, before the third caller is answered; the reports count the offers and the callback."""
 
 from __future__ import annotations
 
@@ -55,6 +55,12 @@ def wait_until(check: Callable[[], Any], timeout_s: float, what: str) -> Any:
         time.sleep(0.25)
 
 
+def callbacks_report(stack: Hotline) -> list[dict[str, Any]]:
+    status, body = stack.get("/api/v1/reports/callbacks")
+    assert status == 200, body
+    return list(body["lines"])
+
+
 def line(stack: Hotline) -> list[tuple[str, bool]]:
     """Who waits in `hotline`, in order, and whether each is a virtual-hold place."""
     return [(c["caller_number"], c.get("virtual", False)) for c in stack.waiting()["hotline"]]
@@ -93,6 +99,12 @@ def test_a_virtual_caller_keeps_the_place_and_is_called_back_once_in_turn(
         assert citizen.offered() == ["12345"]  # the hotline's number on the citizen's phone
         for call in (calls[0], calls[1]):
             assert call.wait(timeout=150) == 0
+        # The reports count the three offers, the one taken and reached on its first try.
+        held = wait_until(lambda: next((x for x in callbacks_report(stack)
+                                        if x["kind"] == "12345 virtual hold"
+                                        and x["reached"]), None), 20, "the report's line")
+        assert {k: held[k] for k in ("offered", "accepted", "reached", "unreached", "tries")} \
+            == {"offered": 3, "accepted": 1, "reached": 1, "unreached": 0, "tries": 1}
     finally:
         for call in calls:
             if call.poll() is None:

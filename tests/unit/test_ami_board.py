@@ -179,7 +179,7 @@ def test_queues_view_reads_a_snapshot_stored_before_language_and_ticket() -> Non
     [fire] = queues_view(QueueBoard.from_dict(snapshot), now=T0 + 3)
     assert fire["waiting"] == [{"caller_number": "0811", "position": 1, "waited_s": 3,
                                 "in_queue_s": 3, "unique_id": "a", "language": "",
-                                "ticket": "", "keyed": False}]
+                                "ticket": "", "keyed": False, "virtual": False}]
 
 
 def test_queues_view_never_shows_negative_waits() -> None:
@@ -305,3 +305,23 @@ def test_a_112_wait_counts_from_arrival_and_a_key_is_remembered_across_queues() 
     assert fire["waiting"][0]["waited_s"] == 12  # from arrival, not from joining fire
     assert not is_silent("fire", True, 12, 8.0)
     assert not is_silent("hotline", False, 99, 8.0)  # only 112 calls are silent calls
+
+
+def test_a_virtual_hold_place_is_marked_virtual_and_its_steps_leave_the_board_alone() -> None:
+    from ivr.ami.board import is_virtual
+    from ivr.ami.events import VirtualHoldSeen, parse_event
+
+    assert is_virtual("Local/s@virtual-hold-place-0000002a;2")
+    assert not is_virtual("PJSIP/pstn-trunk-00000003")
+    assert not is_virtual("Local/s@emergency-callback-00000001;2")
+    board = QueueBoard()
+    board.apply(CallerJoined("hotline", "p1", "0812", 1,
+                             channel="Local/s@virtual-hold-place-0000002a;2"), 100.0)
+    step = parse_event({"Event": "UserEvent", "UserEvent": "HotlineVirtualHold",
+                        "Step": "dialled", "Hold": "1733.5", "Caller": "0812",
+                        "Queue": "hotline", "Try": "2"})
+    assert step == VirtualHoldSeen("hotline", "1733.5", "dialled", "0812", 2)
+    board.apply(step, 101.0)
+    [caller] = board.queues["hotline"].waiting
+    assert (caller.caller_number, caller.virtual) == ("0812", True)
+    assert parse_event({"Event": "UserEvent", "UserEvent": "SomethingElse"}) is None

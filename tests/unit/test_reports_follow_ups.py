@@ -23,7 +23,14 @@ from web_fixtures import as_user, start_client
 
 from ivr.config import Settings
 from ivr.notify.rules import MAX_TRIES
-from ivr.reports.callbacks import CallbackFact, CallbackLine, callback_fact, callback_lines
+from ivr.reports.callbacks import (
+    VIRTUAL_HOLD,
+    CallbackFact,
+    CallbackLine,
+    callback_fact,
+    callback_lines,
+    virtual_hold_facts,
+)
 from ivr.reports.follow_up_facts import callback_facts, message_facts, survey_facts
 from ivr.reports.notifications import (
     MessageFact,
@@ -82,13 +89,29 @@ def test_callbacks_per_kind_with_exact_counts() -> None:
              CallbackFact("112", IN, 0, "waiting", False),
              CallbackFact("112", IN, 1, "dialling", False),
              CallbackFact("112", BEFORE, 3, "exhausted", False),  # the period before
-             CallbackFact("vhold", IN, 1, "answered", True)]
+             CallbackFact(VIRTUAL_HOLD, IN, 1, "answered", True),
+             CallbackFact(VIRTUAL_HOLD, IN, 0, "waiting", False, accepted=False)]  # declined
     assert callback_lines(facts, MARCH) == [
-        CallbackLine("112", offered=6, reached=2, unreached=1, cancelled=1, pending=2,
-                     tries=8),
-        CallbackLine("vhold", offered=1, reached=1, tries=1)]
+        CallbackLine("112", offered=6, accepted=6, reached=2, unreached=1, cancelled=1,
+                     pending=2, tries=8),
+        CallbackLine(VIRTUAL_HOLD, offered=2, accepted=1, reached=1, tries=1)]
     assert callback_lines(facts, MARCH)[0].reach_rate == 2 / 3
-    assert callback_lines([], MARCH) == [CallbackLine("112")]  # the kind is kept, zeros
+    assert callback_lines([], MARCH) == [CallbackLine("112"), CallbackLine(VIRTUAL_HOLD)]
+
+
+def test_virtual_holds_from_their_steps() -> None:
+    steps = [("h1", "offered", 0, IN), ("h1", "accepted", 0, IN),  # reached on the 2nd try
+             ("h1", "dialled", 1, IN), ("h1", "dialled", 2, IN), ("h1", "reached", 2, IN),
+             ("h2", "offered", 0, IN),  # declined
+             ("h3", "offered", 0, IN), ("h3", "accepted", 0, IN), ("h3", "dialled", 1, IN),
+             ("h3", "dialled", 2, IN), ("h3", "dialled", 3, IN), ("h3", "unreached", 3, IN),
+             ("h4", "offered", 0, IN), ("h4", "accepted", 0, IN)]  # waiting for its turn
+    facts = {f.started_at: f for f in virtual_hold_facts(steps)}  # one per hold
+    assert len(virtual_hold_facts(steps)) == 4 and len(facts) == 1
+    [line] = [x for x in callback_lines(virtual_hold_facts(steps), MARCH)
+              if x.kind == VIRTUAL_HOLD]
+    assert line == CallbackLine(VIRTUAL_HOLD, offered=4, accepted=3, reached=1, unreached=1,
+                                pending=1, tries=5)
     assert CallbackLine("112").reach_rate is None
 
 
@@ -253,13 +276,17 @@ async def test_follow_up_reports_are_for_supervisors(client: TestClient, name: s
 async def test_callbacks_and_notifications_as_json_and_csv(client: TestClient) -> None:
     body = await (await client.get("/api/v1/reports/callbacks", headers=as_user("sri"))).json()
     assert body["by"] == "kind"
-    assert body["lines"] == [{"kind": "112", "offered": 2, "reached": 1, "unreached": 1,
-                              "cancelled": 0, "pending": 0, "tries": 5, "reach_rate": 0.5}]
+    assert body["lines"] == [
+        {"kind": "112", "offered": 2, "accepted": 2, "reached": 1, "unreached": 1,
+         "cancelled": 0, "pending": 0, "tries": 5, "reach_rate": 0.5},
+        {"kind": VIRTUAL_HOLD, "offered": 0, "accepted": 0, "reached": 0, "unreached": 0,
+         "cancelled": 0, "pending": 0, "tries": 0, "reach_rate": None}]
     reply = await client.get("/api/v1/reports/callbacks?format=csv", headers=as_user("sri"))
     assert reply.content_type == "text/csv"
     assert list(csv.reader(io.StringIO(await reply.text()))) == [
-        ["kind", "offered", "reached", "unreached", "cancelled", "pending", "tries",
-         "reach_rate"], ["112", "2", "1", "1", "0", "0", "5", "0.5"]]
+        ["kind", "offered", "accepted", "reached", "unreached", "cancelled", "pending", "tries",
+         "reach_rate"], ["112", "2", "2", "1", "1", "0", "0", "5", "0.5"],
+        [VIRTUAL_HOLD, "0", "0", "0", "0", "0", "0", "0", ""]]
     body = await (await client.get("/api/v1/reports/notifications",
                                    headers=as_user("sri"))).json()
     survey = {"channel": "sms", "purpose": "survey", "queued": 1, "sent": 1, "failed": 0,

@@ -14,13 +14,13 @@ from tickets_pg import postgres_server
 
 from ivr.config import Settings
 from ivr.flows.ports import CallReport
-from ivr.reports.records import ABANDONED, ANSWERED, CallRecord
-from ivr.reports.tables import queue_calls
+from ivr.reports.records import ABANDONED, ANSWERED, CallRecord, VirtualHoldStep
+from ivr.reports.tables import queue_calls, virtual_hold_steps
 from ivr.tickets.allocator import NumberAllocator
 from ivr.tickets.desk import TicketDesk, build_ticket_desk
 from ivr.tickets.models import Incident, Ticket
 from ivr.tickets.numbers import FIRST_COUNTER, is_valid, ticket_number
-from ivr.tickets.records import IncidentReport, NewTicket
+from ivr.tickets.records import IncidentReport, NewTicket, Rating
 from ivr.tickets.spool import Spool, decode, encode
 
 AT = datetime(2024, 5, 6, 3, 0, tzinfo=UTC)
@@ -261,3 +261,26 @@ def test_a_ticket_keeps_its_kind_and_area_and_old_lines_still_read() -> None:
     old_line = ('{"kind": "ticket", "number": "2", "token": "u", "channel": "phone", '
                 '"category": "roads", "received_at": "2026-12-03T10:00:00+00:00"}')
     assert decode(old_line).kind == "handling_request"  # spooled before tickets had a kind
+
+
+def test_ratings_and_virtual_hold_steps_round_trip_through_a_spool_line() -> None:
+    at = datetime(2026, 12, 4, 8, 30, tzinfo=UTC)
+    for record in (Rating("10000015", 4, "call", at, "/rec/c.wav"),
+                   VirtualHoldStep("1733.5", "dialled", "0812", "hotline", at, 2)):
+        assert decode(encode(record)) == record
+
+
+async def test_a_virtual_hold_step_is_spooled_while_the_database_is_away_and_lands_once(
+        tmp_path: Path) -> None:
+    desk = build_ticket_desk(upgraded(Settings(data_dir=tmp_path)))
+    try:
+        step = VirtualHoldStep("1733.5", "accepted", "0812", "hotline", datetime.now(UTC))
+        desk.spool.append(step)  # as when the database refused it
+        desk.spool.append(step)  # offered twice after a crash
+        assert await desk.flush_spool() == 2
+        await desk.record_vhold_step(step)  # and once more, live: still one row
+        with desk.service.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(virtual_hold_steps)
+                                ).scalar_one() == 1
+    finally:
+        desk.close()
