@@ -50,13 +50,23 @@ class Gateway(BaseHTTPRequestHandler):
         pass
 
 
+GATEWAY: list[ThreadingHTTPServer] = []  # the one running now (stopped and started again)
+
+
+def serve_gateway(port: int) -> ThreadingHTTPServer:
+    """The SMS gateway listening on ``port`` (0: any free one)."""
+    gateway = ThreadingHTTPServer(("127.0.0.1", port), Gateway)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    GATEWAY[:] = [gateway]
+    return gateway
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hotline, Mailbox]]:
     box, smtp_port = Mailbox(), free_port()
     smtp = smtp_controller.Controller(box, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    gateway = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
-    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    gateway = serve_gateway(0)
     hotline = Hotline(
         tmp_path_factory.mktemp("notices"), IVR_SMTP_HOST="127.0.0.1",
         IVR_SMTP_PORT=str(smtp_port), IVR_SMTP_FROM="hotline@city.invalid",
@@ -68,7 +78,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hotline, M
     hotline.start()
     yield hotline, box
     hotline.stop()
-    gateway.shutdown()
+    GATEWAY[0].shutdown()
     smtp.stop()
 
 
@@ -151,3 +161,34 @@ def test_the_citizen_is_told_each_step_in_the_admin_s_words_until_they_stop(
                  {"status": "closed", "note": "", "public_note": "Closed"})
     time.sleep(4)  # several notice and send passes
     assert len(texts_to(PHONE)) == 3 and len(mails_to(box, EMAIL)) == 3
+
+
+def test_with_the_gateway_stopped_the_sms_goes_out_once_when_it_is_back(
+        stack: tuple[Hotline, Mailbox]) -> None:
+    hotline, box = stack
+    phone = "081277700456"
+    body = urllib.parse.urlencode({
+        "api_key": OPEN311_KEY, "service_code": "roads", "phone": phone,
+        "description": "Broken kerb", "address_string": "Jl. Riau 3"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{hotline.ports['web']}/open311/v2/requests.json", data=body,
+            method="POST"), timeout=10) as reply:
+        [made] = json.loads(reply.read())
+    wait_for("the SMS of the new report", lambda: texts_to(phone), 1)
+
+    port = GATEWAY[0].server_port
+    GATEWAY[0].shutdown()  # the gateway is stopped: connections refused
+    GATEWAY[0].server_close()
+    status, _ = hotline.post(f"/api/v1/tickets/{made['service_request_id']}/status", {
+        "status": "in_progress", "note": "", "public_note": "On its way"})
+    assert status == 200
+    time.sleep(6)  # notice and send passes: the try fails, the message waits
+    assert len(texts_to(phone)) == 1
+    serve_gateway(port)  # back; the outbox tries again 30 s after the failed try
+    deadline = time.monotonic() + 60
+    while len(texts_to(phone)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    texts = texts_to(phone)
+    assert len(texts) == 2 and "On its way" in texts[1], texts
+    time.sleep(5)  # more passes: sent once
+    assert len(texts_to(phone)) == 2
