@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -285,3 +286,16 @@ def on_shift_now(data_dir: Path, username: str, skills: str, contact: str,
         operators={username: operator},
         assignments=(Assignment(begins.date(), username, "now", parsed),),
         timezone=Roster().timezone))
+
+
+def wait_until(check: Callable[[], Any], timeout_s: float, what: str,
+               every_s: float = 0.1) -> Any:
+    """``check()``'s first true result within ``timeout_s``; else an error naming ``what``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        time.sleep(every_s)

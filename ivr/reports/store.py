@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -116,32 +116,32 @@ class CallRecorder:
             await asyncio.gather(*list(self._writes), return_exceptions=True)
 
 
-def insert_call(conn: Connection | Session, record: CallRecord) -> bool:
-    """Insert the record unless that call's row for that queue and join is there; True if
-    inserted. (A concurrent insert of the same call fails on ``uq_queue_calls_call``.)"""
-    found = conn.execute(select(queue_calls.c.id).where(
-        queue_calls.c.unique_id == record.unique_id, queue_calls.c.queue == record.queue,
-        queue_calls.c.joined_at == record.joined_at)).first()
+def insert_once(conn: Connection | Session, table: Table, key: Mapping[str, object],
+                rest: Mapping[str, object]) -> bool:
+    """Insert ``key`` and ``rest`` into ``table`` unless a row with ``key`` is there; True if
+    inserted. (A concurrent insert of the same key fails on the table's unique index.)"""
+    found = conn.execute(select(table.c.id).where(
+        *(table.c[name] == value for name, value in key.items()))).first()
     if found is not None:
         return False
-    conn.execute(insert(queue_calls).values(
-        queue=record.queue, unique_id=record.unique_id, caller_number=record.caller_number,
-        joined_at=record.joined_at, outcome=record.outcome, waited_s=record.waited_s,
-        member=record.member, language=record.language, ticket=record.ticket))
+    conn.execute(insert(table).values(**key, **rest))
     return True
+
+
+def insert_call(conn: Connection | Session, record: CallRecord) -> bool:
+    """A call record, once per call, queue and join (``uq_queue_calls_call``)."""
+    return insert_once(conn, queue_calls, {
+        "unique_id": record.unique_id, "queue": record.queue, "joined_at": record.joined_at}, {
+        "caller_number": record.caller_number, "outcome": record.outcome,
+        "waited_s": record.waited_s, "member": record.member, "language": record.language,
+        "ticket": record.ticket})
 
 
 def insert_vhold_step(conn: Connection | Session, step: VirtualHoldStep) -> bool:
-    """Insert a virtual hold's step unless it is there (hold, step and try); True if new."""
-    found = conn.execute(select(virtual_hold_steps.c.id).where(
-        virtual_hold_steps.c.hold_id == step.hold_id, virtual_hold_steps.c.step == step.step,
-        virtual_hold_steps.c.attempt == step.attempt)).first()
-    if found is not None:
-        return False
-    conn.execute(insert(virtual_hold_steps).values(
-        hold_id=step.hold_id, step=step.step, attempt=step.attempt,
-        caller_number=step.caller_number, queue=step.queue, at=step.at))
-    return True
+    """A virtual hold's step, once per hold, step and try (``uq_virtual_hold_steps_step``)."""
+    return insert_once(conn, virtual_hold_steps, {
+        "hold_id": step.hold_id, "step": step.step, "attempt": step.attempt}, {
+        "caller_number": step.caller_number, "queue": step.queue, "at": step.at})
 
 
 class VirtualHoldRecorder:

@@ -21,6 +21,7 @@ from hotline import (
     on_shift_now,
     run_ivr,
     wait_for_members,
+    wait_until,
 )
 from sipp import Step
 from sipp_operator import OperatorPhone
@@ -96,17 +97,6 @@ def members(stack: Hotline, queue: str) -> dict[str, dict[str, Any]]:
     status, body = stack.get("/api/v1/queues")
     assert status == 200, body
     return {m["name"]: m for q in body["queues"] if q["name"] == queue for m in q["members"]}
-
-
-def wait_until(check: Callable[[], object], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s: {what}")
-        time.sleep(0.1)
 
 
 def incidents(stack: Hotline, caller: str) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ roster engine crosses a real boundary; the engine reloads the roster file on its
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from hotline import (
     queue_members,
     run_ivr,
     wait_for_members,
+    wait_until,
 )
 from sipp import Step
 from sipp_operator import OperatorPhone
@@ -98,14 +99,6 @@ def put_on_shift(stack: Hotline, now_on: list[str], later: list[str],
 
 def _on_a_call(member: dict[str, Any]) -> bool:
     return bool(member["in_call"] or member["state"] in ("in_use", "busy"))
-
-
-def wait_until(check: Callable[[], object], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s: {what}")
-        time.sleep(0.2)
 
 
 def test_the_operator_on_shift_answers_and_the_one_off_shift_is_offered_nothing(

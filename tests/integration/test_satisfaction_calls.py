@@ -11,16 +11,22 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
-import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from dtmf_pcap import write_dtmf_pcap
-from hotline import Hotline, _media_port, call_id_of, free_tcp_and_udp_port, service_log
+from hotline import (
+    Hotline,
+    _media_port,
+    call_id_of,
+    free_tcp_and_udp_port,
+    service_log,
+    wait_until,
+)
 from sipp import Step
 from sipp_operator import OperatorPhone
 
@@ -67,17 +73,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory,
     yield hotline
     hotline.stop()
     gateway.shutdown()
-
-
-def wait_until(check: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s: {what}")
-        time.sleep(0.25)
 
 
 def report_by_phone(stack: Hotline, caller: str, workdir: Path) -> str:

@@ -8,13 +8,19 @@ once, before the third caller is answered; the reports count the offers and the 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hotline import Hotline, _media_port, free_tcp_and_udp_port, on_shift_now, wait_for_members
+from hotline import (
+    Hotline,
+    _media_port,
+    free_tcp_and_udp_port,
+    on_shift_now,
+    wait_for_members,
+    wait_until,
+)
 from sipp import Step
 from sipp_operator import OperatorPhone
 
@@ -42,17 +48,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory,
     wait_for_members(hotline, "hotline", {OPERATOR}, 15)
     yield hotline
     hotline.stop()
-
-
-def wait_until(check: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s: {what}")
-        time.sleep(0.25)
 
 
 def callbacks_report(stack: Hotline) -> list[dict[str, Any]]:
