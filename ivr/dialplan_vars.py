@@ -33,3 +33,6 @@ HOTLINE_LOCATION = "HOTLINE_LOCATION"
 HOTLINE_CALLBACK = "HOTLINE_CALLBACK"
 # On a callback: the citizen's number, shown to the operators instead of ours.
 HOTLINE_CALLER = "HOTLINE_CALLER"
+# 12345 virtual hold (ivr/outbound/virtual_hold.py): set once the caller was offered it, so
+# they are offered once (the dialplan's own; Python never reads it).
+HOTLINE_VHOLD_OFFERED = "HOTLINE_VHOLD_OFFERED"

@@ -177,7 +177,7 @@ def test_manager_denies_every_other_address_and_grants_only_the_queue_classes(
     # The follower and roster user; the outbound-call user may only make calls.
     assert re.findall(r"^write = (.*)$", manager, flags=re.MULTILINE) == ["agent", "originate"]
     read = re.findall(r"^read = (.*)$", manager, flags=re.MULTILINE)
-    assert read == ["agent,system,dtmf", "call"]
+    assert read == ["agent,system,dtmf,user", "call"]
     assert context(manager, "hotline-outbound").count("eventfilter = Event: OriginateResponse")
     assert "0.0.0.0/0.0.0.0" not in re.findall(r"^permit = (.*)$", manager, re.MULTILINE)[0]
 
