@@ -312,9 +312,11 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
 CREATED = {("post", "/api/v1/users"), ("post", "/api/v1/tokens"),
            ("post", "/api/v1/calls/{unique_id}/ticket"), ("post", "/api/v1/catalog/{kind}")}
 CSV_ONLY = {("get", "/api/v1/roster.csv"), ("get", "/api/v1/callers.csv"),
-            ("get", "/api/v1/reports/scorecard.csv")}
+            ("get", "/api/v1/reports/scorecard.csv"), ("get", "/api/v1/public/performance.csv")}
 JSON_OR_CSV = {("get", "/api/v1/reports/calls"), ("get", "/api/v1/reports/tickets"),
-               ("get", "/api/v1/reports/scorecard")}
+               ("get", "/api/v1/reports/scorecard"), ("get", "/api/v1/reports/callbacks"),
+               ("get", "/api/v1/reports/notifications"), ("get", "/api/v1/reports/satisfaction"),
+               ("get", "/api/v1/public/performance")}
 EVENT_STREAM = {("get", "/api/v1/events")}
 # Writes whose body is CSV (text/csv, ``csrf.ROUTE_BODY_TYPES``), not JSON.
 CSV_BODIES = {("put", "/api/v1/roster.csv"), ("post", "/api/v1/callers/import")}

@@ -52,7 +52,8 @@ def test_wallboard_figures() -> None:
     assert fire["abandon_rate"] == 0.5
     # 10 s in `fire` without a key: a silent 112 caller.
     assert fire["callers"][0] == {"caller_number": "0833", "waited_s": 10, "language": "en",
-                                  "ticket": "77", "keyed": False, "silent": True}
+                                  "ticket": "77", "keyed": False, "virtual": False,
+                                  "silent": True}
     assert view["abandoned"] == [{"queue": "fire", "caller_number": "0822", "at": T0 + 45,
                                   "waited_s": 25, "callback": ""}]
     budi = next(o for o in view["operators"] if o["name"] == "budi")
