@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, Table, insert, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from ..ami.events import AgentAnswered, CallerAbandoned, QueueEvent, VirtualHold
 from ..queues import EMERGENCY_QUEUES
 from ..tickets.errors import StoreUnavailable
 from .records import ABANDONED, ANSWERED, CallRecord, VirtualHoldStep
-from .tables import queue_calls, virtual_hold_steps
+from .tables import insert_once, queue_calls, virtual_hold_steps
 
 log = logging.getLogger(__name__)
 
@@ -114,18 +114,6 @@ class CallRecorder:
         """Wait for the writes under way (at shutdown, and in tests)."""
         if self._writes:
             await asyncio.gather(*list(self._writes), return_exceptions=True)
-
-
-def insert_once(conn: Connection | Session, table: Table, key: Mapping[str, object],
-                rest: Mapping[str, object]) -> bool:
-    """Insert ``key`` and ``rest`` into ``table`` unless a row with ``key`` is there; True if
-    inserted. (A concurrent insert of the same key fails on the table's unique index.)"""
-    found = conn.execute(select(table.c.id).where(
-        *(table.c[name] == value for name, value in key.items()))).first()
-    if found is not None:
-        return False
-    conn.execute(insert(table).values(**key, **rest))
-    return True
 
 
 def insert_call(conn: Connection | Session, record: CallRecord) -> bool:

@@ -3,7 +3,21 @@ history (``ivr/schema``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table
+from collections.abc import Mapping
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session
 
 from ..tickets.models import UtcDateTime
 
@@ -38,3 +52,15 @@ virtual_hold_steps = Table(
     Column("at", UtcDateTime, nullable=False, index=True),
     Index("uq_virtual_hold_steps_step", "hold_id", "step", "attempt", unique=True),
 )
+
+
+def insert_once(conn: Connection | Session, table: Table, key: Mapping[str, object],
+                rest: Mapping[str, object]) -> bool:
+    """Insert ``key`` and ``rest`` into ``table`` unless a row with ``key`` is there; True if
+    inserted. (A concurrent insert of the same key fails on the table's unique index.)"""
+    found = conn.execute(select(table.c.id).where(
+        *(table.c[name] == value for name, value in key.items()))).first()
+    if found is not None:
+        return False
+    conn.execute(insert(table).values(**key, **rest))
+    return True
