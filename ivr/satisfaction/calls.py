@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..ami.client import TaskSet
@@ -78,7 +79,7 @@ def sms_text(language: str, number: str, token: str, sms: SmsSurvey) -> str:
 def give_up(session: Session, number: str, sms: SmsSurvey, now: datetime) -> str:
     """Every call went unanswered: queue the SMS survey if it can go, and note which; the
     follow-up's new state."""
-    ticket = session.query(Ticket).filter(Ticket.number == number).one_or_none()
+    ticket = session.scalars(select(Ticket).where(Ticket.number == number)).first()
     if ticket is None:
         return store.UNREACHED
     opted_out = session.get(NoticeOptOut, opt_out_key(ticket.caller_number)) is not None
