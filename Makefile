@@ -35,7 +35,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q -n auto tests/unit
 
 integration: setup
 	$(BIN)/pytest -q tests/integration
@@ -43,7 +43,8 @@ integration: setup
 test: setup
 	$(BIN)/ruff check ivr tests agi_scripts
 	$(BIN)/mypy
-	$(BIN)/pytest -q tests
+	$(BIN)/pytest -q -n auto tests/unit
+	$(BIN)/pytest -q tests/integration
 
 # Benchmarks (bench/README.md): not part of `make test`; about 10 minutes. Each prints Markdown
 # tables and keeps its figures in bench/results/*.json. SPEECH=1 adds the vosk speech bench.
