@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import DomainError
 from ..passwords import check_nobody, check_password, hash_password, needs_rehash
+from .history import AdminHistory
 from .models import WebApiToken, WebUser, WebUserAgency
 
 log = logging.getLogger(__name__)
@@ -255,6 +256,10 @@ class UserStore:
         return row.role == str(Role.ADMIN) and bool(row.active) and session.scalars(
             select(WebUser.id).where(WebUser.role == str(Role.ADMIN), WebUser.active,
                                      WebUser.username != row.username)).first() is None
+
+    def history(self) -> AdminHistory:
+        """The admin pages' history, kept beside the accounts."""
+        return AdminHistory(self.engine)
 
     def _must(self, username: str) -> User:
         found = self.account(username)

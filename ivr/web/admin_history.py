@@ -14,7 +14,7 @@ from .keys import USERS
 
 
 def _history(request: web.Request) -> AdminHistory:
-    return AdminHistory(request.app[USERS].engine)
+    return request.app[USERS].history()
 
 
 async def remember(request: web.Request, kind: str, subject: str, summary: str) -> None:
