@@ -27,7 +27,7 @@ PAGES: tuple[Link, ...] = (
     Link("/wallscreen", "Wall screen", "Big figures for the hall's screen"),
     Link("/reports", "Reports", "Calls, tickets and follow-ups by day, shift, queue"),
     Link("/scorecard", "Scorecard", "Agencies' response and resolution rates"),
-    Link("/incidents", "Tickets desk", "112 incidents and the re-route list"),
+    Link("/incidents", "Incidents", "112 incidents: outcomes, pranks, callbacks"),
     Link("/agency", "Agency inbox", "Tickets of an agency, overdue first"),
     Link("/admin/callers", "Callers", "Registered callers' names and addresses"),
     Link("/admin/catalog", "Catalog", "Categories, agencies, districts, deadlines"),
