@@ -172,6 +172,10 @@ def test_an_admin_adds_an_operator_who_registers_and_answers_after_a_roster_tick
         admin.click(cell)
         wait_for_members(stack, "fire", set(), 10)
         admin.wait_for_selector(f'#history li:has-text("{NEW_OPERATOR} off {shift}")')
+        # CSV through the page: a file with a bad line is refused whole, the line named.
+        admin.fill("#import-text", f"operator,date,shift,skills\nnobody,{day},{shift},fire\n")
+        admin.click("#import")
+        admin.wait_for_selector('#import-problems li:has-text("line 2: unknown operator")')
     finally:
         phone.stop()
 

@@ -70,26 +70,13 @@ document.getElementById("previous").addEventListener("click", () => shiftWeek(-7
 document.getElementById("next").addEventListener("click", () => shiftWeek(7));
 weekBox.addEventListener("change", () => load(weekBox.value));
 
-document.getElementById("import-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const problems = document.getElementById("import-problems");
-  problems.replaceChildren();
-  const file = document.getElementById("import-file").files[0];
-  const text = file ? await file.text() : document.getElementById("import-text").value;
-  const reply = await fetch("/api/v1/roster.csv", {
-    method: "PUT", credentials: "same-origin",
-    headers: {"Content-Type": "text/csv", "X-CSRF-Token": CSRF}, body: text});
-  const data = await reply.json().catch(() => ({}));
+csvImportForm("PUT", "/api/v1/roster.csv", async (reply) => {
   if (reply.status === 200) {
-    say("import-result", `imported: ${data.assignments} assignments in the roster`, true);
+    say("import-result", `imported: ${reply.data.assignments} assignments in the roster`, true);
     await load(weekBox.value);
     return;
   }
-  say("import-result", reply.status === 422 ? "nothing was imported; fix these lines:" : failure({status: reply.status, data}), false);
-  for (const p of (data.details || {}).problems || []) {
-    const li = document.createElement("li"); li.textContent = `line ${p.line}: ${p.reason}`;
-    problems.appendChild(li);
-  }
+  say("import-result", reply.status === 422 ? "nothing was imported; fix these lines:" : failure(reply), false);
 });
 
 load("");
