@@ -70,6 +70,12 @@ class PhoneAccounts:
         return self._written
 
     async def sync(self, roster: Roster) -> None:
+        if not self.path.parent.is_dir():  # Asterisk's config is not rendered here
+            if self._written is None:
+                log.warning("no %s: operators' phone accounts are not reloaded from here",
+                            self.path.parent)
+                self._written = ""
+            return
         text = operators_conf(roster.operators.values())
         if text != self._current():
             write_private(self.path, text)

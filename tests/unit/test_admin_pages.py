@@ -176,3 +176,13 @@ async def test_pages_carry_the_bar_the_admin_s_home_is_the_overview_and_refusals
     assert refused.status == 403 and refused.content_type == "text/html"
     assert "403: not allowed" in page and "needs the admin role" in page
     assert '<nav class="site"' in page
+
+
+async def test_without_a_rendered_config_folder_the_phones_are_left_alone(
+        tmp_path: Path) -> None:
+    async def reload() -> bool:
+        raise AssertionError("no reload without the folder")
+
+    phones = PhoneAccounts(tmp_path / "missing" / "pjsip_operators.conf", reload)
+    await phones.sync(with_operator(Roster(), RANI, adding=True))
+    assert not (tmp_path / "missing").exists()
