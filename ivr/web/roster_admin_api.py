@@ -9,6 +9,7 @@ queues' members right. Passwords are never sent back.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,9 +25,12 @@ from ..roster.editing import (
 )
 from ..roster.model import Operator, Roster
 from ..roster.store import RosterStore
+from ..tickets.filelock import exclusive
 from .admin_history import remember
 from .inputs import bad_input, json_object
 from .keys import OPERATORS
+
+LOCK_NAME = ".roster.lock"  # beside roster.json
 
 
 def operator_json(operator: Operator) -> dict[str, Any]:
@@ -43,8 +47,17 @@ async def _load(request: web.Request) -> Roster:
     return await asyncio.to_thread(_store(request).load)
 
 
-async def _save(request: web.Request, roster: Roster) -> None:
-    await asyncio.to_thread(_store(request).save, roster)
+def _edited(store: RosterStore, change: Callable[[Roster], Roster]) -> Roster:
+    """Load, change and save under the roster's lock, so two admins' saves (in any web
+    process) take turns instead of one silently undoing the other."""
+    with exclusive(store.path.with_name(LOCK_NAME)):
+        roster = change(store.load())
+        store.save(roster)
+        return roster
+
+
+async def _edit(request: web.Request, change: Callable[[Roster], Roster]) -> Roster:
+    return await asyncio.to_thread(_edited, _store(request), change)
 
 
 async def list_operators(request: web.Request) -> web.Response:
@@ -56,9 +69,8 @@ async def list_operators(request: web.Request) -> web.Response:
 
 async def add_operator(request: web.Request) -> web.Response:
     """POST /api/v1/roster/operators {"username", "password", "name", "skills", "contact"}"""
-    roster = await _load(request)
     operator = checked_operator(await json_object(request), None)
-    await _save(request, with_operator(roster, operator, adding=True))
+    await _edit(request, lambda roster: with_operator(roster, operator, adding=True))
     await remember(request, "operator", operator.username,
                    f"added ({operator.skills or 'no skill'})")
     return web.json_response(operator_json(operator), status=201)
@@ -66,13 +78,19 @@ async def add_operator(request: web.Request) -> web.Response:
 
 async def edit_operator(request: web.Request) -> web.Response:
     """PUT /api/v1/roster/operators/{username}: an empty password keeps the old one."""
-    roster, username = await _load(request), request.match_info["username"]
+    username = request.match_info["username"]
     body = {**await json_object(request), "username": username}
-    operator = checked_operator(body, roster.operators.get(username))
-    before = roster.operators.get(username)
-    await _save(request, with_operator(roster, operator, adding=False))
-    await remember(request, "operator", username, _edit_summary(before, operator))
-    return web.json_response(operator_json(operator))
+    before: list[Operator | None] = []  # the operator as the locked edit found it
+    after: list[Operator] = []
+
+    def change(roster: Roster) -> Roster:
+        before.append(roster.operators.get(username))
+        after.append(checked_operator(body, before[-1]))
+        return with_operator(roster, after[-1], adding=False)
+
+    await _edit(request, change)
+    await remember(request, "operator", username, _edit_summary(before[-1], after[-1]))
+    return web.json_response(operator_json(after[-1]))
 
 
 def _edit_summary(before: Operator | None, after: Operator) -> str:
@@ -89,9 +107,9 @@ def _edit_summary(before: Operator | None, after: Operator) -> str:
 
 async def remove_operator(request: web.Request) -> web.Response:
     """DELETE /api/v1/roster/operators/{username}: refused while on the roster from today."""
-    roster, username = await _load(request), request.match_info["username"]
-    today = datetime.now(UTC).astimezone(roster.tz).date()
-    await _save(request, without_operator(roster, username, today))
+    username = request.match_info["username"]
+    await _edit(request, lambda roster: without_operator(
+        roster, username, datetime.now(UTC).astimezone(roster.tz).date()))
     await remember(request, "operator", username, "removed")
     return web.json_response({"username": username, "removed": True})
 
@@ -115,9 +133,15 @@ async def get_week(request: web.Request) -> web.Response:
 async def set_cell(request: web.Request) -> web.Response:
     """POST /api/v1/roster/assignments {"operator", "date", "shift", "working", "skills"}"""
     body = await json_object(request)
-    roster, what = with_cell(await _load(request), body)
-    await _save(request, roster)
-    await remember(request, "roster", f"{body['date']} {body['shift']}", what)
+    said: list[str] = []
+
+    def change(roster: Roster) -> Roster:
+        changed, what = with_cell(roster, body)
+        said.append(what)
+        return changed
+
+    roster = await _edit(request, change)
+    await remember(request, "roster", f"{body['date']} {body['shift']}", said[0])
     return web.json_response(week_grid(roster, week_of(date.fromisoformat(str(body["date"])))))
 
 
