@@ -319,6 +319,9 @@ BOOM_REQUEST: dict[tuple[str, str], Case] = {
         json={"username": "new", "role": "operator", "password": "long-enough-1"}),
     ("GET", "/api/v1/admin/history"): Case("/api/v1/admin/history?kind=user", 500,
                                            "internal-error"),
+    ("POST", "/api/v1/roster/operators"): Case(
+        "/api/v1/roster/operators", 500, "internal-error",
+        json={"username": "rani", "password": "long-enough-1"}),
     ("POST", "/api/v1/users/{username}/password"): Case(
         "/api/v1/users/ani/password", 500, "internal-error", json={"password": "long-enough-1"}),
     ("POST", "/api/v1/incidents/{unique_id}/outcome"): Case(
