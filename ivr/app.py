@@ -313,28 +313,37 @@ async def run_web(settings: Settings) -> None:
 
 
 async def run_roster(settings: Settings) -> None:
-    """The roster engine: queue members follow the roster, pauses and emergency surges."""
+    """The roster engine: queue members follow the roster, pauses and emergency surges;
+    operators' phone accounts follow the roster's operators."""
     from .roster.actions import AsteriskQueues
     from .roster.engine import RosterEngine
+    from .roster.phones import PhoneAccounts, PjsipReload, operators_conf_path
 
     settings = settings.with_ami_secret()
     redis = redis_client(settings)
     live = LiveState(redis)
     queues = AsteriskQueues(settings)
 
-    async def beat() -> None:
+    reload = PjsipReload(settings)
+    phones = PhoneAccounts(operators_conf_path(settings), reload)
+
+    async def after_pass() -> None:
+        # New or changed phone accounts go live without a restart (roster/phones.py).
+        await phones.sync(engine.roster())
         await live.beat("roster", {"at": time.time()})
 
     engine = RosterEngine(RosterStore(roster_path(settings.data_dir)), queues, PauseDesk(redis),
-                          surge_after_s=settings.emergency_surge_after, on_pass=beat)
+                          surge_after_s=settings.emergency_surge_after, on_pass=after_pass)
     queues.on_login, queues.on_event, queues.on_lost = (
         engine.logged_in, engine.event, engine.link_lost)
     queues.start()
+    reload.start()
     passes = asyncio.create_task(engine.run())
     try:
         await until_stopped()
     finally:
         passes.cancel()
+        reload.stop()
         queues.stop()
         await live.flatline("roster")
         await redis.aclose()

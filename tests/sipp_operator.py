@@ -1,7 +1,9 @@
 """SIPp as an operator's phone: a UAS that rings, answers after N ms and holds until hung up.
 
 The operator's PJSIP aor gets a fixed ``contact`` (sip:USER@127.0.0.1:PORT) pointing at this
-SIPp, so no registration is needed. Every SIP message is traced to a file, which tells the
+SIPp, so no registration is needed; or, with ``registers`` (Asterisk's SIP port and the
+phone's password), the phone registers as a softphone does and answers Asterisk's OPTIONS.
+Every SIP message is traced to a file, which tells the
 tests which callers' calls the phone was offered (the caller's number is in the From header).
 """
 
@@ -16,8 +18,12 @@ from sipp_scenarios import (
     answer_and_hang_up_scenario,
     answer_and_press_scenario,
     operator_scenario,
+    register_scenario,
+    registered_phone_scenario,
     unanswered_scenario,
 )
+
+REGISTERED_FOR_MS = 600_000  # a registering phone stays up until stopped
 
 _FROM_USER = re.compile(r"^From:[^<]*<sip:([^@>;]+)@", re.MULTILINE | re.IGNORECASE)
 
@@ -35,6 +41,7 @@ class OperatorPhone:
     hangs_up_after_ms: int = 0  # > 0: once answered it hangs up itself after this long
     # Once answered, DTMF captures to play, each after its pause (ms, pcap); then it stays on.
     presses: tuple[tuple[int, str], ...] = ()
+    registers: tuple[int, str] | None = None  # (Asterisk's SIP port, password): REGISTER
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -48,6 +55,9 @@ class OperatorPhone:
     def start(self, calls: int = 5, at_once: int = 1) -> None:
         """Answer up to ``calls`` calls, ``at_once`` at a time."""
         scenario = self.workdir / f"phone-{self.username}.xml"
+        if self.registers is not None:
+            self._start_registered(scenario)
+            return
         if not self.answers:
             text = unanswered_scenario()
         elif self.presses:
@@ -64,6 +74,30 @@ class OperatorPhone:
              "-trace_msg", "-message_file", str(self.trace),
              "-trace_err", "-error_file", str(self.workdir / f"phone-{self.username}-err.log")],
             cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
+
+    def _start_registered(self, scenario: Path) -> None:
+        """Register with digest auth (main scenario); calls and OPTIONS are out-of-call."""
+        assert self.registers is not None
+        port, password = self.registers
+        register = self.workdir / f"register-{self.username}.xml"
+        register.write_text(register_scenario(self.username, REGISTERED_FOR_MS))
+        scenario.write_text(registered_phone_scenario(self.answer_after_ms))
+        log = open(self.workdir / f"phone-{self.username}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            ["sipp", f"127.0.0.1:{port}", "-sf", str(register), "-oocsf", str(scenario),
+             "-au", self.username, "-ap", password, "-i", "127.0.0.1", "-p", str(self.port),
+             "-mp", str(self.media_port), "-m", "1", "-nostdin",
+             "-trace_msg", "-message_file", str(self.trace),
+             "-trace_err", "-error_file", str(self.workdir / f"phone-{self.username}-err.log")],
+            cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
+
+    def registered(self) -> bool:
+        """Has Asterisk accepted the registration (200 OK to the REGISTER)?"""
+        if not self.trace.exists():
+            return False
+        text = self.trace.read_text(errors="replace")
+        return any("received" in block and "SIP/2.0 200 OK" in block and "REGISTER" in block
+                   for block in re.split(r"^-{10,}.*$", text, flags=re.MULTILINE))
 
     def offered(self) -> list[str]:
         """The callers' numbers of the INVITEs this phone received, in order."""

@@ -208,3 +208,37 @@ def answer_and_hang_up_scenario(answer_after_ms: int, hold_ms: int) -> str:
     return scenario("answer-and-hang-up", [
         keep, ringing(), pause(answer_after_ms), answer(), recv(request="ACK", crlf="true"),
         pause(hold_ms), send(with_body(bye), retrans=RETRANSMIT_MS), recv(response="200")])
+
+
+# A phone that registers (the admin's new operator): the registration is the main scenario,
+# the calls Asterisk makes to it are out-of-call messages (SIPp's -oocsf).
+
+def _register(username: str, cseq: int, authenticated: bool) -> list[str]:
+    return with_body([
+        "REGISTER sip:[remote_ip]:[remote_port] SIP/2.0",
+        "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+        f"From: <sip:{username}@[remote_ip]>;tag=[pid]SIPpReg[call_number]",
+        f"To: <sip:{username}@[remote_ip]>", "Call-ID: [call_id]", f"CSeq: {cseq} REGISTER",
+        f"Contact: <sip:{username}@[local_ip]:[local_port]>", "Expires: 600",
+        "Max-Forwards: 70", *(["[authentication]"] if authenticated else [])])
+
+
+def register_scenario(username: str, stay_ms: int) -> str:
+    """REGISTER, answer the digest challenge (SIPp's -au/-ap), then stay up ``stay_ms``."""
+    return scenario("register", [
+        send(_register(username, 1, False), retrans=RETRANSMIT_MS),
+        recv(response="401", auth="true"),
+        send(_register(username, 2, True), retrans=RETRANSMIT_MS),
+        recv(response="200"), pause(stay_ms)])
+
+
+def registered_phone_scenario(answer_after_ms: int) -> str:
+    """What a registered phone answers: Asterisk's OPTIONS (qualify) get 200 OK; a call rings
+    ``answer_after_ms``, is answered and stays on until Asterisk hangs up."""
+    options_ok = ["SIP/2.0 200 OK", "[last_Via:]", "[last_From:]",
+                  "[last_To:];tag=[pid]SIPpOp[call_number]", "[last_Call-ID:]", "[last_CSeq:]"]
+    return scenario("registered-phone", [
+        recv(request="OPTIONS", optional="true", next="options"),
+        recv(request="INVITE", crlf="true"), ringing(), pause(answer_after_ms), answer(),
+        recv(request="ACK", crlf="true"), *hung_up(), _element("nop", next="done"),
+        '  <label id="options"/>', send(with_body(options_ok)), '  <label id="done"/>'])

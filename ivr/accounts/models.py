@@ -1,5 +1,5 @@
 """The accounts' tables: web users, their API tokens (schema revision 0003) and the agencies
-an agency user works for (0007)."""
+an agency user works for (0007), the admin pages' history (0014)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,16 @@ class WebApiToken(WebBase):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AdminChange(WebBase):
+    """One save on an admin page: who, when, what (users, operators, the roster), and a
+    summary that never holds a password (revision 0014)."""
+
+    __tablename__ = "admin_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(String(500))

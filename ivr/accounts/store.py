@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import DomainError
 from ..passwords import check_nobody, check_password, hash_password, needs_rehash
+from .history import AdminHistory
 from .models import WebApiToken, WebUser, WebUserAgency
 
 log = logging.getLogger(__name__)
@@ -224,15 +225,41 @@ class UserStore:
             row = self._row(session, username)
             if row is None:
                 raise NoSuchUser(f"no user {username}")
-            if not active and row.role == str(Role.ADMIN) and row.active and session.scalars(
-                    select(WebUser.id).where(WebUser.role == str(Role.ADMIN), WebUser.active,
-                                             WebUser.username != username)).first() is None:
+            if not active and self._last_admin(session, row):
                 raise LastAdmin("the last enabled admin cannot be disabled")
             self._bump(session, username, active=active)
             if not active:
                 session.execute(update(WebApiToken).where(
                     WebApiToken.username == username).values(revoked=True))
         return self._must(username)
+
+    def set_role(self, username: str, role: str, agencies: Iterable[str] = ()) -> User:
+        """A new role (and, for role agency, its agencies); the user's sessions end so the
+        new role holds at once. The last enabled admin keeps the admin role."""
+        try:
+            checked = Role(role)
+        except ValueError:
+            raise AccountError(f"role is one of {', '.join(Role)}") from None
+        codes = sorted({a.strip() for a in agencies if a.strip()})
+        with self.sessions.begin() as session:
+            row = self._row(session, username)
+            if row is None:
+                raise NoSuchUser(f"no user {username}")
+            if checked is not Role.ADMIN and self._last_admin(session, row):
+                raise LastAdmin("the last enabled admin stays an admin")
+            row.agencies = [WebUserAgency(username=username, agency_code=c) for c in codes]
+            self._bump(session, username, role=str(checked))
+        return self._must(username)
+
+    def _last_admin(self, session: Session, row: WebUser) -> bool:
+        """Is ``row`` the one enabled admin? (Nobody could then enable or promote anyone.)"""
+        return row.role == str(Role.ADMIN) and bool(row.active) and session.scalars(
+            select(WebUser.id).where(WebUser.role == str(Role.ADMIN), WebUser.active,
+                                     WebUser.username != row.username)).first() is None
+
+    def history(self) -> AdminHistory:
+        """The admin pages' history, kept beside the accounts."""
+        return AdminHistory(self.engine)
 
     def _must(self, username: str) -> User:
         found = self.account(username)

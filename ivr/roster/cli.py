@@ -78,8 +78,8 @@ def _roster(settings: Settings, store: RosterStore, verb: str, target: str | Non
 async def _operator(settings: Settings, store: RosterStore, args: argparse.Namespace) -> int:
     if args.verb == "add":
         _add_operator(store, args)
-        print(f"operator {args.username} saved; `ivr render` and a PJSIP reload make the phone "
-              "account live")
+        print(f"operator {args.username} saved; the roster service (`ivr run`) makes the phone "
+              "account live within seconds")
         return 0
     redis = Redis.from_url(settings.effective_redis_url, socket_timeout=2)
     try:

@@ -85,6 +85,8 @@ RULES: tuple[Rule, ...] = (
     rule(READ, r"/api/v1/catalog/categories|/api/v1/districts", OPERATOR),
     rule(READ, r"/wallscreen|/api/v1/wallscreen", SUPERVISOR),
     rule(ANY, r"/admin/catalog|/api/v1/catalog(/.*)?", ADMIN),
+    # The admin pages: users, operators' phones, the roster grid, their history.
+    rule(ANY, r"/api/v1/roster/.*|/api/v1/admin/history", ADMIN),
     rule(ANY, r"/admin(/.*)?|/api/v1/(flows|users|tokens|roster\.csv)(/.*)?", ADMIN),
 )
 

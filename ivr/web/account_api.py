@@ -7,7 +7,8 @@ revoke them with ``DELETE /api/v1/tokens/{id}``). Whoever changes their own pass
 session gets a new session cookie in the reply and stays logged in on that page only.
 Anything that hashes a password runs on the password threads (``passwords.PasswordWork``).
 Account errors (``accounts.AccountError``, a ``DomainError``) reach
-``errors.error_middleware``, which answers them.
+``errors.error_middleware``, which answers them. Every admin's change of an account or a
+token is kept in the admin history (``admin_history.remember``) for ``/admin/users``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aiohttp import web
 
 from ..accounts import AccountError, NoSuchUser, Role, User
 from ..passwords import Busy
+from .admin_history import remember
 from .auth import address, credential_refusal, current
 from .credentials import BadCredentials, Throttled
 from .errors import Refused
@@ -78,6 +80,8 @@ async def add_user(request: web.Request) -> web.Response:
     if agencies:
         user = await asyncio.to_thread(request.app[USERS].set_agencies, user.username,
                                        agencies)
+    await remember(request, "user", user.username, f"added as {user.role}"
+                   + (f" of {', '.join(user.agencies)}" if user.agencies else ""))
     return web.json_response(user_json(user), status=201)
 
 
@@ -90,6 +94,22 @@ async def set_agencies(request: web.Request) -> web.Response:
     agencies = await _checked_agencies(request, str(found.role),
                                        (await json_object(request)).get("agencies"))
     user = await asyncio.to_thread(users.set_agencies, username, agencies)
+    await remember(request, "user", username, "agencies " + (", ".join(agencies) or "none"))
+    return web.json_response(user_json(user))
+
+
+async def set_role(request: web.Request) -> web.Response:
+    """PUT /api/v1/users/{username}/role {"role", "agencies"}: agencies for role agency."""
+    users, username = request.app[USERS], request.match_info["username"]
+    found = await asyncio.to_thread(users.account, username)
+    if found is None:
+        raise NoSuchUser(f"no user {username}")
+    body = await json_object(request)
+    role = str(body.get("role", ""))
+    agencies = await _checked_agencies(request, role, body.get("agencies"))
+    user = await asyncio.to_thread(users.set_role, username, role, agencies)
+    await remember(request, "user", username, f"role {found.role} → {user.role}"
+                   + (f" of {', '.join(user.agencies)}" if user.agencies else ""))
     return web.json_response(user_json(user))
 
 
@@ -97,6 +117,8 @@ def _set_active(active: bool) -> Callable[[web.Request], Any]:
     async def handler(request: web.Request) -> web.Response:
         user = await asyncio.to_thread(request.app[USERS].set_active,
                                        request.match_info["username"], active)
+        await remember(request, "user", user.username, "enabled" if active
+                       else "disabled (sessions ended, tokens revoked)")
         return web.json_response(user_json(user))
 
     handler.__doc__ = f"POST /api/v1/users/{{username}}/{'enable' if active else 'disable'}"
@@ -108,6 +130,7 @@ async def reset_password(request: web.Request) -> web.Response:
     body = await json_object(request)
     user = await _hashing(request, request.app[USERS].set_password,
                           request.match_info["username"], str(body.get("password", "")))
+    await remember(request, "user", user.username, "password reset (sessions ended)")
     return web.json_response(user_json(user))
 
 
@@ -145,6 +168,7 @@ async def issue_token(request: web.Request) -> web.Response:
     token_id, token = await asyncio.to_thread(
         request.app[USERS].issue_token, str(body.get("username", "")),
         str(body.get("label", "")))
+    await remember(request, "user", str(body.get("username", "")), f"token {token_id} issued")
     return web.json_response({"id": token_id, "token": token}, status=201)
 
 
@@ -156,6 +180,7 @@ async def revoke_token(request: web.Request) -> web.Response:
         raise Refused("no-such-token", f"no token {raw}")
     if not await asyncio.to_thread(request.app[USERS].revoke_token, token_id):
         raise Refused("no-such-token", f"no token {raw}")
+    await remember(request, "user", f"token {token_id}", f"token {token_id} revoked")
     return web.json_response({"id": token_id, "revoked": True})
 
 
@@ -166,6 +191,7 @@ def add_account_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/users/{username}/enable", _set_active(True))
     app.router.add_post("/api/v1/users/{username}/password", reset_password)
     app.router.add_put("/api/v1/users/{username}/agencies", set_agencies)
+    app.router.add_put("/api/v1/users/{username}/role", set_role)
     app.router.add_post("/api/v1/me/password", change_my_password)
     app.router.add_get("/api/v1/tokens", list_tokens)
     app.router.add_post("/api/v1/tokens", issue_token)

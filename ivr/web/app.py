@@ -27,6 +27,7 @@ from ..passwords import PasswordWork, dummy_hash
 from ..tickets.open311 import add_open311_routes, open311_config
 from .account_api import add_account_routes
 from .admin_api import add_admin_routes
+from .admin_history import add_history_routes
 from .agency_api import add_agency_routes
 from .auth import access_middleware
 from .callers_api import add_caller_routes
@@ -59,10 +60,11 @@ from .metrics import metrics
 from .notices_api import add_notice_routes
 from .openapi import openapi
 from .operators import add_operator_routes
-from .pages import add_page_routes
+from .pages import add_page_routes, with_navigation
 from .parts import PartsFactory
 from .public_api import add_public_routes
 from .reports_api import add_report_routes, keep_escalating
+from .roster_admin_api import add_roster_admin_routes
 from .scorecard_api import add_scorecard_routes
 from .security_headers import use_security_headers
 from .sessions import Signer
@@ -159,7 +161,8 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     app = web.Application(client_max_size=settings.web_max_body_bytes,
                           middlewares=[error_middleware,
                                        access_middleware(lambda r: r.app[CREDENTIALS],
-                                                         lambda r: r.app[SIGNER])])
+                                                         lambda r: r.app[SIGNER]),
+                                       with_navigation])
     app[SETTINGS] = settings
     app[STREAMS] = StreamSlots(total=settings.web_max_streams)
     use_security_headers(app)
@@ -182,6 +185,8 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_admin_routes(app)
     add_account_routes(app)
     add_operator_routes(app)
+    add_roster_admin_routes(app)  # the admin's operators and roster pages
+    add_history_routes(app)
     add_caller_routes(app)
     add_catalog_routes(app)  # the catalog admin and the wall screen
     add_wallscreen_routes(app)

@@ -9,7 +9,8 @@ Writes: every write to a route with a role must not be cross-site and must carry
 (or the route's own type) whatever the credentials (``csrf.py``); with a session cookie it
 also needs the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
 Refusals are raised (``errors.Refused``); ``errors.error_middleware``, outside this one,
-answers them.
+answers them; a person opening a page their role may not gets the HTML 403 page
+(``refusal_page.py``) instead.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .credentials import BadCredentials, Credentials, Throttled
 from .csrf import FORM_TYPES, SAFE_METHODS, Write, write_refusal
 from .errors import Refused, status_of
 from .inputs import form_of
+from .refusal_page import forbidden_page
 from .sessions import SESSION_COOKIE, Signer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -136,6 +138,9 @@ def access_middleware(credentials_of: Callable[[web.Request], Credentials],
         if identity is None:
             refuse(request, "login-required", "log in or send credentials")
         if not may(identity.user.role, request.method, request.path):
+            if not is_api(request.path) and request.method in SAFE_METHODS:
+                raise forbidden_page(identity.user.role, request.path,
+                                     f"this needs the {needed} role")
             refuse(request, "forbidden", f"this needs the {needed} role")
         refusal = write_refusal(write_of(request), identity.via)
         if refusal is not None:

@@ -164,6 +164,29 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("post", "/api/v1/tokens", "admin",
      'Issue a token for a user: {"username", "label"}; shown once'),
     ("delete", "/api/v1/tokens/{id}", "admin", "Revoke a token"),
+    ("put", "/api/v1/users/{username}/role", "admin",
+     'Set a user\'s role: {"role", "agencies"} (role agency: at least one agency code); '
+     "their sessions end; 409 for the last enabled admin"),
+    # The admin's operators and roster pages (roster_admin_api.py) and their history.
+    ("get", "/api/v1/admin/history", "admin",
+     "The admin pages' changes, newest first (50): ?kind=user|operator|roster; each "
+     "{at, actor, kind, subject, summary}"),
+    ("get", "/api/v1/roster/operators", "admin",
+     "Operators' phone accounts: {username, name, skills, contact, registers} (no passwords)"),
+    ("post", "/api/v1/roster/operators", "admin",
+     'Add an operator: {"username", "password" (8-64, no spaces or ";"), "name", "skills", '
+     '"contact" (empty: the phone registers)}; PJSIP is reloaded within seconds; 400 '
+     "roster-invalid names the field in details.field"),
+    ("put", "/api/v1/roster/operators/{username}", "admin",
+     'Edit an operator: {"password" (empty: kept), "name", "skills", "contact"}'),
+    ("delete", "/api/v1/roster/operators/{username}", "admin",
+     "Remove an operator; refused (400 roster-invalid) while on the roster from today on"),
+    ("get", "/api/v1/roster/week", "admin",
+     "The roster grid of ?week=YYYY-MM-DD's week (Monday first): per operator, day and shift "
+     "the skills worked; the roster check's warnings of that week"),
+    ("post", "/api/v1/roster/assignments", "admin",
+     'Set one cell of the grid: {"operator", "date", "shift", "working": true|false, '
+     '"skills" (default: the operator\'s)}; answers the week\'s grid'),
     # The catalog admin (catalog_api.py) and the wall screen (wallscreen_api.py).
     ("get", "/api/v1/catalog/categories", "operator",
      "The categories that take tickets, by name: [{code, name, agency, agency_name, tier, "
@@ -287,6 +310,18 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("post", "/api/v1/me/password"): ("wrong-password", "bad-account"),
     ("post", "/api/v1/tokens"): ("no-such-user", "bad-account"),
     ("delete", "/api/v1/tokens/{id}"): ("no-such-token",),
+    ("put", "/api/v1/users/{username}/role"): ("no-such-user", "bad-account", "last-admin",
+                                               "store-unavailable"),
+    ("get", "/api/v1/admin/history"): ("bad-query", "store-unavailable"),
+    ("post", "/api/v1/roster/operators"): ("roster-invalid", "roster-error",
+                                           "store-unavailable"),
+    ("put", "/api/v1/roster/operators/{username}"): ("roster-invalid", "no-such-operator",
+                                                     "roster-error", "store-unavailable"),
+    ("delete", "/api/v1/roster/operators/{username}"): ("roster-invalid", "no-such-operator",
+                                                        "roster-error", "store-unavailable"),
+    ("get", "/api/v1/roster/week"): ("bad-query", "roster-error"),
+    ("post", "/api/v1/roster/assignments"): ("roster-invalid", "roster-error",
+                                             "store-unavailable"),
     ("get", "/api/v1/catalog/categories"): ("store-unavailable",),
     ("get", "/api/v1/districts"): ("store-unavailable",),
     ("get", "/api/v1/catalog"): ("store-unavailable",),
@@ -310,6 +345,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 # What a success is when it is not 200 with a JSON object (checked by tests/unit/test_api_fuzz.py).
 CREATED = {("post", "/api/v1/users"), ("post", "/api/v1/tokens"),
+           ("post", "/api/v1/roster/operators"),
            ("post", "/api/v1/calls/{unique_id}/ticket"), ("post", "/api/v1/catalog/{kind}")}
 CSV_ONLY = {("get", "/api/v1/roster.csv"), ("get", "/api/v1/callers.csv"),
             ("get", "/api/v1/reports/scorecard.csv"), ("get", "/api/v1/public/performance.csv")}

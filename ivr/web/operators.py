@@ -15,6 +15,7 @@ from aiohttp import web
 from ..roster.csvfile import CsvError, export_csv, import_csv
 from ..roster.model import RosterError, on_shift, validate
 from ..roster.store import to_json
+from .admin_history import remember
 from .errors import Refused
 from .inputs import bad_input, json_object
 from .keys import OPERATORS
@@ -76,6 +77,8 @@ async def put_roster_csv(request: web.Request) -> web.Response:
     except RosterError as exc:
         raise Refused("roster-error", str(exc)) from None
     store.save(roster)
+    await remember(request, "roster", "CSV import", f"imported {len(roster.assignments)} "
+                   "assignments")
     return web.json_response({"assignments": len(roster.assignments),
                               "warnings": [w.message for w in validate(roster)]})
 

@@ -1,5 +1,9 @@
 """The HTML pages: login, then the wallboard, operator console, flow editor and registered
-callers by role.
+callers by role; an admin's home is an overview of the pages (``navigation.PAGES``).
+
+Every HTML page shown to a logged-in user gets the one navigation bar (``with_navigation``,
+a middleware, so pages built elsewhere get it too); a page the role may not open is a 403
+page saying so (``forbidden_page``).
 
 Pages are plain HTML files in ``templates/`` with ``$name`` placeholders (string.Template,
 values HTML-escaped); their scripts and style are in ``static/``. No build step.
@@ -20,15 +24,17 @@ from aiohttp import web
 
 from ..accounts import Role, User
 from ..passwords import Busy
-from .auth import address, csrf_for, current
+from .auth import IDENTITY, Handler, address, csrf_for, current
 from .credentials import BadCredentials, Throttled
 from .inputs import Form, form_of
 from .keys import CREDENTIALS, SETTINGS, SIGNER, USERS
+from .navigation import links_for, nav_html
+from .refusal_page import with_bar
 from .sessions import LOGIN_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE_S
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
-HOME = {Role.ADMIN: "/admin/flows", Role.SUPERVISOR: "/wallboard", Role.OPERATOR: "/console",
+HOME = {Role.ADMIN: "/", Role.SUPERVISOR: "/wallboard", Role.OPERATOR: "/console",
         Role.AGENCY: "/agency"}
 
 
@@ -118,7 +124,29 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther(HOME[current(request).user.role])
+    """``/``: each role's own page; an admin's is the overview of every page."""
+    role = current(request).user.role
+    if HOME[role] != "/":
+        raise web.HTTPSeeOther(HOME[role])
+    cards = "".join(f'<li><a href="{html.escape(link.path)}">{html.escape(link.label)}</a>'
+                    f"<span>{html.escape(link.about)}</span></li>" for link in links_for(role))
+    response = render("home.html", csrf=csrf_for(request, request.app[SIGNER]),
+                      user=current(request).user.username, role=str(role))
+    response.text = str(response.text).replace("<!--cards-->", cards)
+    return response
+
+
+@web.middleware
+async def with_navigation(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every HTML page a logged-in user gets carries the navigation bar of their role."""
+    response = await handler(request)
+    identity = request.get(IDENTITY)
+    if (identity is None or not isinstance(response, web.Response)
+            or response.content_type != "text/html" or response.text is None
+            or 'class="site"' in response.text):
+        return response
+    response.text = with_bar(response.text, nav_html(identity.user.role, request.path))
+    return response
 
 
 def _page(template: str) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -144,4 +172,7 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/admin/callers", _page("callers.html"))
     app.router.add_get("/admin/catalog", _page("catalog.html"))
     app.router.add_get("/wallscreen", _page("wallscreen.html"))
+    app.router.add_get("/admin/users", _page("users.html"))
+    app.router.add_get("/admin/operators", _page("operators.html"))
+    app.router.add_get("/admin/roster", _page("roster.html"))
     app.router.add_static("/static", STATIC)

@@ -41,6 +41,7 @@ NOT_API = {
     ("POST", "/t/{token}/reopen"), ("POST", "/t/{token}/stop"), ("POST", "/t/{token}/rate"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
     ("GET", "/admin/catalog"), ("GET", "/wallscreen"), ("GET", "/public"),
+    ("GET", "/admin/users"), ("GET", "/admin/operators"), ("GET", "/admin/roster"),
 }
 LOWER_ROLE = {"supervisor": "ani", "admin": "sri", "agency": "ani"}
 CSV = {"Content-Type": "text/csv"}
@@ -225,6 +226,24 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
              {"old_password": "wrong", "new_password": "long-enough-1"}),
         Case("/api/v1/me/password", 422, "bad-account", "ani",
              {"old_password": "operator-pass-1", "new_password": "x"})]),
+    ("PUT", "/api/v1/users/{username}/role"): (boom(USERS, "set_role"), [
+        Case("/api/v1/users/nobody/role", 404, "no-such-user", json={"role": "operator"}),
+        Case("/api/v1/users/ani/role", 422, "bad-account", json={"role": "king"}),
+        Case("/api/v1/users/boss/role", 409, "last-admin", json={"role": "operator"})]),
+    ("GET", "/api/v1/admin/history"): (boom(USERS, "history"), [
+        Case("/api/v1/admin/history?kind=flows", 400, "bad-query")]),
+    ("GET", "/api/v1/roster/operators"): (boom(OPERATORS, "store"), []),
+    ("POST", "/api/v1/roster/operators"): (boom(OPERATORS, "store"), [
+        Case("/api/v1/roster/operators", 400, "roster-invalid", json={"username": "a b"})]),
+    ("PUT", "/api/v1/roster/operators/{username}"): (boom(OPERATORS, "store"), [
+        Case("/api/v1/roster/operators/nobody", 404, "no-such-operator",
+             json={"password": "long-enough-1"})]),
+    ("DELETE", "/api/v1/roster/operators/{username}"): (boom(OPERATORS, "store"), [
+        Case("/api/v1/roster/operators/nobody", 404, "no-such-operator")]),
+    ("GET", "/api/v1/roster/week"): (boom(OPERATORS, "store"), [
+        Case("/api/v1/roster/week?week=soon", 400, "bad-query")]),
+    ("POST", "/api/v1/roster/assignments"): (boom(OPERATORS, "store"), [
+        Case("/api/v1/roster/assignments", 400, "roster-invalid", json={"operator": "nobody"})]),
     ("GET", "/api/v1/tokens"): (boom(USERS, "tokens"), []),
     ("POST", "/api/v1/tokens"): (boom(USERS, "issue_token"), [
         Case("/api/v1/tokens", 404, "no-such-user", json={"username": "nobody"})]),
@@ -298,6 +317,11 @@ BOOM_REQUEST: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/users"): Case(
         "/api/v1/users", 500, "internal-error",
         json={"username": "new", "role": "operator", "password": "long-enough-1"}),
+    ("GET", "/api/v1/admin/history"): Case("/api/v1/admin/history?kind=user", 500,
+                                           "internal-error"),
+    ("POST", "/api/v1/roster/operators"): Case(
+        "/api/v1/roster/operators", 500, "internal-error",
+        json={"username": "rani", "password": "long-enough-1"}),
     ("POST", "/api/v1/users/{username}/password"): Case(
         "/api/v1/users/ani/password", 500, "internal-error", json={"password": "long-enough-1"}),
     ("POST", "/api/v1/incidents/{unique_id}/outcome"): Case(

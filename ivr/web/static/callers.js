@@ -70,30 +70,13 @@ document.getElementById("caller-form").addEventListener("submit", async (e) => {
   say("form-result", failure(reply), false);
 });
 
-async function importCsv(text) {
-  const reply = await fetch("/api/v1/callers/import", {
-    method: "POST", credentials: "same-origin",
-    headers: {"Content-Type": "text/csv", "X-CSRF-Token": CSRF}, body: text});
-  return {status: reply.status, data: await reply.json().catch(() => ({}))};
-}
-
-document.getElementById("import-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  const problems = document.getElementById("import-problems");
-  problems.replaceChildren();
-  const file = document.getElementById("import-file").files[0];
-  const text = file ? await file.text() : document.getElementById("import-text").value;
-  const reply = await importCsv(text);
+csvImportForm("POST", "/api/v1/callers/import", async (reply) => {
   if (reply.status === 200) {
     say("import-result", `imported ${reply.data.total}: ${reply.data.added} added, ${reply.data.updated} replaced`, true);
     await search();
     return;
   }
   say("import-result", reply.status === 422 ? "nothing was imported; fix these lines:" : failure(reply), false);
-  for (const p of (reply.data.details || {}).problems || []) {
-    const li = document.createElement("li"); li.textContent = `line ${p.line}: ${p.reason}`;
-    problems.appendChild(li);
-  }
 });
 
 document.getElementById("search-form").addEventListener("submit", (e) => { e.preventDefault(); search(); });

@@ -45,3 +45,24 @@ function fill(tableId, rows) {
   const body = document.querySelector(`#${tableId} tbody`);
   body.replaceChildren(...rows);
 }
+
+// The CSV import form of a page (#import-form, #import-file or #import-text, #import-problems):
+// sends the CSV, lists the lines refused, then hands the reply to onReply.
+function csvImportForm(method, path, onReply) {
+  document.getElementById("import-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const problems = document.getElementById("import-problems");
+    problems.replaceChildren();
+    const file = document.getElementById("import-file").files[0];
+    const text = file ? await file.text() : document.getElementById("import-text").value;
+    const response = await fetch(path, {
+      method, credentials: "same-origin",
+      headers: {"Content-Type": "text/csv", "X-CSRF-Token": CSRF}, body: text});
+    const reply = {status: response.status, data: await response.json().catch(() => ({}))};
+    for (const p of (reply.data.details || {}).problems || []) {
+      const li = document.createElement("li"); li.textContent = `line ${p.line}: ${p.reason}`;
+      problems.appendChild(li);
+    }
+    await onReply(reply);
+  });
+}
