@@ -43,6 +43,7 @@ from .outbound.engine import OutboundEngine
 from .reports.store import CallRecorder, CallStore, VirtualHoldRecorder
 from .roster.desk import OperatorDesk
 from .roster.pauses import PauseDesk
+from .roster.spy import SupervisorSpy
 from .roster.store import RosterStore, roster_path
 from .runtime.render import project_root
 from .satisfaction.agi import RatingDesk, survey_route
@@ -106,8 +107,9 @@ def ticket_desk(settings: Settings, engine: Engine, keeper: SchemaKeeper) -> Tic
 
 
 def operator_desk(settings: Settings, redis: Redis) -> OperatorDesk:
-    return OperatorDesk(RosterStore(roster_path(settings.data_dir)), PauseDesk(redis),
-                        LiveState(redis))
+    store = RosterStore(roster_path(settings.data_dir))
+    return OperatorDesk(store, PauseDesk(redis), LiveState(redis),
+                        spy=SupervisorSpy(settings, store))
 
 
 def agi_routes(settings: Settings, desk: CallDesk | None = None,

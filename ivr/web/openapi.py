@@ -117,6 +117,10 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/operators", "supervisor", "Operators' states, pause reasons, queues"),
     ("post", "/api/v1/operators/{username}/pause", "supervisor", 'Pause: {"reason": "..."}'),
     ("post", "/api/v1/operators/{username}/unpause", "supervisor", "Unpause"),
+    ("post", "/api/v1/operators/{username}/spy", "supervisor",
+     'Listen, whisper or barge on the operator\'s live call: {"mode": "listen|whisper|barge", '
+     '"phone": "ROSTER_USERNAME"}; the supervisor\'s phone (a roster phone account) rings '
+     "and joins the call through ChanSpy (202)"),
     ("get", "/api/v1/roster", "supervisor", "Shifts, operators, assignments"),
     ("get", "/api/v1/roster.csv", "supervisor", "The roster as CSV"),
     ("put", "/api/v1/roster.csv", "admin", "Replace the roster's dates from CSV"),
@@ -261,6 +265,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/reports/scorecard.csv"): ("bad-query", "store-unavailable"),
     ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator", "live-unavailable"),
     ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator", "live-unavailable"),
+    ("post", "/api/v1/operators/{username}/spy"): ("no-such-operator", "spy-refused",
+                                                   "ami-unavailable", "roster-error"),
     ("put", "/api/v1/roster.csv"): ("bad-encoding", "bad-roster-csv", "roster-error"),
     ("get", "/api/v1/callers"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/callers.csv"): ("store-unavailable",),
