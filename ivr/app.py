@@ -40,6 +40,7 @@ from .flows.spoken import Speaker
 from .flows.store import FlowStore, queue_names
 from .outbound.ami_dialer import AmiDialer
 from .outbound.engine import OutboundEngine
+from .reports.operator_activity import OperatorActivityRecorder
 from .reports.store import CallRecorder, CallStore, VirtualHoldRecorder
 from .roster.desk import OperatorDesk
 from .roster.pauses import PauseDesk
@@ -242,6 +243,7 @@ async def run_ami(settings: Settings) -> None:
                 [follow_ups.on_job] if follow_ups is not None else []))
         follower.listeners.append(lane.on_event)
         follower.listeners.append(VirtualHoldRecorder(desk.record_vhold_step).on_event)
+        follower.listeners.append(OperatorActivityRecorder(desk.record_operator_activity).on_event)
         follower.start()
         # Spooled incidents and call records are written by the web service's flush of the
         # shared spool.

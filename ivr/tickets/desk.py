@@ -29,9 +29,9 @@ from ..db import make_engine
 from ..emergency.outcomes import NoSuchIncident, checked_outcome
 from ..flows.ports import CallReport, TicketStatusView
 from ..queues import HOTLINE
-from ..reports.records import CallRecord, VirtualHoldStep
+from ..reports.records import CallRecord, OperatorActivity, VirtualHoldStep
 from ..reports.scorecard import ScoreFact
-from ..reports.store import insert_vhold_step
+from ..reports.store import insert_operator_activity, insert_vhold_step
 from ..reports.tickets import TicketFact
 from ..satisfaction import store as surveys
 from .allocator import NumberAllocator
@@ -210,6 +210,16 @@ class TicketDesk:
             log.warning("virtual hold %s %s: database unavailable (%s), spooled",
                         step.hold_id, step.step, exc.__class__.__name__)
             await self.workers.files(self.spool.append, step)
+
+    async def record_operator_activity(self, activity: OperatorActivity) -> None:
+        """An operator's handled call, missed offer or pause (AMI service), spooled while the
+        database is away."""
+        try:
+            await self._db(self._in_transaction, insert_operator_activity, activity)
+        except PHONE_SPOOLED_ON as exc:
+            log.warning("operator %s %s: database unavailable (%s), spooled",
+                        activity.operator, activity.kind, exc.__class__.__name__)
+            await self.workers.files(self.spool.append, activity)
 
     async def prank_calls(self, number: str, days: float) -> int:
         """Calls from ``number`` marked prank in the last ``days`` (since a clearance)."""
@@ -475,6 +485,9 @@ class TicketDesk:
             return
         if isinstance(record, VirtualHoldStep):
             self._in_transaction(insert_vhold_step, record)
+            return
+        if isinstance(record, OperatorActivity):
+            self._in_transaction(insert_operator_activity, record)
             return
         if isinstance(record, IncidentReport):
             if record.joins:  # the AMI service's facts: the latest spooled wins
