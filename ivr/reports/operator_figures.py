@@ -89,19 +89,23 @@ def csv_line(line: OperatorFigures) -> dict[str, object]:
 
 
 
-def _minutes(seconds: float | None) -> str:
-    return "–" if seconds is None else f"{seconds / 60:.1f} min"
+def duration(seconds: float | None) -> str:
+    """``1m 05s``, ``42s``; ``–`` for none (as the wallboard's script writes them)."""
+    if seconds is None:
+        return "–"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m {rest:02d}s" if minutes else f"{rest}s"
 
 
 def _row(line: OperatorFigures, page_url: str) -> str:
-    reasons = ", ".join(f"{r} {_minutes(s)}" for r, s in sorted(line.pause_s.items()))
+    reasons = ", ".join(f"{r} {duration(s)}" for r, s in sorted(line.pause_s.items()))
     return (f'<tr class="operator-figures" data-operator="{escape(line.operator)}">'
             f'<td><a href="{escape(page_url + line.operator)}">{escape(line.operator)}</a></td>'
             f'<td class="num handled">{line.handled}</td>'
             f'<td class="num missed">{line.missed}</td>'
-            f'<td class="num aht">{_minutes(line.average_handle_s)}</td>'
-            f'<td class="num paused">{_minutes(line.paused_s)}</td>'
-            f'<td class="num wrapup">{_minutes(line.wrapup_s)}</td>'
+            f'<td class="num aht">{duration(line.average_handle_s)}</td>'
+            f'<td class="num paused">{duration(line.paused_s)}</td>'
+            f'<td class="num wrapup">{duration(line.wrapup_s)}</td>'
             f'<td class="reasons">{escape(reasons)}</td></tr>')
 
 

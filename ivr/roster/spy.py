@@ -11,6 +11,7 @@ so nothing but a known username reaches the dialplan.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Mapping
 
@@ -64,10 +65,15 @@ class SupervisorSpy:
         self.settings = settings
         self.store = store
 
+    def caller_settings(self) -> Settings:
+        """The AMI user that may make calls and nothing else (manager.conf ``-outbound``)."""
+        settings = self.settings.with_ami_secret()
+        return dataclasses.replace(settings, ami_user=settings.ami_user + "-outbound")
+
     async def spy(self, mode: str, operator: str, phone: str) -> None:
         action = spy_action(mode, operator, phone, self.store.load().operators)
         logged_in = asyncio.Event()
-        ami = AmiClient(self.settings.with_ami_secret(), (), on_login=logged_in.set)
+        ami = AmiClient(self.caller_settings(), (), on_login=logged_in.set)
         ami.connect()
         try:
             await asyncio.wait_for(logged_in.wait(), LOGIN_TIMEOUT_S)
