@@ -98,7 +98,7 @@ def test_an_english_caller_is_offered_to_lang_en_first_then_to_everyone_after_n_
     other.start(calls=1)
     caller = "081288800201"
     try:
-        call = stack.call("12345", caller, TO_OPERATOR_EN, 3000, tmp_path)
+        call = stack.call("12345", caller, TO_OPERATOR_EN, 14_000, tmp_path)
         offers = first_offer([english, other], caller, 30)
         assert set(offers) == {ENGLISH, INDONESIAN}, offers
         # eka first (budi's penalty is lower: an Indonesian caller would go to him first);
@@ -139,23 +139,23 @@ def spy_channels(stack: Hotline) -> list[str]:
 
 def test_a_supervisors_listen_rings_their_phone_and_joins_the_call_muted(
         stack: Hotline, ports: dict[str, tuple[int, int]], tmp_path: Path) -> None:
-    operator = phone(INDONESIAN, ports, tmp_path, answer_after_ms=300)
+    operator = phone(ENGLISH, ports, tmp_path, answer_after_ms=300)
     supervisor = phone(SUPERVISOR, ports, tmp_path, answer_after_ms=300)
     operator.start(calls=1)
     supervisor.start(calls=1)
     caller = "081288800202"
     try:
-        call = stack.call("12345", caller, TO_OPERATOR_ID, 20_000, tmp_path)
-        wait_until(lambda: caller in operator.offered(), 20, "budi answering the caller")
+        call = stack.call("12345", caller, TO_OPERATOR_EN, 14_000, tmp_path)
+        wait_until(lambda: caller in operator.offered(), 20, "eka answering the caller")
         time.sleep(1.0)  # answered (300 ms) and bridged
-        status, body = stack.post(f"/api/v1/operators/{INDONESIAN}/spy",
+        status, body = stack.post(f"/api/v1/operators/{ENGLISH}/spy",
                                   {"mode": "listen", "phone": SUPERVISOR})
         assert status == 202, body
         wait_until(lambda: supervisor.offered(), 10, "the supervisor's phone ringing")
         [spy] = wait_until(lambda: spy_channels(stack), 10, "a ChanSpy channel")
         assert spy.startswith(f"PJSIP/{SUPERVISOR}-"), spy
-        assert f"!ChanSpy!PJSIP/{INDONESIAN}-,qE!" in spy, spy  # q: quiet, listen only
-        refused, body = stack.post(f"/api/v1/operators/{INDONESIAN}/spy",
+        assert f"!ChanSpy!PJSIP/{ENGLISH}-,qE!" in spy, spy  # q: quiet, listen only
+        refused, body = stack.post(f"/api/v1/operators/{ENGLISH}/spy",
                                    {"mode": "listen", "phone": "nobody"})
         assert refused == 422 and body["error_id"] == "spy-refused", body
         assert call.wait(timeout=40) == 0
@@ -169,12 +169,12 @@ def test_the_operators_page_shows_the_handled_call_and_the_pause_from_the_wallbo
         stack: Hotline, ports: dict[str, tuple[int, int]], tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.fail("chromium is missing: run scripts/setup-host.sh (make test does)")
-    operator = phone(INDONESIAN, ports, tmp_path, answer_after_ms=300, hangs_up_after_ms=2000)
+    operator = phone(INDONESIAN, ports, tmp_path, answer_after_ms=300)
     operator.start(calls=1)
     caller = "081288800203"
     web = f"http://127.0.0.1:{stack.ports['web']}"
     try:
-        call = stack.call("12345", caller, TO_OPERATOR_ID, 15_000, tmp_path)
+        call = stack.call("12345", caller, TO_OPERATOR_ID, 9000, tmp_path)
         with playwright.sync_playwright() as driver:
             browser = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                              args=CHROMIUM_FLAGS)
@@ -185,7 +185,7 @@ def test_the_operators_page_shows_the_handled_call_and_the_pause_from_the_wallbo
             page.fill("#password", stack.env["IVR_ADMIN_PASSWORD"])
             page.click("#submit")
             page.wait_for_url(re.compile(r"/wallboard$"))
-            assert call.wait(timeout=30) == 0  # budi answered and hung up after 2 s
+            assert call.wait(timeout=30) == 0  # budi answered; the caller hung up
             page.wait_for_selector(f'#supervise-operator option[value="{ENGLISH}"]',
                                    state="attached")
             page.select_option("#supervise-operator", ENGLISH)
