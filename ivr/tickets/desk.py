@@ -204,22 +204,23 @@ class TicketDesk:
 
     async def record_vhold_step(self, step: VirtualHoldStep) -> None:
         """A 12345 virtual hold's step (AMI service), spooled while the database is away."""
-        try:
-            await self._db(self._in_transaction, insert_vhold_step, step)
-        except PHONE_SPOOLED_ON as exc:
-            log.warning("virtual hold %s %s: database unavailable (%s), spooled",
-                        step.hold_id, step.step, exc.__class__.__name__)
-            await self.workers.files(self.spool.append, step)
+        await self._insert_or_spool(insert_vhold_step, step,
+                                    f"virtual hold {step.hold_id} {step.step}")
 
     async def record_operator_activity(self, activity: OperatorActivity) -> None:
         """An operator's handled call, missed offer or pause (AMI service), spooled while the
         database is away."""
+        await self._insert_or_spool(insert_operator_activity, activity,
+                                    f"operator {activity.operator} {activity.kind}")
+
+    async def _insert_or_spool(self, insert: Callable[..., object], record: SpoolRecord,
+                               what: str) -> None:
         try:
-            await self._db(self._in_transaction, insert_operator_activity, activity)
+            await self._db(self._in_transaction, insert, record)
         except PHONE_SPOOLED_ON as exc:
-            log.warning("operator %s %s: database unavailable (%s), spooled",
-                        activity.operator, activity.kind, exc.__class__.__name__)
-            await self.workers.files(self.spool.append, activity)
+            log.warning("%s: database unavailable (%s), spooled", what,
+                        exc.__class__.__name__)
+            await self.workers.files(self.spool.append, record)
 
     async def prank_calls(self, number: str, days: float) -> int:
         """Calls from ``number`` marked prank in the last ``days`` (since a clearance)."""
