@@ -40,9 +40,11 @@ from .flows.spoken import Speaker
 from .flows.store import FlowStore, queue_names
 from .outbound.ami_dialer import AmiDialer
 from .outbound.engine import OutboundEngine
+from .reports.operator_activity import OperatorActivityRecorder
 from .reports.store import CallRecorder, CallStore, VirtualHoldRecorder
 from .roster.desk import OperatorDesk
 from .roster.pauses import PauseDesk
+from .roster.spy import SupervisorSpy
 from .roster.store import RosterStore, roster_path
 from .runtime.render import project_root
 from .satisfaction.agi import RatingDesk, survey_route
@@ -106,8 +108,9 @@ def ticket_desk(settings: Settings, engine: Engine, keeper: SchemaKeeper) -> Tic
 
 
 def operator_desk(settings: Settings, redis: Redis) -> OperatorDesk:
-    return OperatorDesk(RosterStore(roster_path(settings.data_dir)), PauseDesk(redis),
-                        LiveState(redis))
+    store = RosterStore(roster_path(settings.data_dir))
+    return OperatorDesk(store, PauseDesk(redis), LiveState(redis),
+                        spy=SupervisorSpy(settings, store))
 
 
 def agi_routes(settings: Settings, desk: CallDesk | None = None,
@@ -240,6 +243,7 @@ async def run_ami(settings: Settings) -> None:
                 [follow_ups.on_job] if follow_ups is not None else []))
         follower.listeners.append(lane.on_event)
         follower.listeners.append(VirtualHoldRecorder(desk.record_vhold_step).on_event)
+        follower.listeners.append(OperatorActivityRecorder(desk.record_operator_activity).on_event)
         follower.start()
         # Spooled incidents and call records are written by the web service's flush of the
         # shared spool.

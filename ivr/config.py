@@ -146,6 +146,9 @@ class Settings:
     notify_sms_password: str = ""
     # Seconds between passes that queue the citizens' notices of new ticket history.
     notify_every: float = 5.0
+    # Routing by language skill (ivr/roster/skill_rules.py): a 12345 caller who chose English
+    # is offered to operators with the skill lang:en only, for this many seconds; then to all.
+    routing_skill_widen_after: float = 20.0
     # Virtual hold for 12345 (ivr/outbound/virtual_hold.py): offered when the expected wait
     # passes `after` seconds (0: never), reckoning `handle` seconds a call; a callback rings
     # `ring` seconds a try, `tries` tries in all, `retry_after` seconds apart. Needs the
@@ -269,6 +272,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                 "ticket_escalate_every", "escalation_email"),
     "smtp": ("smtp_host", "smtp_port", "smtp_from", "smtp_starttls"),
     "notify": ("notify_public_url", "notify_sms_url", "notify_sms_method", "notify_every"),
+    "routing": ("routing_skill_widen_after",),
     "vhold": ("vhold_after", "vhold_handle", "vhold_tries", "vhold_ring", "vhold_retry_after"),
     "survey": ("survey_hours", "survey_after", "survey_within_days", "survey_tries",
                "survey_every", "survey_ring", "survey_max_in_flight", "survey_check_every"),
@@ -368,6 +372,9 @@ def check(settings: Settings) -> None:
         raise ConfigError("settings vhold_after (IVR_VHOLD_AFTER, seconds, 0 for off), "
                           "vhold_tries (IVR_VHOLD_TRIES, at least 1) and vhold_ring "
                           "(IVR_VHOLD_RING, seconds above 0)")
+    if not 1 <= settings.routing_skill_widen_after <= 3600:
+        raise ConfigError("setting routing_skill_widen_after (IVR_ROUTING_SKILL_WIDEN_AFTER): "
+                          "seconds, 1 to 3600")
     if settings.survey_max_in_flight < 1 or not settings.survey_check_every > 0:
         raise ConfigError("settings survey_max_in_flight (IVR_SURVEY_MAX_IN_FLIGHT, at least "
                           "1) and survey_check_every (IVR_SURVEY_CHECK_EVERY, seconds above 0)")

@@ -17,6 +17,7 @@ from pathlib import Path
 from sipp_scenarios import (
     answer_and_hang_up_scenario,
     answer_and_press_scenario,
+    busy_scenario,
     operator_scenario,
     register_scenario,
     registered_phone_scenario,
@@ -38,6 +39,7 @@ class OperatorPhone:
     workdir: Path
     answer_after_ms: int = 1000
     answers: bool = True  # False: it rings until the caller gives up (a citizen not there)
+    busy: bool = False  # True: it refuses every call with 486 Busy Here
     hangs_up_after_ms: int = 0  # > 0: once answered it hangs up itself after this long
     # Once answered, DTMF captures to play, each after its pause (ms, pcap); then it stays on.
     presses: tuple[tuple[int, str], ...] = ()
@@ -58,7 +60,9 @@ class OperatorPhone:
         if self.registers is not None:
             self._start_registered(scenario)
             return
-        if not self.answers:
+        if self.busy:
+            text = busy_scenario()
+        elif not self.answers:
             text = unanswered_scenario()
         elif self.presses:
             text = answer_and_press_scenario(self.answer_after_ms, self.presses)

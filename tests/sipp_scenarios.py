@@ -183,6 +183,16 @@ def unanswered_scenario() -> str:
         recv(request="ACK")])
 
 
+def busy_scenario() -> str:
+    """A phone that refuses every call at once with 486 Busy Here (an operator on another
+    line): the queue tries the others, or this one again after its retry time."""
+    reply = ["[last_Via:]", "[last_From:]", "[last_To:];tag=[pid]SIPpOp[call_number]",
+             "[last_Call-ID:]", "[last_CSeq:]"]
+    return scenario("busy", [
+        recv(request="INVITE", crlf="true"),
+        send(with_body(["SIP/2.0 486 Busy Here", *reply])), recv(request="ACK")])
+
+
 def answer_and_press_scenario(answer_after_ms: int,
                               presses: Sequence[tuple[int, Path | str]]) -> str:
     """A phone that answers, then plays each DTMF capture after its pause (ms, pcap), and

@@ -127,6 +127,8 @@ class AgentDone:
     queue: str
     unique_id: str
     member: str
+    ended: str = ""  # complete (AgentComplete), ringnoanswer, dump
+    talk_time_s: int = 0  # AgentComplete's TalkTime
 
 
 @dataclass(frozen=True)
@@ -249,4 +251,5 @@ def _agent(name: str, raw: Mapping[str, Any]) -> AgentRinging | AgentAnswered | 
     if name == "AgentConnect":
         return AgentAnswered(queue, unique_id, member, _caller_number(raw),
                              _int(raw, "HoldTime"), language, ticket)
-    return AgentDone(queue, unique_id, member)
+    return AgentDone(queue, unique_id, member, name.removeprefix("Agent").lower(),
+                     _int(raw, "TalkTime"))

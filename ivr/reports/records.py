@@ -36,3 +36,22 @@ class CallRecord:
     member: str = ""
     language: str = ""
     ticket: str = ""
+
+
+HANDLED, MISSED, PAUSE = "handled", "missed", "pause"
+WRAP_UP = "wrap-up"  # the pause reason of an operator's wrap-up after a call (console)
+
+
+@dataclass(frozen=True)
+class OperatorActivity:
+    """A stretch of an operator's day, as the AMI events told it: a handled call (its talk
+    time, AgentComplete), a missed offer (AgentRingNoAnswer: ring time) or a pause with its
+    reason (QueueMemberPause, written when it ends; wrap-up is the reason ``wrap-up``)."""
+
+    operator: str
+    kind: str  # handled, missed, pause
+    started_at: datetime  # aware
+    seconds: float
+    reason: str = ""  # a pause's
+    queue: str = ""
+    unique_id: str = ""  # the caller's channel (handled, missed)

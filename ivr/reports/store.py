@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -24,8 +24,8 @@ from ..ami.client import TaskSet
 from ..ami.events import AgentAnswered, CallerAbandoned, QueueEvent, VirtualHoldSeen
 from ..queues import EMERGENCY_QUEUES
 from ..tickets.errors import StoreUnavailable
-from .records import ABANDONED, ANSWERED, CallRecord, VirtualHoldStep
-from .tables import insert_once, queue_calls, virtual_hold_steps
+from .records import ABANDONED, ANSWERED, CallRecord, OperatorActivity, VirtualHoldStep
+from .tables import insert_once, operator_activity, queue_calls, virtual_hold_steps
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,25 @@ class CallStore:
                     for r in conn.execute(stmt)]
 
 
+    async def activities_between(self, start: datetime, end: datetime
+                                 ) -> list[OperatorActivity]:
+        """Operators' activities that started in ``[start - 1 day, end)`` (a pause may reach
+        into the period from before), off the event loop."""
+        try:
+            return await asyncio.to_thread(self._activities, start - timedelta(days=1), end)
+        except (SQLAlchemyError, OSError) as exc:
+            raise StoreUnavailable(f"operator figures unavailable ({exc.__class__.__name__})"
+                                   ) from exc
+
+    def _activities(self, start: datetime, end: datetime) -> list[OperatorActivity]:
+        table = operator_activity
+        stmt = (select(table).where(table.c.started_at >= start)
+                .where(table.c.started_at < end).order_by(table.c.started_at, table.c.id))
+        with self.engine.connect() as conn:
+            return [OperatorActivity(r.operator, r.kind, r.started_at, r.seconds, r.reason,
+                                     r.queue, r.unique_id) for r in conn.execute(stmt)]
+
+
 class CallRecorder:
     """The follower's sink: hands each finished call to ``write`` off the follower's path.
 
@@ -130,6 +149,15 @@ def insert_vhold_step(conn: Connection | Session, step: VirtualHoldStep) -> bool
     return insert_once(conn, virtual_hold_steps, {
         "hold_id": step.hold_id, "step": step.step, "attempt": step.attempt}, {
         "caller_number": step.caller_number, "queue": step.queue, "at": step.at})
+
+
+def insert_operator_activity(conn: Connection | Session, activity: OperatorActivity) -> bool:
+    """An operator's handled call, missed offer or pause, once (``uq_operator_activity_once``)."""
+    return insert_once(conn, operator_activity, {
+        "operator": activity.operator[:200], "kind": activity.kind,
+        "unique_id": activity.unique_id[:100], "started_at": activity.started_at}, {
+        "seconds": activity.seconds, "reason": activity.reason[:80],
+        "queue": activity.queue[:80]})
 
 
 class VirtualHoldRecorder:

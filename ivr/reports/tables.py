@@ -1,5 +1,5 @@
-"""The call records' tables (``queue_calls``, ``virtual_hold_steps``), in the one schema
-history (``ivr/schema``)."""
+"""The call records' tables (``queue_calls``, ``virtual_hold_steps``, ``operator_activity``),
+in the one schema history (``ivr/schema``)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,22 @@ virtual_hold_steps = Table(
     Column("queue", String(80), nullable=False, default=""),
     Column("at", UtcDateTime, nullable=False, index=True),
     Index("uq_virtual_hold_steps_step", "hold_id", "step", "attempt", unique=True),
+)
+
+# Operators' handled calls, missed offers and pauses (``records.OperatorActivity``), for the
+# per-operator figures; one row per operator, kind, call and start (the spool may offer twice).
+operator_activity = Table(
+    "operator_activity", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator", String(200), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False, index=True),
+    Column("seconds", Float, nullable=False),
+    Column("reason", String(80), nullable=False, default=""),
+    Column("queue", String(80), nullable=False, default=""),
+    Column("unique_id", String(100), nullable=False, default=""),
+    Index("uq_operator_activity_once", "operator", "kind", "unique_id", "started_at",
+          unique=True),
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import DomainError
 from ..state import LiveState
 from .pauses import PauseDesk
+from .spy import SupervisorSpy
 from .states import DEFAULT_WRAPUP_S, operator_states
 from .store import RosterStore
 
@@ -27,8 +28,9 @@ class UnknownOperator(RosterDomainError):
 
 class OperatorDesk:
     def __init__(self, store: RosterStore, pauses: PauseDesk, live: LiveState,
-                 wrapup_s: float = DEFAULT_WRAPUP_S) -> None:
+                 wrapup_s: float = DEFAULT_WRAPUP_S, spy: SupervisorSpy | None = None) -> None:
         self.store = store
+        self.spy = spy
         self.pauses = pauses
         self.live = live
         self.wrapup_s = wrapup_s
@@ -43,6 +45,12 @@ class OperatorDesk:
 
     async def unpause(self, username: str) -> None:
         await self.pauses.unpause(self._known(username))
+
+    async def listen_in(self, mode: str, username: str, phone: str) -> None:
+        """Ring the supervisor's ``phone`` into ChanSpy on ``username``'s call (``spy.py``)."""
+        if self.spy is None:
+            raise RosterDomainError("listening in needs Asterisk's manager interface")
+        await self.spy.spy(mode, self._known(username), phone)
 
     async def states(self, now: float) -> list[dict[str, Any]]:
         """Every operator's state from the live queue board, with the pause asked for."""

@@ -6,7 +6,11 @@ lower are busy, paused or away):
 - ``police``/``fire``/``ambulance``: every operator on shift; 0 with that skill, 2 without.
 - ``emergency`` (no key chosen): every operator on shift; 0 with any emergency skill, 1 without.
 - ``hotline``: every operator on shift; 0 without emergency skills, 1 with them, so
-  emergency-skilled operators stay free for 112 as long as others can take 12345.
+  emergency-skilled operators stay free for 112 as long as others can take 12345; plus
+  ``LANGUAGE_PENALTY`` (10) with the skill ``lang:en``. An English-speaking caller waits with
+  ``QUEUE_MIN_PENALTY`` 10, so only ``lang:en`` operators are offered the call, until the
+  queue rule widens it to everyone (``skill_rules.py``); an Indonesian caller goes to the
+  others first, keeping English speakers free for English callers.
 
 On top of that, queue ``weight`` (queues.conf) lets an operator in several queues take an
 emergency caller before a hotline caller, however long the hotline caller has waited.
@@ -29,6 +33,11 @@ from .model import Operator, Skills
 
 # Off-shift operators brought in by a surge come after everyone on shift (penalties 0-2).
 SURGE_PENALTY = 3
+# The language some callers choose that not every operator speaks, and the hotline penalty
+# its speakers carry on top (above every other penalty, so a caller's minimum penalty picks
+# them out).
+SKILL_LANGUAGE = "en"
+LANGUAGE_PENALTY = 10
 
 Key = tuple[str, str]  # (queue, interface)
 
@@ -79,7 +88,8 @@ def penalties(skills: Skills) -> dict[str, int]:
     has_emergency = bool(skills.services)
     table = {service: 0 if service in skills.services else 2 for service in EMERGENCY_SERVICES}
     table["emergency"] = 0 if has_emergency else 1
-    table[HOTLINE] = 1 if has_emergency else 0
+    table[HOTLINE] = (1 if has_emergency else 0) + (
+        LANGUAGE_PENALTY if SKILL_LANGUAGE in skills.languages else 0)
     return table
 
 

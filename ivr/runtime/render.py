@@ -20,6 +20,7 @@ from ..flows.loader import load_flow_file
 from ..flows.model import Flow
 from ..flows.store import flow_files
 from ..outbound import virtual_hold
+from ..roster import skill_rules
 from ..roster.asterisk_config import extra_config_files
 
 PLACEHOLDER = re.compile(r"@@([A-Z_]+)@@")
@@ -60,6 +61,7 @@ def template_values(settings: Settings) -> dict[str, str]:
             prompt_languages(project_root() / "recordings"), str(s.data_dir / "sounds")),
         **emergency_dialplan.template_values(emergency_flow(s)),
         **virtual_hold.template_values(s),
+        **skill_rules.template_values(s),
     }
 
 

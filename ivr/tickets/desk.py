@@ -29,9 +29,9 @@ from ..db import make_engine
 from ..emergency.outcomes import NoSuchIncident, checked_outcome
 from ..flows.ports import CallReport, TicketStatusView
 from ..queues import HOTLINE
-from ..reports.records import CallRecord, VirtualHoldStep
+from ..reports.records import CallRecord, OperatorActivity, VirtualHoldStep
 from ..reports.scorecard import ScoreFact
-from ..reports.store import insert_vhold_step
+from ..reports.store import insert_operator_activity, insert_vhold_step
 from ..reports.tickets import TicketFact
 from ..satisfaction import store as surveys
 from .allocator import NumberAllocator
@@ -204,12 +204,23 @@ class TicketDesk:
 
     async def record_vhold_step(self, step: VirtualHoldStep) -> None:
         """A 12345 virtual hold's step (AMI service), spooled while the database is away."""
+        await self._insert_or_spool(insert_vhold_step, step,
+                                    f"virtual hold {step.hold_id} {step.step}")
+
+    async def record_operator_activity(self, activity: OperatorActivity) -> None:
+        """An operator's handled call, missed offer or pause (AMI service), spooled while the
+        database is away."""
+        await self._insert_or_spool(insert_operator_activity, activity,
+                                    f"operator {activity.operator} {activity.kind}")
+
+    async def _insert_or_spool(self, insert: Callable[..., object], record: SpoolRecord,
+                               what: str) -> None:
         try:
-            await self._db(self._in_transaction, insert_vhold_step, step)
+            await self._db(self._in_transaction, insert, record)
         except PHONE_SPOOLED_ON as exc:
-            log.warning("virtual hold %s %s: database unavailable (%s), spooled",
-                        step.hold_id, step.step, exc.__class__.__name__)
-            await self.workers.files(self.spool.append, step)
+            log.warning("%s: database unavailable (%s), spooled", what,
+                        exc.__class__.__name__)
+            await self.workers.files(self.spool.append, record)
 
     async def prank_calls(self, number: str, days: float) -> int:
         """Calls from ``number`` marked prank in the last ``days`` (since a clearance)."""
@@ -475,6 +486,9 @@ class TicketDesk:
             return
         if isinstance(record, VirtualHoldStep):
             self._in_transaction(insert_vhold_step, record)
+            return
+        if isinstance(record, OperatorActivity):
+            self._in_transaction(insert_operator_activity, record)
             return
         if isinstance(record, IncidentReport):
             if record.joins:  # the AMI service's facts: the latest spooled wins

@@ -73,9 +73,10 @@ RULES: tuple[Rule, ...] = (
     rule(READ, r"/incidents|/api/v1/incidents(/[^/]+)?", SUPERVISOR),
     rule({"DELETE"}, r"/api/v1/pranks/[^/]+", SUPERVISOR),
     rule(READ, r"/api/v1/reports/.*", SUPERVISOR),
-    rule(READ, r"/reports", SUPERVISOR),
+    rule(READ, r"/reports|/reports/operators", SUPERVISOR),
+    rule(READ, r"/api/v1/me/figures", OPERATOR),  # an operator's own figures for the shift
     rule(READ, r"/api/v1/operators|/api/v1/roster|/api/v1/roster\.csv", SUPERVISOR),
-    rule({"POST"}, r"/api/v1/operators/[^/]+/(pause|unpause)", SUPERVISOR),
+    rule({"POST"}, r"/api/v1/operators/[^/]+/(pause|unpause|spy)", SUPERVISOR),
     # Registered callers: the console looks up the caller offered; supervisors keep the list.
     rule(READ, r"/api/v1/callers/[^/]+", OPERATOR),
     rule(READ, r"/admin/callers|/api/v1/callers(\.csv)?", SUPERVISOR),

@@ -61,7 +61,8 @@ ERROR_STATUS: dict[str, int] = {
     "caller-error": 422, "invalid-caller": 422, "bad-callers-csv": 422,
     # The service itself.
     INTERNAL: 500, "busy": 503, "store-unavailable": 503, "streams-full": 503,
-    "live-unavailable": 503,
+    "live-unavailable": 503, "ami-unavailable": 503,
+    "spy-refused": 422,
 }
 DEFAULT_STATUS = 400  # an id missing from the table (a unit test keeps the table complete)
 

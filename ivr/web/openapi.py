@@ -101,6 +101,11 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/reports/tickets", "supervisor",
      "Tickets opened, resolved and overdue: ?from&to&by=day|category|agency; "
      "&format=csv or Accept: text/csv for CSV"),
+    ("get", "/api/v1/reports/operators", "supervisor",
+     "Per operator: handled calls, missed offers (RINGNOANSWER), average handle time (talk + "
+     "wrap-up over handled), pause time by reason, wrap-up time (the pause reason wrap-up): "
+     "?from=YYYY-MM-DD&to=YYYY-MM-DD (city days; default today), &shift=NAME (that roster "
+     "shift of the from day), &operator=NAME; &format=csv or Accept: text/csv for CSV"),
     ("get", "/api/v1/reports/callbacks", "supervisor",
      "Callbacks of abandoned calls per kind (112): offered (jobs started for calls that "
      "arrived in ?from&to), reached, unreached (every try unanswered), cancelled (the caller "
@@ -117,6 +122,10 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/operators", "supervisor", "Operators' states, pause reasons, queues"),
     ("post", "/api/v1/operators/{username}/pause", "supervisor", 'Pause: {"reason": "..."}'),
     ("post", "/api/v1/operators/{username}/unpause", "supervisor", "Unpause"),
+    ("post", "/api/v1/operators/{username}/spy", "supervisor",
+     'Listen, whisper or barge on the operator\'s live call: {"mode": "listen|whisper|barge", '
+     '"phone": "ROSTER_USERNAME"}; the supervisor\'s phone (a roster phone account) rings '
+     "and joins the call through ChanSpy (202)"),
     ("get", "/api/v1/roster", "supervisor", "Shifts, operators, assignments"),
     ("get", "/api/v1/roster.csv", "supervisor", "The roster as CSV"),
     ("put", "/api/v1/roster.csv", "admin", "Replace the roster's dates from CSV"),
@@ -157,6 +166,9 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
      "Enable an account again (its revoked tokens stay revoked)"),
     ("post", "/api/v1/users/{username}/password", "admin",
      'Set a user\'s password: {"password"}; their sessions end'),
+    ("get", "/api/v1/me/figures", "operator",
+     "My own figures for the roster shift running now (else today): handled, missed, "
+     "average_handle_s, paused_s, wrapup_s, pause_s_by_reason"),
     ("post", "/api/v1/me/password", "operator",
      'Change my own password: {"old_password", "new_password"}; my other sessions end '
      "(a session caller gets a new cookie); 403 for a wrong old password"),
@@ -276,6 +288,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/reports/escalations"): ("bad-hours",),
     ("get", "/api/v1/reports/calls"): ("bad-query",),
     ("get", "/api/v1/reports/tickets"): ("bad-query",),
+    ("get", "/api/v1/reports/operators"): ("bad-query", "store-unavailable"),
+    ("get", "/api/v1/me/figures"): ("store-unavailable",),
     ("get", "/api/v1/reports/callbacks"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/reports/notifications"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/reports/satisfaction"): ("bad-query", "store-unavailable"),
@@ -284,6 +298,8 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/reports/scorecard.csv"): ("bad-query", "store-unavailable"),
     ("post", "/api/v1/operators/{username}/pause"): ("no-such-operator", "live-unavailable"),
     ("post", "/api/v1/operators/{username}/unpause"): ("no-such-operator", "live-unavailable"),
+    ("post", "/api/v1/operators/{username}/spy"): ("no-such-operator", "spy-refused",
+                                                   "ami-unavailable", "roster-error"),
     ("put", "/api/v1/roster.csv"): ("bad-encoding", "bad-roster-csv", "roster-error"),
     ("get", "/api/v1/callers"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/callers.csv"): ("store-unavailable",),
@@ -352,7 +368,7 @@ CSV_ONLY = {("get", "/api/v1/roster.csv"), ("get", "/api/v1/callers.csv"),
 JSON_OR_CSV = {("get", "/api/v1/reports/calls"), ("get", "/api/v1/reports/tickets"),
                ("get", "/api/v1/reports/scorecard"), ("get", "/api/v1/reports/callbacks"),
                ("get", "/api/v1/reports/notifications"), ("get", "/api/v1/reports/satisfaction"),
-               ("get", "/api/v1/public/performance")}
+               ("get", "/api/v1/public/performance"), ("get", "/api/v1/reports/operators")}
 EVENT_STREAM = {("get", "/api/v1/events")}
 # Writes whose body is CSV (text/csv, ``csrf.ROUTE_BODY_TYPES``), not JSON.
 CSV_BODIES = {("put", "/api/v1/roster.csv"), ("post", "/api/v1/callers/import")}

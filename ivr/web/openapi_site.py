@@ -39,6 +39,8 @@ SITE_OPERATIONS: tuple[tuple[str, str, str, str, str], ...] = (
     ("get", "/admin/roster", "admin", "The roster's week grid, CSV and warnings", "page"),
     ("get", "/wallscreen", "supervisor", "The wall screen page", "page"),
     ("get", "/reports", "supervisor", "The reports page", "page"),
+    ("get", "/reports/operators", "supervisor",
+     "Per-operator figures of a day or shift (?from&shift&operator), with CSV", "page"),
     ("get", "/scorecard", "agency", "The agencies' scorecard page", "page"),
     ("get", "/t/{token}", "", "A citizen's tracking page of one ticket", "tracking"),
     ("post", "/t/{token}/reopen", "", "Reopen a resolved ticket (form: reason, csrf_token)",

@@ -44,6 +44,16 @@ async def unpause(request: web.Request) -> web.Response:
     return web.json_response({"operator": username, "paused": False}, status=202)
 
 
+async def listen_in(request: web.Request) -> web.Response:
+    """POST /api/v1/operators/{username}/spy  {"mode": "listen|whisper|barge", "phone": "sup1"}:
+    the supervisor's phone (a roster phone account) rings and joins the operator's call."""
+    body = await json_object(request)
+    username = request.match_info["username"]
+    mode, phone = str(body.get("mode", "listen")), str(body.get("phone", "")).strip()
+    await request.app[OPERATORS].listen_in(mode, username, phone)
+    return web.json_response({"operator": username, "mode": mode, "phone": phone}, status=202)
+
+
 async def get_roster(request: web.Request) -> web.Response:
     """GET /api/v1/roster: shifts, operators (no passwords), assignments, warnings, on shift."""
     roster = request.app[OPERATORS].store.load()
@@ -87,6 +97,7 @@ def add_operator_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/operators", list_operators)
     app.router.add_post("/api/v1/operators/{username}/pause", pause)
     app.router.add_post("/api/v1/operators/{username}/unpause", unpause)
+    app.router.add_post("/api/v1/operators/{username}/spy", listen_in)
     app.router.add_get("/api/v1/roster", get_roster)
     app.router.add_get("/api/v1/roster.csv", get_roster_csv)
     app.router.add_put("/api/v1/roster.csv", put_roster_csv)

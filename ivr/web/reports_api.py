@@ -14,6 +14,7 @@ from ..tickets.desk import TicketDesk
 from ..tickets.escalation import EscalationReport
 from .inputs import query_float
 from .keys import SETTINGS, TICKETS
+from .operator_reports import add_operator_report_routes
 from .reports_pages import add_reports_routes
 
 log = logging.getLogger(__name__)
@@ -59,3 +60,4 @@ async def keep_escalating(desk: TicketDesk, window: timedelta,
 def add_report_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/reports/escalations", escalations)
     add_reports_routes(app)  # calls and tickets per day, shift, queue, category, agency
+    add_operator_report_routes(app)  # per operator and shift; the operator's own figures

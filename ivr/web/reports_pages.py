@@ -41,7 +41,7 @@ def _levels(request: web.Request) -> tuple[int, ...]:
     return thresholds(request.app[SETTINGS].service_level_seconds)
 
 
-def _shifts(request: web.Request) -> list[Shift]:
+def roster_shifts(request: web.Request) -> list[Shift]:
     try:
         roster = RosterStore(roster_path(request.app[SETTINGS].data_dir)).load()
     except (RosterError, OSError) as exc:
@@ -84,7 +84,7 @@ async def calls_report(request: web.Request) -> web.Response:
     query = api_query(request, CALL_GROUPINGS)
     levels = _levels(request)
     records = await _call_records(request, query.period)
-    lines = call_lines(records, query.period, query.by, _shifts(request), levels)
+    lines = call_lines(records, query.period, query.by, roster_shifts(request), levels)
     body = {**head(query), "service_level_thresholds_s": list(levels),
             "lines": [call_line_json(line, levels) for line in lines],
             "total": call_line_json(call_total(records, query.period, levels), levels)}
@@ -110,8 +110,8 @@ async def reports_page(request: web.Request) -> web.Response:
     try:
         query = parse_query(request, ("day",))
     except BadQuery as exc:
-        return _page(request, None, f"<p class=\"error\">{html.escape(str(exc))}</p>", 400)
-    period, levels, shifts = query.period, _levels(request), _shifts(request)
+        return report_page(request, None, f"<p class=\"error\">{html.escape(str(exc))}</p>", 400)
+    period, levels, shifts = query.period, _levels(request), roster_shifts(request)
     records = await _call_records(request, period)
     facts = await _ticket_facts(request, period)
     now = datetime.now(UTC)
@@ -125,10 +125,10 @@ async def reports_page(request: web.Request) -> web.Response:
         for by in TICKET_GROUPINGS
     ]
     sections.append(await follow_up_sections(request, period))
-    return _page(request, period, "".join(sections))
+    return report_page(request, period, "".join(sections))
 
 
-def _page(request: web.Request, period: Period | None, sections: str,
+def report_page(request: web.Request, period: Period | None, sections: str,
           status: int = 200) -> web.Response:
     identity = current(request)
     values = {"csrf": csrf_for(request, request.app[SIGNER]), "user": identity.user.username,

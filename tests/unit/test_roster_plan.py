@@ -2,6 +2,7 @@
 
 from ivr.roster.model import Operator, Skills
 from ivr.roster.plan import (
+    LANGUAGE_PENALTY,
     AddMember,
     Membership,
     RemoveMember,
@@ -23,6 +24,17 @@ def test_penalties_from_skills() -> None:
                                "hotline": 1}
     assert penalties(CLERK) == {"police": 2, "fire": 2, "ambulance": 2, "emergency": 1,
                                 "hotline": 0}
+
+
+def test_english_speakers_carry_the_language_penalty_in_the_hotline_only() -> None:
+    """An English caller's minimum penalty (10) picks out exactly the lang:en operators;
+    an Indonesian caller goes to the others first (lower penalties)."""
+    english_clerk = penalties(Skills.parse("lang:id lang:en"))
+    english_fire = penalties(Skills.parse("fire lang:en"))
+    assert english_clerk["hotline"] == LANGUAGE_PENALTY == 10
+    assert english_fire["hotline"] == LANGUAGE_PENALTY + 1
+    assert english_fire["fire"] == 0 and english_clerk["emergency"] == 1  # 112: no language
+    assert penalties(CLERK)["hotline"] < LANGUAGE_PENALTY
 
 
 def test_wanted_members_of_the_operators_on_shift_with_their_pauses() -> None:

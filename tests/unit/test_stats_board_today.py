@@ -21,8 +21,11 @@ def test_agent_events_are_parsed_with_the_member_and_hold_time() -> None:
     assert parse_event(raw) == AgentAnswered("fire", "1.5", "ani", "0812", 9, "en", "123")
     assert parse_event({**raw, "Event": "AgentCalled"}) == AgentRinging(
         "fire", "1.5", "ani", "0812", "en", "123")
-    for name in ("AgentComplete", "AgentRingNoAnswer", "AgentDump"):
-        assert parse_event({**raw, "Event": name}) == AgentDone("fire", "1.5", "ani")
+    for name, ended in (("AgentComplete", "complete"), ("AgentRingNoAnswer", "ringnoanswer"),
+                        ("AgentDump", "dump")):
+        assert parse_event({**raw, "Event": name}) == AgentDone("fire", "1.5", "ani", ended)
+    assert parse_event({**raw, "Event": "AgentComplete", "TalkTime": "42"}) == AgentDone(
+        "fire", "1.5", "ani", "complete", 42)
 
 
 def test_ringing_then_answered_then_done() -> None:

@@ -40,6 +40,7 @@ NOT_API = {
     ("GET", "/incidents"), ("GET", "/agency"), ("GET", "/scorecard"), ("GET", "/t/{token}"),
     ("POST", "/t/{token}/reopen"), ("POST", "/t/{token}/stop"), ("POST", "/t/{token}/rate"),
     ("GET", "/admin/flows"), ("GET", "/admin/callers"), ("GET", "/reports"), ("GET", "/static"),
+    ("GET", "/reports/operators"),
     ("GET", "/admin/catalog"), ("GET", "/wallscreen"), ("GET", "/public"),
     ("GET", "/admin/users"), ("GET", "/admin/operators"), ("GET", "/admin/roster"),
 }
@@ -157,6 +158,13 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
         Case("/api/v1/operators/nobody/pause", 404, "no-such-operator", "sri", {})]),
     ("POST", "/api/v1/operators/{username}/unpause"): (boom(OPERATORS, "unpause"), [
         Case("/api/v1/operators/nobody/unpause", 404, "no-such-operator", "sri", {})]),
+    ("POST", "/api/v1/operators/{username}/spy"): (boom(OPERATORS, "listen_in"), [
+        Case("/api/v1/operators/nobody/spy", 404, "no-such-operator", "sri",
+             {"mode": "listen", "phone": "spv"})]),
+    ("GET", "/api/v1/reports/operators"): (boom(CALLS, "activities_between"), [
+        Case("/api/v1/reports/operators?shift=tea", 400, "bad-query", "sri"),
+        Case("/api/v1/reports/operators?from=2026-02-30", 400, "bad-query", "sri")]),
+    ("GET", "/api/v1/me/figures"): (boom(CALLS, "activities_between"), []),
     ("GET", "/api/v1/roster"): (boom(OPERATORS, "store"), []),
     ("GET", "/api/v1/roster.csv"): (boom(OPERATORS, "store"), []),
     ("PUT", "/api/v1/roster.csv"): (boom(OPERATORS, "store"), [
