@@ -10,7 +10,7 @@ set -euo pipefail
 
 CACHE_DIR="${IVR_CACHE_DIR:-/var/cache/city-hotline}"
 ROOT="$CACHE_DIR/asterisk-root"
-HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql chromium chromium-driver
+HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql chromium chromium-driver kamailio
                systemd docker-compose)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
