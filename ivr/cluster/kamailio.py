@@ -7,6 +7,7 @@ the dispatcher list names the nodes. Both are written into a run folder, never t
 from __future__ import annotations
 
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +87,32 @@ def render_kamailio(front: Front, nodes: list[Node], run_dir: Path,
 
 
 def kamailio_command(config: Path, run_dir: Path) -> list[str]:
-    """Kamailio in the foreground (its children forked), logging to stderr."""
+    """Kamailio in the foreground (``-DD``: its children forked, no daemon), logging to stderr."""
     binary = shutil.which("kamailio") or "/usr/sbin/kamailio"
-    return [binary, "-f", str(config), "-D", "-E", "-m", "64", "-M", "8",
-            "-Y", str(run_dir), "-P", str(run_dir / "kamailio.pid"), "-w", str(run_dir)]
+    return [binary, "-f", str(config), "-DD", "-E", "-m", "64", "-M", "8",
+            "-Y", str(run_dir), "-w", str(run_dir)]
+
+
+def options_request(front: Front, local_port: int) -> bytes:
+    """An out-of-dialog OPTIONS to Kamailio itself, which answers it (its health check)."""
+    via = f"{front.address}:{local_port}"
+    return (f"OPTIONS sip:{front.address}:{front.port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {via};branch=z9hG4bK-health-{local_port}\r\n"
+            "Max-Forwards: 5\r\n"
+            f"From: <sip:health@{front.address}>;tag=health\r\n"
+            f"To: <sip:{front.address}:{front.port}>\r\n"
+            f"Call-ID: health-{local_port}@{front.address}\r\n"
+            "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n").encode()
+
+
+def answers_options(front: Front, timeout_s: float = 0.5) -> bool:
+    """Whether Kamailio answers an OPTIONS with 200 (it is up and listening)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((front.address, 0))
+        sock.settimeout(timeout_s)
+        sock.sendto(options_request(front, sock.getsockname()[1]), (front.address, front.port))
+        try:
+            reply = sock.recv(4096)
+        except OSError:
+            return False
+    return reply.startswith(b"SIP/2.0 200")
