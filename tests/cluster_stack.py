@@ -31,6 +31,7 @@ from ivr.cluster.kamailio import (
     Front,
     Node,
     answers_options,
+    dispatcher_state,
     kamailio_command,
     render_kamailio,
 )
@@ -99,6 +100,10 @@ class ClusterNode(Hotline):
         self.ports["sip"] = SIP_PORT
         self.net = net
         self.launcher = ["ip", "netns", "exec", net.netns]
+
+    @property
+    def sip_uri(self) -> str:
+        return Node(self.net.name, self.net.address, SIP_PORT).sip_uri
 
     def asterisk_pid(self) -> int | None:
         """The pid of this node's Asterisk (found by the node's data folder in its environment)."""
@@ -177,6 +182,10 @@ class Cluster:
             assert self.kamailio.poll() is None, (run_dir / "kamailio.log").read_text()
             assert time.monotonic() < deadline, "Kamailio did not start"
             time.sleep(0.1)
+
+    def dispatcher(self) -> dict[str, str]:
+        """Kamailio's dispatcher: node SIP URI -> flags (AP active, IP out)."""
+        return dispatcher_state(self.folder / "kamailio")
 
     def kamailio_log(self) -> str:
         return (self.folder / "kamailio" / "kamailio.log").read_text(errors="replace")

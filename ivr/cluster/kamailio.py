@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,3 +117,29 @@ def answers_options(front: Front, timeout_s: float = 0.5) -> bool:
         except OSError:
             return False
     return reply.startswith(b"SIP/2.0 200")
+
+
+def dispatcher_flags(listing: str) -> dict[str, str]:
+    """Each node's dispatcher state from ``kamcmd dispatcher.list``: URI -> flags, where the
+    first letter is A (active), I (inactive) or D (disabled) and a P means it is probed.
+
+    >>> dispatcher_flags("DEST: {\\n URI: sip:10.77.0.2:5060\\n FLAGS: IP\\n PRIORITY: 0\\n")
+    {'sip:10.77.0.2:5060': 'IP'}
+    """
+    flags: dict[str, str] = {}
+    uri = ""
+    for line in listing.splitlines():
+        key, _, value = line.strip().partition(": ")
+        if key == "URI":
+            uri = value.strip()
+        elif key == "FLAGS" and uri:
+            flags[uri] = value.strip()
+    return flags
+
+
+def dispatcher_state(run_dir: Path) -> dict[str, str]:
+    """The dispatcher's view of the nodes now, asked over Kamailio's control socket."""
+    done = subprocess.run([shutil.which("kamcmd") or "/usr/sbin/kamcmd",
+                           "-s", f"unix:{run_dir}/kamailio_ctl", "dispatcher.list"],
+                          capture_output=True, text=True, timeout=5, check=True)
+    return dispatcher_flags(done.stdout)

@@ -42,6 +42,11 @@ def test_calls_are_spread_over_both_nodes_and_a_killed_node_is_out_within_5_s(
     victim, survivor = cluster.nodes
     victim.kill_asterisk()
     killed_at = time.monotonic()
+    out = wait_until(lambda: cluster.dispatcher().get(victim.sip_uri, "A").startswith("I"), 5,
+                     f"{victim.net.name} inactive in Kamailio's dispatcher")
+    print(f"{victim.net.name} out of the dispatcher {time.monotonic() - killed_at:.1f} s "
+          f"after its Asterisk was killed")
+    assert out and cluster.dispatcher()[survivor.sip_uri].startswith("A")
     later = [f"08140000{n:02d}" for n in range(4)]
     after = []
     for caller in later:
