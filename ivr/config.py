@@ -49,6 +49,8 @@ class Settings:
     # This Asterisk node's name in a cluster (README "Cluster"): Asterisk's systemname, so every
     # call's unique id starts with it. Empty: one node, unique ids as Asterisk makes them.
     node_name: str = ""
+    # The cluster's shared redis (its node heartbeats); empty: no cluster watch.
+    cluster_redis_url: str = ""
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     # FastAGI connections open at once; one more is closed and the dialplan's fallback queues
@@ -264,7 +266,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "web": ("web_host", "web_port", "web_secure_cookies", "web_max_body_bytes",
             "web_max_streams", "admin_user", "admin_password",
             "service_level_seconds"),
-    "redis": ("redis_url", "redis_port"),
+    "redis": ("redis_url", "redis_port", "cluster_redis_url"),
     "database": ("database_url",),
     "emergency": ("emergency_surge_after", "emergency_silent_after", "emergency_prank_calls",
                   "emergency_prank_days"),

@@ -160,7 +160,8 @@ class Cluster:
         self.start_kamailio()
         for index, net in enumerate(self.nets):
             shared = {"IVR_DATABASE_URL": database,
-                      "IVR_REDIS_URL": f"{self.redis_url}/{index + 1}"}
+                      "IVR_REDIS_URL": f"{self.redis_url}/{index + 1}",
+                      "IVR_CLUSTER_REDIS_URL": f"{self.redis_url}/0"}
             node = ClusterNode(net, self.folder / net.name, shared, **self.node_settings)
             self.nodes.append(node)
         for node in self.nodes:

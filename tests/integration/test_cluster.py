@@ -12,18 +12,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cluster_stack import Cluster
-from hotline import wait_until
+from typing import Any
+
+from cluster_stack import FRONT_ADDRESS, Cluster, ClusterNode
+from hotline import _media_port, free_tcp_and_udp_port, wait_until
 from sipp import Step
+from sipp_operator import OperatorPhone
 
 pytestmark = pytest.mark.integration
 
 HOLD_MS = 25_000
+# Callbacks of abandoned 112 calls, made short: the first try 1 s after, 1 try of 5 s.
+CALLBACKS = {"IVR_CALLBACK_FIRST_AFTER": "1", "IVR_CALLBACK_EVERY": "2",
+             "IVR_CALLBACK_TRIES": "1", "IVR_CALLBACK_RING": "5"}
+CITIZEN_PORTS = (free_tcp_and_udp_port(), _media_port())
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    stack = Cluster(tmp_path_factory.mktemp("cluster"))
+    stack = Cluster(tmp_path_factory.mktemp("cluster"),
+                    IVR_OUTBOUND_TRUNK=f"{FRONT_ADDRESS}:{CITIZEN_PORTS[0]}", **CALLBACKS)
     try:
         stack.start()
         yield stack
@@ -31,8 +39,24 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         stack.close()
 
 
-def test_calls_are_spread_over_both_nodes_and_a_killed_node_is_out_within_5_s(
-        cluster: Cluster, calls_dir: Path) -> None:
+@pytest.fixture
+def citizen(calls_dir: Path) -> Iterator[OperatorPhone]:
+    """The citizens' phones the outbound trunk rings (one SIPp that never answers)."""
+    phone = OperatorPhone("citizen", *CITIZEN_PORTS, calls_dir, answers=False,
+                          address=FRONT_ADDRESS)
+    phone.start(calls=10, at_once=10)
+    yield phone
+    phone.stop()
+
+
+def incidents(node: ClusterNode, caller: str) -> list[dict[str, Any]]:
+    status, body = node.get(f"/api/v1/incidents?caller={caller}")
+    assert status == 200, body
+    return list(body["incidents"])
+
+
+def test_calls_spread_over_both_nodes_a_killed_node_is_out_within_5_s_and_its_112_callers_called_back(
+        cluster: Cluster, citizen: OperatorPhone, calls_dir: Path) -> None:
     callers = [f"08130000{n:02d}" for n in range(4)]
     calls = [cluster.call("112", caller, [Step(0)], HOLD_MS, calls_dir) for caller in callers]
     where = {c: wait_until(lambda c=c: cluster.node_of(c), 15, f"{c} waiting on a node")
@@ -40,22 +64,30 @@ def test_calls_are_spread_over_both_nodes_and_a_killed_node_is_out_within_5_s(
     assert sorted(where.values()) == ["node-a", "node-a", "node-b", "node-b"], where
 
     victim, survivor = cluster.nodes
+    stranded = sorted(c for c, node in where.items() if node == victim.net.name)
     victim.kill_asterisk()
     killed_at = time.monotonic()
-    out = wait_until(lambda: cluster.dispatcher().get(victim.sip_uri, "A").startswith("I"), 5,
-                     f"{victim.net.name} inactive in Kamailio's dispatcher")
+    wait_until(lambda: cluster.dispatcher().get(victim.sip_uri, "A").startswith("I"), 5,
+               f"{victim.net.name} inactive in Kamailio's dispatcher")
     print(f"{victim.net.name} out of the dispatcher {time.monotonic() - killed_at:.1f} s "
           f"after its Asterisk was killed")
-    assert out and cluster.dispatcher()[survivor.sip_uri].startswith("A")
+    assert cluster.dispatcher()[survivor.sip_uri].startswith("A")
+
     later = [f"08140000{n:02d}" for n in range(4)]
-    after = []
-    for caller in later:
-        after.append(cluster.call("112", caller, [Step(0)], 5_000, calls_dir))
-        time.sleep(0.5)
+    after = [cluster.call("112", caller, [Step(0)], 3_000, calls_dir) for caller in later]
     for caller in later:
         node = wait_until(lambda c=caller: cluster.node_of(c), 10, f"{caller} answered")
         assert node == survivor.net.name, cluster.kamailio_log()
-    assert [call.wait(timeout=60) for call in after] == [0] * len(after)
-    assert time.monotonic() - killed_at < 15
+    assert [call.wait(timeout=30) for call in after] == [0] * len(after)
+
+    # The 112 callers who were waiting on the dead node: called back from the survivor.
+    wait_until(lambda: sorted(set(citizen.dialled())) == stranded, 20,
+               f"callbacks to {stranded}: {citizen.dialled()}")
+    print(f"callbacks of {stranded} rang {time.monotonic() - killed_at:.1f} s after the kill")
+    for caller in stranded:
+        incident = wait_until(lambda c=caller: next(
+            (i for i in incidents(survivor, c) if i["state"] == "abandoned" and i["callbacks"]),
+            None), 15, f"{caller}'s incident abandoned with its callback")
+        assert incident["unique_id"].startswith(victim.net.name + "-"), incident
     for call in calls:
         call.kill()
