@@ -96,7 +96,8 @@ class ClusterNode(Hotline):
             "IVR_SIP_PORT": str(SIP_PORT), "IVR_TRUNK_MATCH": FRONT_ADDRESS,
             "IVR_AMI_HOST": net.address, "IVR_AMI_PERMIT": FRONT_ADDRESS,
             "IVR_WEB_HOST": net.address, "IVR_RESTART_SERVICES": "no",
-            "IVR_TICKET_NUMBER_PREFIX": str(ord(net.name[-1]) - ord("a") + 1), **shared, **overrides})
+            "IVR_TICKET_NUMBER_PREFIX": str(ord(net.name[-1]) - ord("a") + 1),
+            **shared, **overrides})
         self.ports["sip"] = SIP_PORT
         self.net = net
         self.launcher = ["ip", "netns", "exec", net.netns]

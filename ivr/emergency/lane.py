@@ -17,9 +17,9 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime
-from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol
 
 from ..ami.client import TaskSet
