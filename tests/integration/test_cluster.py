@@ -24,9 +24,11 @@ pytestmark = pytest.mark.integration
 FULL = os.environ.get("CLUSTER_FULL") == "1"  # make cluster: the longer form
 CALLS = 20 if FULL else 4  # callers before the kill (half on each node), and as many after
 HOLD_MS = 60_000 if FULL else 25_000
-# Callbacks of abandoned 112 calls, made short: the first try 1 s after, 1 try of 5 s.
+# Callbacks of abandoned 112 calls, made short: the first try 1 s after, 1 try of 5 s, all
+# the dead node's callers at once.
 CALLBACKS = {"IVR_CALLBACK_FIRST_AFTER": "1", "IVR_CALLBACK_EVERY": "2",
-             "IVR_CALLBACK_TRIES": "1", "IVR_CALLBACK_RING": "5"}
+             "IVR_CALLBACK_TRIES": "1", "IVR_CALLBACK_RING": "5",
+             "IVR_OUTBOUND_MAX_IN_FLIGHT": str(CALLS)}
 CITIZEN_PORTS = (free_tcp_and_udp_port(), _media_port())
 
 

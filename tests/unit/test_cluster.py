@@ -1,0 +1,161 @@
+"""The cluster's pure parts: Kamailio's files, the dispatcher's state, lost nodes and the 112
+callers they leave (README "Cluster"); the rendered kamailio.cfg is checked by Kamailio."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ivr.cluster.kamailio import (
+    Front,
+    Node,
+    dispatcher_flags,
+    dispatcher_list,
+    kamailio_command,
+    render_kamailio,
+)
+from ivr.cluster.member import NODE_KEY, ClusterMember, lost_nodes, stranded_callers
+from ivr.config import ConfigError, Settings, check
+from ivr.runtime.render import template_values
+from ivr.tickets.records import IncidentReport, IncidentView
+
+NODES = [Node("node-a", "10.77.0.2"), Node("node-b", "10.77.0.3", 5070)]
+LISTING = """{
+\tNRSETS: 1
+\tRECORDS: {
+\t\tSET: {
+\t\t\tID: 1
+\t\t\tTARGETS: {
+\t\t\t\tDEST: {
+\t\t\t\t\tURI: sip:10.77.0.2:5060
+\t\t\t\t\tFLAGS: AP
+\t\t\t\t\tPRIORITY: 0
+\t\t\t\t}
+\t\t\t\tDEST: {
+\t\t\t\t\tURI: sip:10.77.0.3:5070
+\t\t\t\t\tFLAGS: IP
+\t\t\t\t\tPRIORITY: 0
+\t\t\t\t}
+"""
+
+
+def test_the_dispatcher_list_names_each_node_in_set_1() -> None:
+    assert dispatcher_list(NODES) == ("1 sip:10.77.0.2:5060 0 0 name=node-a\n"
+                                      "1 sip:10.77.0.3:5070 0 0 name=node-b\n")
+
+
+def test_the_dispatcher_state_is_read_from_kamcmd_s_listing() -> None:
+    assert dispatcher_flags(LISTING) == {"sip:10.77.0.2:5060": "AP", "sip:10.77.0.3:5070": "IP"}
+    assert dispatcher_flags("") == {}
+
+
+def test_the_rendered_config_probes_every_second_and_kamailio_accepts_it(tmp_path: Path) -> None:
+    config = render_kamailio(Front("127.0.0.1", 5999), NODES, tmp_path)
+    text = config.read_text()
+    assert "@@" not in text.replace("dispatcher@127", "")
+    assert 'modparam("dispatcher", "ds_ping_interval", 1)' in text
+    assert 'modparam("dispatcher", "ds_probing_threshold", 1)' in text
+    assert 'modparam("tm", "fr_timer", 1000)' in text
+    assert (tmp_path / "dispatcher.list").read_text() == dispatcher_list(NODES)
+    done = subprocess.run([kamailio_command(config, tmp_path)[0], "-c", "-f", str(config)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_node_is_lost_when_it_was_up_and_is_no_more_never_this_one() -> None:
+    assert lost_nodes({"node-a", "node-b"}, {"node-b"}, "node-b") == {"node-a"}
+    assert lost_nodes({"node-a", "node-b"}, {"node-a"}, "node-b") == set()
+    assert lost_nodes(set(), {"node-a"}, "node-b") == set()
+
+
+def report(unique_id: str, state: str = "waiting", callback_of: str = "") -> IncidentReport:
+    return IncidentReport(unique_id, "0812", "police", "emergency",
+                          datetime(2026, 1, 1, tzinfo=UTC), call_state=state,
+                          callback_of=callback_of)
+
+
+def test_the_stranded_callers_are_the_lost_node_s_waiting_112_calls() -> None:
+    reports = [report("node-a-1.1"), report("node-a-1.2", "answered"),
+               report("node-ab-1.3"), report("node-b-1.4"),
+               report("node-a-1.5", callback_of="node-a-1.0"), report("node-a-1.6")]
+    assert [r.unique_id for r in stranded_callers(reports, "node-a")] == [
+        "node-a-1.1", "node-a-1.6"]
+
+
+def test_the_node_name_is_asterisk_s_systemname_and_must_be_plain() -> None:
+    assert template_values(Settings(node_name="node-a", ami_secret="s"))["SYSTEM_NAME"] == \
+        "systemname = node-a"
+    assert template_values(Settings(ami_secret="s"))["SYSTEM_NAME"].startswith(";")
+    for bad in ("Node A", "node-a\n[options]", "-a", "x" * 40):
+        with pytest.raises(ConfigError, match="IVR_NODE_NAME"):
+            check(Settings(node_name=bad))
+
+
+class FakeRedis:
+    """The few redis calls ClusterMember makes, on a dict (expiry by hand)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+
+    async def set(self, key: str, value: str, ex: int = 0, nx: bool = False) -> bool:
+        if nx and key in self.data:
+            return False
+        self.data[key] = value
+        return True
+
+    async def scan_iter(self, match: str):  # type: ignore[no-untyped-def]
+        for key in list(self.data):
+            if key.startswith(match.rstrip("*")):
+                yield key.encode()
+
+
+class FakeLive:
+    def __init__(self) -> None:
+        self.up = True
+
+    async def heartbeat(self, service: str) -> dict[str, str] | None:
+        return {"ami": "synced"} if self.up else None
+
+
+class FakeRecords:
+    def __init__(self, reports: list[IncidentReport]) -> None:
+        self.reports = reports
+
+    async def incidents(self, start: datetime, end: datetime, caller: str = "",
+                        limit: int = 500) -> list[IncidentView]:
+        return [IncidentView(r, "", "", None) for r in self.reports]
+
+
+class FakeLane:
+    def __init__(self) -> None:
+        self.adopted: list[str] = []
+
+    def adopt(self, report: IncidentReport) -> None:
+        self.adopted.append(report.unique_id)
+
+
+def test_one_live_node_takes_a_lost_node_s_waiting_callers_over_once() -> None:
+    redis, lanes = FakeRedis(), [FakeLane(), FakeLane()]
+    records = FakeRecords([report("node-a-1.1"), report("node-c-1.2"), report("node-a-1.3")])
+    lives = [FakeLive(), FakeLive()]
+    members = [ClusterMember(name, redis, live, records, lane)  # type: ignore[arg-type]
+               for name, live, lane in zip(("node-b", "node-c"), lives, lanes, strict=True)]
+
+    async def run() -> None:
+        redis.data[NODE_KEY + "node-a"] = "1"
+        for member in members:
+            await member.step()
+        del redis.data[NODE_KEY + "node-a"]  # its key expired
+        lives[1].up = False  # node-c's own Asterisk is down: it calls nobody back
+        for member in members:
+            await member.step()
+        for member in members:
+            await member.step()
+
+    asyncio.run(run())
+    assert lanes[0].adopted == ["node-a-1.1", "node-a-1.3"]
+    assert lanes[1].adopted == []
