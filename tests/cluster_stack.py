@@ -17,8 +17,9 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,8 +137,12 @@ class ClusterNode(Hotline):
 
 
 class Cluster:
-    def __init__(self, folder: Path, nodes: int = 2, **node_settings: str) -> None:
+    def __init__(self, folder: Path, nodes: int = 2,
+                 prepare: Callable[[Path], None] | None = None, **node_settings: str) -> None:
+        """``prepare(data_dir)`` runs for each node before it starts (e.g. writes a roster)."""
         self.folder = folder
+        self.prepare = prepare
+        self.arbiter: subprocess.Popen[bytes] | None = None
         self.nets = [NodeNet(f"node-{chr(ord('a') + i)}", f"{SUBNET}.{i + 2}")
                      for i in range(nodes)]
         self.node_settings = node_settings
@@ -166,7 +171,13 @@ class Cluster:
             node = ClusterNode(net, self.folder / net.name, shared, **self.node_settings)
             self.nodes.append(node)
         for node in self.nodes:
+            if self.prepare is not None:
+                self.prepare(node.data_dir)
             node.start()
+        self.arbiter = subprocess.Popen(
+            [sys.executable, "-m", "ivr.cluster", "arbiter",
+             *[f"--node={node.net.name}={node.env['IVR_REDIS_URL']}" for node in self.nodes]],
+            stdout=open(self.folder / "arbiter.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
 
     @property
     def redis_url(self) -> str:
@@ -194,6 +205,9 @@ class Cluster:
 
     def close(self) -> None:
         """Stop everything and remove the network, whatever state the start left."""
+        if self.arbiter is not None and self.arbiter.poll() is None:
+            self.arbiter.terminate()
+            self.arbiter.wait(timeout=10)
         for node in self.nodes:
             with contextlib.suppress(Exception):
                 node.close()

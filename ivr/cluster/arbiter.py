@@ -1,0 +1,142 @@
+"""One logical queue over the nodes (README "Cluster"): each operator is offered calls by one
+node at a time, the node where the longest-waiting caller of their queues is.
+
+Every node runs stock app_queue with the operator as a member of its queues (the same roster
+on every node). The arbiter reads every node's board (``ivr:queues`` in the node's redis) and
+pauses the operator, with the reason ``cluster``, on every node but one:
+
+- the node where they ring or talk, while they do (a busy operator is offered nothing else);
+- else the node with the caller who has waited longest in any of the operator's queues;
+- else the node where they are already free to take calls, else the first node.
+
+A pause goes through the node's own pause desk (``ivr:operator_pauses``), which its roster
+service applies within a second. The operator is unpaused on the chosen node only once every
+other node's board shows them paused there and not busy, so two nodes never offer them a call
+at once. A node where they have a pause of their own (a break) is never chosen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from ..ami.board import QueueBoard, wait_start
+from ..roster.pauses import PauseDesk
+from ..roster.states import ON_CALL, RINGING
+from ..state import LiveState
+
+log = logging.getLogger(__name__)
+
+CLUSTER_PAUSE = "cluster"  # the pause reason the arbiter owns
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One operator as one node's board shows them."""
+
+    node: str
+    queues: frozenset[str]  # the queues they are a member of there
+    paused: bool  # in every one of those queues
+    own_pause: bool  # paused there for a reason of their own (not the arbiter's)
+    busy: bool  # ringing or talking there
+    oldest_wait: float | None  # when the longest-waiting caller of those queues began waiting
+
+
+@dataclass(frozen=True)
+class Moves:
+    """What to do for one operator: pause on these nodes; unpause on ``offer_on`` (or None:
+    not yet, a pause is still on its way)."""
+
+    pause_on: tuple[str, ...]
+    offer_on: str | None
+
+
+def seat_of(node: str, board: QueueBoard, operator: str) -> Seat | None:
+    """The operator on ``node``'s board (None: a member of no queue there)."""
+    members = [(name, m) for name, q in board.queues.items() for m in q.members.values()
+               if m.name == operator]
+    if not members:
+        return None
+    queues = frozenset(name for name, _ in members)
+    waits = [wait_start(name, caller) for name in queues
+             for caller in board.queues[name].waiting if not caller.virtual]
+    return Seat(node, queues, paused=all(m.paused for _, m in members),
+                own_pause=any(m.paused and m.paused_reason not in ("", CLUSTER_PAUSE)
+                              for _, m in members),
+                busy=operator in board.offers or any(
+                    m.in_call or m.state in RINGING or m.state in ON_CALL for _, m in members),
+                oldest_wait=min(waits) if waits else None)
+
+
+def offering_node(seats: list[Seat]) -> str:
+    """The one node that may offer the operator a call (``seats`` in node order, not empty)."""
+    busy = [s for s in seats if s.busy]
+    if busy:
+        return busy[0].node
+    waiting = [s for s in seats if s.oldest_wait is not None]
+    if waiting:
+        return min(waiting, key=lambda s: s.oldest_wait or 0.0).node
+    free = [s for s in seats if not s.paused]
+    return (free[0] if len(free) == 1 else seats[0]).node
+
+
+def moves(seats: list[Seat], cluster_paused: Mapping[str, bool]) -> Moves | None:
+    """The pauses that make one node the only one offering the operator calls (pure).
+
+    ``cluster_paused``: node -> whether the arbiter's pause is set in that node's pause desk.
+    A node where the operator has a pause of their own is never chosen (unless they are busy
+    there) and keeps that pause. None: nothing to decide (one node, or paused everywhere).
+    """
+    eligible = [s for s in seats if not s.own_pause]
+    if len(seats) < 2 or not eligible:
+        return None
+    busy = [s for s in seats if s.busy]
+    target = busy[0].node if busy else offering_node(eligible)
+    others = [s for s in seats if s.node != target]
+    pause_on = tuple(s.node for s in others if not (s.own_pause or cluster_paused.get(s.node)))
+    settled = not pause_on and all(s.paused and not s.busy for s in others)
+    offer = target if settled and cluster_paused.get(target) else None
+    return Moves(pause_on, offer)
+
+
+class QueueArbiter:
+    """Reads the nodes' boards and pauses (their redis) and writes the arbiter's pauses."""
+
+    def __init__(self, nodes: Mapping[str, Redis]) -> None:
+        self.nodes = dict(nodes)
+        self.pauses = {name: PauseDesk(redis) for name, redis in self.nodes.items()}
+
+    async def keep_deciding(self, every_s: float = 0.2) -> None:
+        while True:
+            try:
+                await self.step()
+            except (RedisError, OSError) as exc:
+                log.warning("queue arbiter: %r", exc)
+            await asyncio.sleep(every_s)
+
+    async def step(self) -> None:
+        boards = {name: await LiveState(redis).load_board() for name, redis in self.nodes.items()}
+        paused = {name: await desk.all() for name, desk in self.pauses.items()}
+        operators = sorted({m.name for board in boards.values() for q in board.queues.values()
+                            for m in q.members.values()})
+        for operator in operators:
+            seats = [seat for name, board in boards.items()
+                     if (seat := seat_of(name, board, operator)) is not None]
+            mine = {name: paused[name].get(operator) == CLUSTER_PAUSE for name in self.nodes}
+            todo = moves(seats, mine)
+            if todo is not None:
+                await self.carry_out(operator, todo)
+
+    async def carry_out(self, operator: str, todo: Moves) -> None:
+        for node in todo.pause_on:
+            await self.pauses[node].pause(operator, CLUSTER_PAUSE)
+            log.info("%s: paused on %s (offered by another node)", operator, node)
+        if todo.offer_on is not None:
+            await self.pauses[todo.offer_on].unpause(operator)
+            log.info("%s: offered calls by %s at %.1f", operator, todo.offer_on, time.time())
