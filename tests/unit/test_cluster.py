@@ -1,5 +1,6 @@
 """The cluster's pure parts: Kamailio's files, the dispatcher's state, lost nodes and the 112
-callers they leave (README "Cluster"); the rendered kamailio.cfg is checked by Kamailio."""
+callers they leave, the one-queue arbiter's choices (README "Cluster"); the rendered
+kamailio.cfg is checked by Kamailio itself."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ivr.ami.board import Member, QueueBoard, WaitingCaller
+from ivr.cluster.arbiter import Moves, Seat, moves, offering_node, seat_of
 from ivr.cluster.kamailio import (
     Front,
     Node,
@@ -159,3 +162,61 @@ def test_one_live_node_takes_a_lost_node_s_waiting_callers_over_once() -> None:
     asyncio.run(run())
     assert lanes[0].adopted == ["node-a-1.1", "node-a-1.3"]
     assert lanes[1].adopted == []
+
+
+# -- the one-queue arbiter ------------------------------------------------------------------
+
+def seat(node: str, *, paused: bool = False, own: bool = False, busy: bool = False,
+         oldest: float | None = None) -> Seat:
+    return Seat(node, frozenset({"emergency"}), paused or own, own, busy, oldest)
+
+
+@pytest.mark.parametrize(("seats", "node"), [
+    ([seat("a", oldest=20.0), seat("b", oldest=10.0)], "b"),  # the longest wait, any node
+    ([seat("a", oldest=5.0, busy=False), seat("b", busy=True)], "b"),  # busy: stays there
+    ([seat("a", paused=True), seat("b")], "b"),  # nobody waits: where she is free already
+    ([seat("a"), seat("b")], "a"),  # free on both (start): the first node
+    ([seat("a", paused=True), seat("b", paused=True)], "a"),
+])
+def test_the_offering_node(seats: list[Seat], node: str) -> None:
+    assert offering_node(seats) == node
+
+
+def test_the_operator_is_unpaused_on_the_new_node_only_once_paused_everywhere_else() -> None:
+    # The oldest caller is on b, she is free on a: first the pause on a, nothing unpaused.
+    seats = [seat("a", oldest=20.0), seat("b", paused=True, oldest=10.0)]
+    assert moves(seats, {"b": True}) == Moves(("a",), None)
+    # The pause is asked for but a's board does not show it yet: still nothing unpaused.
+    assert moves(seats, {"a": True, "b": True}) == Moves((), None)
+    # a shows her paused: b may offer.
+    seats = [seat("a", paused=True, oldest=20.0), seat("b", paused=True, oldest=10.0)]
+    assert moves(seats, {"a": True, "b": True}) == Moves((), "b")
+
+
+def test_a_busy_operator_is_offered_nothing_by_another_node() -> None:
+    seats = [seat("a", busy=True), seat("b", oldest=1.0)]
+    assert moves(seats, {}) == Moves(("b",), None)
+    # Ringing on a just as a's pause arrived: b stays paused although its caller waits longer.
+    seats = [seat("a", paused=True, busy=True), seat("b", paused=True, oldest=1.0)]
+    assert moves(seats, {"a": True, "b": True}) == Moves((), "a")
+
+
+def test_a_node_where_she_took_a_break_is_never_chosen_nor_touched() -> None:
+    seats = [seat("a", own=True, oldest=1.0), seat("b", paused=True, oldest=9.0)]
+    assert moves(seats, {"b": True}) == Moves((), "b")
+    assert moves([seat("a", own=True), seat("b", own=True)], {}) is None
+    assert moves([seat("a")], {}) is None  # one node: nothing to arbitrate
+
+
+def test_the_seat_is_read_from_the_node_s_board() -> None:
+    board = QueueBoard()
+    for name in ("emergency", "fire"):
+        board.queue(name).members["PJSIP/ani"] = Member("PJSIP/ani", "ani", "not_in_use",
+                                                        True, "cluster", False, 0.0)
+    board.queue("fire").waiting.append(WaitingCaller("u1", "0812", joined_at=50.0,
+                                                     arrived_at=40.0))
+    board.queue("police").waiting.append(WaitingCaller("u2", "0813", joined_at=30.0))
+    assert seat_of("node-a", board, "ani") == Seat(
+        "node-a", frozenset({"emergency", "fire"}), paused=True, own_pause=False, busy=False,
+        oldest_wait=40.0)
+    assert seat_of("node-a", board, "budi") is None
