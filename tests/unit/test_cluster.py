@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ivr.ami.board import Member, QueueBoard, WaitingCaller
+from ivr.cluster.__main__ import node_urls
 from ivr.cluster.arbiter import Moves, Seat, moves, offering_node, seat_of
 from ivr.cluster.kamailio import (
     Front,
@@ -220,3 +221,11 @@ def test_the_seat_is_read_from_the_node_s_board() -> None:
         "node-a", frozenset({"emergency", "fire"}), paused=True, own_pause=False, busy=False,
         oldest_wait=40.0)
     assert seat_of("node-a", board, "budi") is None
+
+
+def test_the_arbiter_s_nodes_are_name_equals_redis_url() -> None:
+    assert node_urls(["node-a=redis://10.77.0.1:6379/1", "node-b=redis://h/2"]) == {
+        "node-a": "redis://10.77.0.1:6379/1", "node-b": "redis://h/2"}
+    for bad in ("node-a", "=redis://h/1", "node-a="):
+        with pytest.raises(SystemExit, match="NAME=REDIS_URL"):
+            node_urls([bad])
