@@ -9,7 +9,7 @@ Each rate runs twice: with one node (the other disabled in Kamailio's dispatcher
 
 Per step: successful / failed calls (SIPp), call setup p50/p99 (INVITE → 200 OK, through
 Kamailio), the peak of calls at once, the machine's CPU. A configuration stops at its first
-step past the breaking point: failures > 0.1 % or setup p99 > 100 ms.
+step with failed calls (> 0.1 %).
 
     .venv/bin/python bench/cluster_bench.py --rates 10 20 40 80 --step-seconds 15 --hold-ms 15000
 """
@@ -73,6 +73,12 @@ def run_step(rate: float, args: argparse.Namespace, folder: Path, prefix: str) -
             "loadavg_before": load, "seconds": elapsed}
 
 
+def failed_calls(step: dict) -> list[str]:
+    """A configuration's breaking point is its first failed calls (> 0.1 %); the setup time is
+    shown but stops nothing (the machine is shared: others' load moves it)."""
+    return [why for why in failing(step) if why.startswith("failures")]
+
+
 def measure(cluster: Cluster, nodes: int, args: argparse.Namespace, workdir: Path) -> list[dict]:
     second = cluster.nodes[1].sip_uri
     set_node(cluster, second, "a" if nodes == 2 else "d")
@@ -80,7 +86,7 @@ def measure(cluster: Cluster, nodes: int, args: argparse.Namespace, workdir: Pat
     steps = []
     for index, rate in enumerate(args.rates):
         step = run_step(rate, args, workdir / f"{nodes}-nodes-{rate:g}", f"0817{nodes}{index}")
-        step["nodes"], step["broken"] = nodes, failing(step)
+        step["nodes"], step["broken"] = nodes, failed_calls(step)
         step["dispatcher"] = cluster.dispatcher()  # node-b's flags: D (disabled) or A
         steps.append(step)
         print(f"  {nodes} node(s), {rate:g} calls/s: {step['ok']}/{step['calls']} ok, "

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,12 +129,14 @@ class ClusterNode(Hotline):
         os.kill(pid, signal.SIGKILL)
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            try:
-                self.stop()
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Wait for `ivr run` to stop (Ctrl-C already sent); killed after 30 s."""
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class Cluster:
@@ -173,7 +176,8 @@ class Cluster:
         for node in self.nodes:
             if self.prepare is not None:
                 self.prepare(node.data_dir)
-            node.start()
+        with ThreadPoolExecutor(len(self.nodes)) as starting:  # the nodes start side by side
+            list(starting.map(ClusterNode.start, self.nodes))
         self.arbiter = subprocess.Popen(
             [sys.executable, "-m", "ivr.cluster", "arbiter",
              *[f"--node={node.net.name}={node.env['IVR_REDIS_URL']}" for node in self.nodes]],
@@ -208,6 +212,9 @@ class Cluster:
         if self.arbiter is not None and self.arbiter.poll() is None:
             self.arbiter.terminate()
             self.arbiter.wait(timeout=10)
+        for node in self.nodes:  # Ctrl-C to every node first: they stop side by side
+            if node.process is not None and node.process.poll() is None:
+                node.process.send_signal(signal.SIGINT)
         for node in self.nodes:
             with contextlib.suppress(Exception):
                 node.close()
