@@ -95,6 +95,8 @@ class EmergencyLane:
         adopted = self._adopted.get(job.key)
         if adopted is not None:
             self._writes.put_nowait(replace(adopted, callbacks=json.dumps(tries_log(job))))
+            if not job.active:
+                del self._adopted[job.key]
         self.carry_out(self.book.callback_tried(job.key, tries_log(job), self.clock()))
         self._tasks.spawn(self.note_abandoned(job.key, summary(job)), "callback on the board")
 

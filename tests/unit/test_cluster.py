@@ -24,6 +24,9 @@ from ivr.cluster.kamailio import (
 )
 from ivr.cluster.member import NODE_KEY, ClusterMember, lost_nodes, stranded_callers
 from ivr.config import ConfigError, Settings, check
+from ivr.emergency.lane import EmergencyLane
+from ivr.outbound.engine import OutboundEngine
+from ivr.outbound.model import CallRequest, TryResult
 from ivr.runtime.render import template_values
 from ivr.tickets.records import IncidentReport, IncidentView
 
@@ -229,3 +232,44 @@ def test_the_arbiter_s_nodes_are_name_equals_redis_url() -> None:
     for bad in ("node-a", "=redis://h/1", "node-a="):
         with pytest.raises(SystemExit, match="NAME=REDIS_URL"):
             node_urls([bad])
+
+
+class SavedIncidents:
+    def __init__(self) -> None:
+        self.saved: list[IncidentReport] = []
+
+    async def save_incident(self, report: IncidentReport) -> None:
+        self.saved.append(report)
+
+    async def prank_calls(self, number: str, days: float) -> int:
+        return 0
+
+
+async def test_an_adopted_caller_is_abandoned_called_back_and_the_tries_kept() -> None:
+    dialled: list[CallRequest] = []
+
+    async def dial(request: CallRequest) -> TryResult:
+        dialled.append(request)
+        return TryResult(False, "no answer")
+
+    async def nothing(*args: object) -> None:
+        return None
+
+    desk, outbound = SavedIncidents(), OutboundEngine(dial, max_in_flight=2)
+    settings = Settings(outbound_trunk="10.77.0.1:5090", callback_first_after=0,
+                        callback_every=0, callback_tries=1, callback_ring=1)
+    lane = EmergencyLane(settings, desk, nothing, nothing, outbound)  # type: ignore[arg-type]
+    outbound.on_change = lane.on_job
+    tasks = [asyncio.create_task(lane.keep_writing()), asyncio.create_task(outbound.run())]
+    lane.adopt(report("node-a-1.1"))
+    for _ in range(100):
+        if desk.saved and '"exhausted"' in desk.saved[-1].callbacks:
+            break
+        await asyncio.sleep(0.02)
+    outbound.stop()
+    for task in tasks:
+        task.cancel()
+    assert [r.number for r in dialled] == ["0812"]
+    assert desk.saved[0].call_state == "abandoned" and desk.saved[0].ended_at is not None
+    assert '"no answer"' in desk.saved[-1].callbacks and desk.saved[-1].unique_id == "node-a-1.1"
+    assert lane._adopted == {}  # forgotten once its callbacks are over
