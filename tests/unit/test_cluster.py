@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ivr.ami.board import Member, QueueBoard, WaitingCaller
-from ivr.cluster.__main__ import node_urls
+from ivr.cluster.__main__ import main, node_urls, sip_nodes
 from ivr.cluster.arbiter import Moves, Seat, moves, offering_node, seat_of
 from ivr.cluster.kamailio import (
     Front,
@@ -273,3 +273,15 @@ async def test_an_adopted_caller_is_abandoned_called_back_and_the_tries_kept() -
     assert desk.saved[0].call_state == "abandoned" and desk.saved[0].ended_at is not None
     assert '"no answer"' in desk.saved[-1].callbacks and desk.saved[-1].unique_id == "node-a-1.1"
     assert lane._adopted == {}  # forgotten once its callbacks are over
+
+
+def test_kamailio_s_files_are_written_for_the_nodes_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kamailio", "--listen", "10.0.0.1", "--node", "node-a=10.0.0.2",
+                 "--node", "node-b=10.0.0.3:5070", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "dispatcher.list").read_text() == (
+        "1 sip:10.0.0.2:5060 0 0 name=node-a\n1 sip:10.0.0.3:5070 0 0 name=node-b\n")
+    assert "listen=udp:10.0.0.1:5060" in (tmp_path / "kamailio.cfg").read_text()
+    assert f"-f {tmp_path / 'kamailio.cfg'}" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="the port is a number"):
+        sip_nodes(["node-a=10.0.0.2:sip"])
