@@ -10,9 +10,11 @@ pauses the operator, with the reason ``cluster``, on every node but one:
 - else the node where they are already free to take calls, else the first node.
 
 A pause goes through the node's own pause desk (``ivr:operator_pauses``), which its roster
-service applies within a second. The operator is unpaused on the chosen node only once every
-other node's board shows them paused there and not busy, so two nodes never offer them a call
-at once. A node where they have a pause of their own (a break) is never chosen.
+service applies within a second; the arbiter sets its pause only where the operator has none
+and removes only its own (atomically), so a break given meanwhile is never lost. The operator
+is unpaused on the chosen node only once every other node's board shows them paused there and
+not busy, so two nodes never offer them a call at once. A node where they have a pause of
+their own (a break) is never chosen.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from ..ami.board import QueueBoard, wait_start
-from ..roster.pauses import PauseDesk
+from ..roster.pauses import PAUSES_KEY, PauseDesk
 from ..roster.states import ON_CALL, RINGING
 from ..state import LiveState
 
@@ -105,12 +108,37 @@ def moves(seats: list[Seat], cluster_paused: Mapping[str, bool]) -> Moves | None
     return Moves(pause_on, offer)
 
 
+# Remove the arbiter's pause only if it is still the arbiter's: an operator's own pause given
+# since the arbiter read the pauses stays.
+UNPAUSE_IF_OURS = """
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+    return redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
+
+class ClusterPauses:
+    """The arbiter's pauses in one node's pause desk, never over an operator's own pause."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def pause(self, operator: str) -> None:
+        await cast("Awaitable[int]", self.redis.hsetnx(PAUSES_KEY, operator, CLUSTER_PAUSE))
+
+    async def unpause(self, operator: str) -> None:
+        await cast("Awaitable[int]", self.redis.eval(UNPAUSE_IF_OURS, 1, PAUSES_KEY, operator,
+                                                     CLUSTER_PAUSE))
+
+
 class QueueArbiter:
     """Reads the nodes' boards and pauses (their redis) and writes the arbiter's pauses."""
 
     def __init__(self, nodes: Mapping[str, Redis]) -> None:
         self.nodes = dict(nodes)
         self.pauses = {name: PauseDesk(redis) for name, redis in self.nodes.items()}
+        self.ours = {name: ClusterPauses(redis) for name, redis in self.nodes.items()}
 
     async def keep_deciding(self, every_s: float = 0.2) -> None:
         while True:
@@ -135,8 +163,8 @@ class QueueArbiter:
 
     async def carry_out(self, operator: str, todo: Moves) -> None:
         for node in todo.pause_on:
-            await self.pauses[node].pause(operator, CLUSTER_PAUSE)
+            await self.ours[node].pause(operator)
             log.info("%s: paused on %s (offered by another node)", operator, node)
         if todo.offer_on is not None:
-            await self.pauses[todo.offer_on].unpause(operator)
+            await self.ours[todo.offer_on].unpause(operator)
             log.info("%s: offered calls by %s at %.1f", operator, todo.offer_on, time.time())
