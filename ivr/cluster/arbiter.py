@@ -13,8 +13,8 @@ A pause goes through the node's own pause desk (``ivr:operator_pauses``), which 
 service applies within a second; the arbiter sets its pause only where the operator has none
 and removes only its own (atomically), so a break given meanwhile is never lost. The operator
 is unpaused on the chosen node only once every other node's board shows them paused there and
-not busy, so two nodes never offer them a call at once. A node where they have a pause of
-their own (a break) is never chosen.
+not busy, so two nodes never offer them a call at once. A pause of their own (a break) on
+one node is a break on every node.
 """
 
 from __future__ import annotations
@@ -93,16 +93,17 @@ def moves(seats: list[Seat], cluster_paused: Mapping[str, bool]) -> Moves | None
     """The pauses that make one node the only one offering the operator calls (pure).
 
     ``cluster_paused``: node -> whether the arbiter's pause is set in that node's pause desk.
-    A node where the operator has a pause of their own is never chosen (unless they are busy
-    there) and keeps that pause. None: nothing to decide (one node, or paused everywhere).
+    A pause of the operator's own (a break) on one node is a break on every node: paused
+    everywhere, offered nowhere. None: nothing to decide (one node).
     """
-    eligible = [s for s in seats if not s.own_pause]
-    if len(seats) < 2 or not eligible:
+    if len(seats) < 2:
         return None
-    busy = [s for s in seats if s.busy]
-    target = busy[0].node if busy else offering_node(eligible)
+    if any(s.own_pause for s in seats):
+        return Moves(tuple(s.node for s in seats
+                           if not (s.own_pause or cluster_paused.get(s.node))), None)
+    target = offering_node(seats)
     others = [s for s in seats if s.node != target]
-    pause_on = tuple(s.node for s in others if not (s.own_pause or cluster_paused.get(s.node)))
+    pause_on = tuple(s.node for s in others if not cluster_paused.get(s.node))
     settled = not pause_on and all(s.paused and not s.busy for s in others)
     offer = target if settled and cluster_paused.get(target) else None
     return Moves(pause_on, offer)

@@ -205,10 +205,10 @@ def test_a_busy_operator_is_offered_nothing_by_another_node() -> None:
     assert moves(seats, {"a": True, "b": True}) == Moves((), "a")
 
 
-def test_a_node_where_she_took_a_break_is_never_chosen_nor_touched() -> None:
+def test_a_break_on_one_node_is_a_break_on_every_node() -> None:
     seats = [seat("a", own=True, oldest=1.0), seat("b", paused=True, oldest=9.0)]
-    assert moves(seats, {"b": True}) == Moves((), "b")
-    assert moves([seat("a", own=True), seat("b", own=True)], {}) is None
+    assert moves(seats, {"b": True}) == Moves((), None)  # b stays paused, a keeps her break
+    assert moves([seat("a", own=True), seat("b")], {}) == Moves(("b",), None)
     assert moves([seat("a")], {}) is None  # one node: nothing to arbitrate
 
 
