@@ -89,23 +89,24 @@ def offering_node(seats: list[Seat]) -> str:
     return (free[0] if len(free) == 1 else seats[0]).node
 
 
-def moves(seats: list[Seat], cluster_paused: Mapping[str, bool]) -> Moves | None:
+def moves(seats: list[Seat], desk: Mapping[str, str]) -> Moves | None:
     """The pauses that make one node the only one offering the operator calls (pure).
 
-    ``cluster_paused``: node -> whether the arbiter's pause is set in that node's pause desk.
-    A pause of the operator's own (a break) on one node is a break on every node: paused
-    everywhere, offered nowhere. None: nothing to decide (one node).
+    ``desk``: node -> the reason of the operator's pause in that node's pause desk ("" for
+    none, ``cluster`` for the arbiter's). A pause of the operator's own (a break), in a desk
+    or on a board, on one node is a break on every node: paused everywhere, offered nowhere.
+    None: nothing to decide (one node).
     """
     if len(seats) < 2:
         return None
-    if any(s.own_pause for s in seats):
-        return Moves(tuple(s.node for s in seats
-                           if not (s.own_pause or cluster_paused.get(s.node))), None)
+    unpaused = tuple(s.node for s in seats if not desk.get(s.node))
+    if any(s.own_pause or desk.get(s.node, CLUSTER_PAUSE) != CLUSTER_PAUSE for s in seats):
+        return Moves(unpaused, None)
     target = offering_node(seats)
     others = [s for s in seats if s.node != target]
-    pause_on = tuple(s.node for s in others if not cluster_paused.get(s.node))
+    pause_on = tuple(node for node in unpaused if node != target)
     settled = not pause_on and all(s.paused and not s.busy for s in others)
-    offer = target if settled and cluster_paused.get(target) else None
+    offer = target if settled and desk.get(target) == CLUSTER_PAUSE else None
     return Moves(pause_on, offer)
 
 
@@ -125,12 +126,15 @@ class ClusterPauses:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 
-    async def pause(self, operator: str) -> None:
-        await cast("Awaitable[int]", self.redis.hsetnx(PAUSES_KEY, operator, CLUSTER_PAUSE))
+    async def pause(self, operator: str) -> bool:
+        """Whether the arbiter's pause was set (not when the operator had one meanwhile)."""
+        return bool(await cast("Awaitable[int]",
+                               self.redis.hsetnx(PAUSES_KEY, operator, CLUSTER_PAUSE)))
 
-    async def unpause(self, operator: str) -> None:
-        await cast("Awaitable[int]", self.redis.eval(UNPAUSE_IF_OURS, 1, PAUSES_KEY, operator,
-                                                     CLUSTER_PAUSE))
+    async def unpause(self, operator: str) -> bool:
+        """Whether the arbiter's pause was removed (not when it was replaced meanwhile)."""
+        return bool(await cast("Awaitable[int]", self.redis.eval(
+            UNPAUSE_IF_OURS, 1, PAUSES_KEY, operator, CLUSTER_PAUSE)))
 
 
 class QueueArbiter:
@@ -157,15 +161,14 @@ class QueueArbiter:
         for operator in operators:
             seats = [seat for name, board in boards.items()
                      if (seat := seat_of(name, board, operator)) is not None]
-            mine = {name: paused[name].get(operator) == CLUSTER_PAUSE for name in self.nodes}
-            todo = moves(seats, mine)
+            desk = {name: paused[name].get(operator, "") for name in self.nodes}
+            todo = moves(seats, desk)
             if todo is not None:
                 await self.carry_out(operator, todo)
 
     async def carry_out(self, operator: str, todo: Moves) -> None:
         for node in todo.pause_on:
-            await self.ours[node].pause(operator)
-            log.info("%s: paused on %s (offered by another node)", operator, node)
-        if todo.offer_on is not None:
-            await self.ours[todo.offer_on].unpause(operator)
+            if await self.ours[node].pause(operator):
+                log.info("%s: paused on %s (offered by another node)", operator, node)
+        if todo.offer_on is not None and await self.ours[todo.offer_on].unpause(operator):
             log.info("%s: offered calls by %s at %.1f", operator, todo.offer_on, time.time())

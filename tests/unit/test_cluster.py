@@ -189,12 +189,12 @@ def test_the_offering_node(seats: list[Seat], node: str) -> None:
 def test_the_operator_is_unpaused_on_the_new_node_only_once_paused_everywhere_else() -> None:
     # The oldest caller is on b, she is free on a: first the pause on a, nothing unpaused.
     seats = [seat("a", oldest=20.0), seat("b", paused=True, oldest=10.0)]
-    assert moves(seats, {"b": True}) == Moves(("a",), None)
+    assert moves(seats, {"b": "cluster"}) == Moves(("a",), None)
     # The pause is asked for but a's board does not show it yet: still nothing unpaused.
-    assert moves(seats, {"a": True, "b": True}) == Moves((), None)
+    assert moves(seats, {"a": "cluster", "b": "cluster"}) == Moves((), None)
     # a shows her paused: b may offer.
     seats = [seat("a", paused=True, oldest=20.0), seat("b", paused=True, oldest=10.0)]
-    assert moves(seats, {"a": True, "b": True}) == Moves((), "b")
+    assert moves(seats, {"a": "cluster", "b": "cluster"}) == Moves((), "b")
 
 
 def test_a_busy_operator_is_offered_nothing_by_another_node() -> None:
@@ -202,13 +202,16 @@ def test_a_busy_operator_is_offered_nothing_by_another_node() -> None:
     assert moves(seats, {}) == Moves(("b",), None)
     # Ringing on a just as a's pause arrived: b stays paused although its caller waits longer.
     seats = [seat("a", paused=True, busy=True), seat("b", paused=True, oldest=1.0)]
-    assert moves(seats, {"a": True, "b": True}) == Moves((), "a")
+    assert moves(seats, {"a": "cluster", "b": "cluster"}) == Moves((), "a")
 
 
 def test_a_break_on_one_node_is_a_break_on_every_node() -> None:
     seats = [seat("a", own=True, oldest=1.0), seat("b", paused=True, oldest=9.0)]
-    assert moves(seats, {"b": True}) == Moves((), None)  # b stays paused, a keeps her break
-    assert moves([seat("a", own=True), seat("b")], {}) == Moves(("b",), None)
+    assert moves(seats, {"a": "break", "b": "cluster"}) == Moves((), None)  # she keeps it
+    assert moves([seat("a", own=True), seat("b")], {"a": "break"}) == Moves(("b",), None)
+    # A break just given in a's desk, not yet on a's board: already a break everywhere.
+    seats = [seat("a", paused=True, oldest=1.0), seat("b", paused=True)]
+    assert moves(seats, {"a": "lunch", "b": "cluster"}) == Moves((), None)
     assert moves([seat("a")], {}) is None  # one node: nothing to arbitrate
 
 
