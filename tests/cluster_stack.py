@@ -204,6 +204,9 @@ class Cluster:
         """Kamailio's dispatcher: node SIP URI -> flags (AP active, IP out)."""
         return dispatcher_state(self.folder / "kamailio")
 
+    def arbiter_log(self) -> str:
+        return (self.folder / "arbiter.log").read_text(errors="replace")
+
     def kamailio_log(self) -> str:
         return (self.folder / "kamailio" / "kamailio.log").read_text(errors="replace")
 

@@ -100,7 +100,7 @@ def moves(seats: list[Seat], desk: Mapping[str, str]) -> Moves | None:
     if len(seats) < 2:
         return None
     unpaused = tuple(s.node for s in seats if not desk.get(s.node))
-    if any(s.own_pause or desk.get(s.node, CLUSTER_PAUSE) != CLUSTER_PAUSE for s in seats):
+    if any(s.own_pause or desk.get(s.node, "") not in ("", CLUSTER_PAUSE) for s in seats):
         return Moves(unpaused, None)
     target = offering_node(seats)
     others = [s for s in seats if s.node != target]

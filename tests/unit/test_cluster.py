@@ -195,6 +195,9 @@ def test_the_operator_is_unpaused_on_the_new_node_only_once_paused_everywhere_el
     # a shows her paused: b may offer.
     seats = [seat("a", paused=True, oldest=20.0), seat("b", paused=True, oldest=10.0)]
     assert moves(seats, {"a": "cluster", "b": "cluster"}) == Moves((), "b")
+    # Unpaused on b (its desk empty, its board not yet changed): nothing more to do.
+    assert moves(seats, {"a": "cluster", "b": ""}) == Moves((), None)
+    assert moves(seats, {"a": "cluster"}) == Moves((), None)
 
 
 def test_a_busy_operator_is_offered_nothing_by_another_node() -> None:
