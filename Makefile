@@ -6,13 +6,14 @@ PYTHON  ?= python3
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test setup host lint typecheck unit integration bench faults clean help
+.PHONY: run test setup host lint typecheck unit integration bench faults cluster clean help
 
 help:
 	@echo "make run    set up what is missing and run the whole hotline (Ctrl-C stops it)"
 	@echo "make test   set up what is missing and run lint, types, unit and integration tests"
 	@echo "make bench  the benchmarks of bench/README.md (about 10 minutes; not part of make test)"
 	@echo "make faults the fault suite's full form (about 6 minutes; make test runs a short one)"
+	@echo "make cluster the two-node cluster test's longer form (20 + 20 calls; README Cluster)"
 
 setup: host $(STAMP)
 
@@ -67,6 +68,11 @@ bench: setup $(BENCH_STAMP)
 # table goes to bench/results/faults.md. `make test` runs the short form (16 calls, 2 faults).
 faults: setup
 	FAULTS_FULL=1 $(BIN)/pytest -q -s tests/integration/test_faults_under_load.py
+
+# Two nodes behind Kamailio (README "Cluster"), 20 callers before a node is killed and 20
+# after; `make test` runs the short form (4 and 4).
+cluster: setup
+	CLUSTER_FULL=1 $(BIN)/pytest -q -s --durations=0 tests/integration/test_cluster.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,7 @@ from .accounts import UserStore
 from .agi.server import Route, serve
 from .ami.follower import QueueFollower
 from .callers import CallerRegistry
+from .cluster.member import ClusterMember
 from .config import Settings
 from .db import make_engine, ping
 from .emergency.lane import EmergencyLane
@@ -254,6 +255,10 @@ async def run_ami(settings: Settings) -> None:
             tasks.append(asyncio.create_task(outbound.run()))
         if follow_ups is not None:
             tasks.append(asyncio.create_task(follow_ups.keep_calling()))
+        cluster = cluster_redis(settings)
+        if cluster is not None:
+            member = ClusterMember(settings.node_name, cluster, live, desk, lane)
+            tasks.append(asyncio.create_task(member.keep_watch()))
         try:
             await until_stopped()
         finally:
@@ -270,6 +275,15 @@ async def run_ami(settings: Settings) -> None:
             desk.close()
             await live.flatline("ami")
             await redis.aclose()
+            if cluster is not None:
+                await cluster.aclose()
+
+
+def cluster_redis(settings: Settings) -> Redis | None:
+    """The cluster's shared redis when this node is one of several (README "Cluster")."""
+    if not (settings.node_name and settings.cluster_redis_url):
+        return None
+    return Redis.from_url(settings.cluster_redis_url, socket_timeout=2)
 
 
 def outbound_calls(settings: Settings) -> tuple[AmiDialer | None, OutboundEngine | None]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -25,6 +26,8 @@ from .satisfaction.rules import calling_hours
 
 DEFAULT_DATA_DIR = "/var/lib/city-hotline"
 DEFAULT_CACHE_DIR = "/var/cache/city-hotline"
+# A cluster node's name: it starts every call's unique id (Asterisk's systemname).
+NODE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 
 
 class ConfigError(ValueError):
@@ -43,6 +46,11 @@ class Settings:
     trunk_match: str = "127.0.0.1"
     emergency_number: str = "112"
     hotline_number: str = "12345"
+    # This Asterisk node's name in a cluster (README "Cluster"): Asterisk's systemname, so every
+    # call's unique id starts with it. Empty: one node, unique ids as Asterisk makes them.
+    node_name: str = ""
+    # The cluster's shared redis (its node heartbeats); empty: no cluster watch.
+    cluster_redis_url: str = ""
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     # FastAGI connections open at once; one more is closed and the dialplan's fallback queues
@@ -254,14 +262,14 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
 # ticket_timezone, [web] admin_user is admin_user.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "hotline": ("data_dir", "cache_dir", "asterisk", "emergency_number", "hotline_number",
-                "default_language", "restart_services", "event_loop"),
+                "default_language", "restart_services", "event_loop", "node_name"),
     "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
     "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
     "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret"),
     "web": ("web_host", "web_port", "web_secure_cookies", "web_max_body_bytes",
             "web_max_streams", "admin_user", "admin_password",
             "service_level_seconds"),
-    "redis": ("redis_url", "redis_port"),
+    "redis": ("redis_url", "redis_port", "cluster_redis_url"),
     "database": ("database_url",),
     "emergency": ("emergency_surge_after", "emergency_silent_after", "emergency_prank_calls",
                   "emergency_prank_days"),
@@ -356,6 +364,9 @@ def check(settings: Settings) -> None:
     if settings.web_max_streams < 1:
         raise ConfigError("setting web_max_streams (IVR_WEB_MAX_STREAMS): at least 1")
     ami_permit_networks(settings.ami_permit)
+    if settings.node_name and not NODE_NAME.fullmatch(settings.node_name):
+        raise ConfigError("setting node_name (IVR_NODE_NAME): lower-case letters, digits and "
+                          "'-', at most 32, e.g. node-a")
     if settings.notify_sms_method not in ("get", "post"):
         raise ConfigError("setting notify_sms_method (IVR_NOTIFY_SMS_METHOD): use get or post")
     if settings.notify_sms_url and "$to" not in settings.notify_sms_url \

@@ -10,7 +10,7 @@ set -euo pipefail
 
 CACHE_DIR="${IVR_CACHE_DIR:-/var/cache/city-hotline}"
 ROOT="$CACHE_DIR/asterisk-root"
-HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql chromium chromium-driver
+HOST_PACKAGES=(redis-server sip-tester espeak-ng sox debootstrap python3-venv postgresql chromium chromium-driver kamailio
                systemd docker-compose)
 
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -41,6 +41,13 @@ install_host_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
         >>"$CACHE_DIR/apt-host.log" 2>&1 \
         || { say "installing $missing failed, see $CACHE_DIR/apt-host.log"; exit 1; }
+    # The package's own Kamailio service would take SIP port 5060 on every address: the
+    # cluster starts Kamailio with its own configuration (README "Cluster"), so keep it off.
+    case " $missing " in
+        *" kamailio "*) if [ -d /run/systemd/system ]; then
+                            systemctl disable --now kamailio.service >/dev/null 2>&1 || true
+                        fi ;;
+    esac
 }
 
 host_asterisk_ok() {

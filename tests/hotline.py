@@ -68,13 +68,16 @@ class Hotline:
             **overrides,
         }
         self.process: subprocess.Popen[bytes] | None = None
+        # Words before `python -m ivr run` (a cluster node runs under `ip netns exec NAME`).
+        self.launcher: list[str] = []
         self.output = data_dir / "ivr-run.out"
 
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self, timeout_s: float = 180.0) -> None:
         with open(self.output, "wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "ivr", "run"], env=self.env,
+            self.process = subprocess.Popen([*self.launcher, sys.executable, "-m", "ivr", "run"],
+                                            env=self.env,
                                             stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -123,7 +126,7 @@ class Hotline:
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """An API call as the first admin (HTTP Basic); (0, None) when nothing answers."""
-        url = f"http://127.0.0.1:{self.ports['web']}{path}"
+        url = f"http://{self.env.get('IVR_WEB_HOST', '127.0.0.1')}:{self.ports['web']}{path}"
         login = f"{self.env['IVR_ADMIN_USER']}:{self.env['IVR_ADMIN_PASSWORD']}"
         headers = {"Authorization": "Basic " + base64.b64encode(login.encode()).decode()}
         data = None
@@ -174,7 +177,8 @@ class Hotline:
         """The callers' numbers waiting in ``queue`` as Asterisk itself says (an AMI
         QueueStatus of our own, read with a plain socket: none of our services involved)."""
         secret = (self.data_dir / "secrets" / "ami_secret").read_text().strip()
-        with socket.create_connection(("127.0.0.1", self.ports["ami"]), timeout=5) as link:
+        ami = (self.env.get("IVR_AMI_HOST", "127.0.0.1"), self.ports["ami"])
+        with socket.create_connection(ami, timeout=5) as link:
             link.sendall((f"Action: Login\r\nUsername: hotline\r\nSecret: {secret}\r\n\r\n"
                           f"Action: QueueStatus\r\nQueue: {queue}\r\n\r\n").encode())
             text = ""

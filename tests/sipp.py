@@ -53,15 +53,19 @@ def key_presses(caller: str, index: int, keys: str, workdir: Path) -> list[str]:
 
 def start_call(workdir: Path, sip_port: int, number: str, caller: str, steps: list[Step],
                hold_ms: int, local_port: int, media_port: int,
-               headers: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
-    """Start one SIPp call in the background; wait() on it for the exit code (0 = success)."""
+               headers: tuple[str, ...] = (), host: str = "127.0.0.1", routed: bool = False
+               ) -> subprocess.Popen[bytes]:
+    """Start one SIPp call in the background; wait() on it for the exit code (0 = success).
+
+    ``host`` is both where the call goes (``sip_port`` there) and SIPp's own address;
+    ``routed``: the call goes through a proxy, whose Record-Route the caller follows."""
     scenario = workdir / f"call-{caller}-{number}.xml"
-    scenario.write_text(caller_scenario(Caller(caller, headers=headers),
+    scenario.write_text(caller_scenario(Caller(caller, headers=headers, routed=routed),
                                         step_actions(caller, steps, workdir), hold_ms))
     log = open(workdir / f"sipp-{caller}.log", "wb")  # noqa: SIM115
     return subprocess.Popen(
-        ["sipp", f"127.0.0.1:{sip_port}", "-sf", str(scenario), "-s", number,
-         "-i", "127.0.0.1", "-p", str(local_port), "-mp", str(media_port),
+        ["sipp", f"{host}:{sip_port}", "-sf", str(scenario), "-s", number,
+         "-i", host, "-p", str(local_port), "-mp", str(media_port),
          "-m", "1", "-l", "1", "-nostdin", "-timeout", "120s",
          "-trace_err", "-error_file", str(workdir / f"sipp-{caller}-errors.log")],
         cwd=workdir, stdout=log, stderr=subprocess.STDOUT)

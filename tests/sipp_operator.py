@@ -45,10 +45,11 @@ class OperatorPhone:
     presses: tuple[tuple[int, str], ...] = ()
     registers: tuple[int, str] | None = None  # (Asterisk's SIP port, password): REGISTER
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    address: str = "127.0.0.1"  # where the phone listens
 
     @property
     def contact(self) -> str:
-        return f"sip:{self.username}@127.0.0.1:{self.port}"
+        return f"sip:{self.username}@{self.address}:{self.port}"
 
     @property
     def trace(self) -> Path:
@@ -73,7 +74,7 @@ class OperatorPhone:
         scenario.write_text(text)
         log = open(self.workdir / f"phone-{self.username}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(self.port),
+            ["sipp", "-sf", str(scenario), "-i", self.address, "-p", str(self.port),
              "-mp", str(self.media_port), "-m", str(calls), "-l", str(at_once), "-nostdin",
              "-trace_msg", "-message_file", str(self.trace),
              "-trace_err", "-error_file", str(self.workdir / f"phone-{self.username}-err.log")],

@@ -41,6 +41,8 @@ class Caller:
     number: str
     name: str = "Citizen"
     headers: tuple[str, ...] = ()  # extra INVITE headers, e.g. "Geolocation: <cid:...>"
+    # Behind a proxy (Kamailio): ACK and BYE follow the 200 OK's Record-Route and Contact.
+    routed: bool = False
 
 
 def sdp(origin: str) -> list[str]:
@@ -92,8 +94,11 @@ def scenario(name: str, elements: Iterable[str]) -> str:
 def caller_request(method: str, cseq: int, caller: Caller, *, in_dialog: bool) -> list[str]:
     """A request from the caller to the number dialled (``-s``); in the dialog To has a tag."""
     tag = ";tag=[pid]SIPpTag00[call_number]"
+    routed = in_dialog and caller.routed
     return [
+        f"{method} [next_url] SIP/2.0" if routed else
         f"{method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0",
+        *(["[routes]"] if routed else []),
         "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
         f'From: "{caller.name}" <sip:{caller.number}@[local_ip]:[local_port]>{tag}',
         "To: <sip:[service]@[remote_ip]:[remote_port]>"
@@ -114,7 +119,7 @@ def invite(caller: Caller) -> list[str]:
         recv(response="100", optional="true"),
         recv(response="180", optional="true"),
         recv(response="183", optional="true"),
-        recv(response="200", rtd=SETUP_TIMER),
+        recv(response="200", rtd=SETUP_TIMER, **({"rrs": "true"} if caller.routed else {})),
     ]
 
 

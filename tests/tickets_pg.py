@@ -35,8 +35,11 @@ def free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, listen: str = "127.0.0.1", clients: str = "") -> None:
+        """``listen``: the address it listens on; ``clients``: a network (CIDR) also let in
+        without a password (a cluster's nodes), beside the loopback."""
         self.bindir = bindir
+        self.listen = listen
         self.folder = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -46,6 +49,9 @@ class PostgresServer:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "--encoding=UTF8", "--no-sync")
+        if clients:
+            with open(self.data / "pg_hba.conf", "a") as hba:
+                hba.write(f"host all all {clients} trust\n")
 
     def _run(self, tool: str, *args: str) -> None:
         command = [str(self.bindir / tool), *args]
@@ -54,7 +60,7 @@ class PostgresServer:
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+        options = (f"-p {self.port} -k {self.folder} -c listen_addresses={self.listen} "
                    "-c fsync=off -c max_connections=200")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),
                   "-o", options, "-w", "-t", "60", "start")
@@ -63,14 +69,14 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg://postgres@{self.listen}:{self.port}/{database}"
 
     def new_database(self) -> str:
         """A fresh, empty database; returns its SQLAlchemy URL."""
         import psycopg
 
         name = f"tickets_{os.getpid()}_{next(self._names)}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+        with psycopg.connect(f"host={self.listen} port={self.port} user=postgres dbname=postgres",
                              autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)

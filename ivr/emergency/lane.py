@@ -14,9 +14,12 @@ abandoned callers called back (``incidents.IncidentBook`` decides; this does).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..ami.client import TaskSet
@@ -77,6 +80,8 @@ class EmergencyLane:
         self.clock = clock or time.time
         self.book = IncidentBook(settings.emergency_silent_after)
         self._writes: asyncio.Queue[IncidentReport] = asyncio.Queue()
+        # 112 calls another node lost while they waited (README "Cluster"), called back here.
+        self._adopted: dict[str, IncidentReport] = {}
         self._tasks = TaskSet("112 lane", log)
 
     # --- fed by the follower and the outbound engine ---------------------------------------
@@ -87,6 +92,11 @@ class EmergencyLane:
     def on_job(self, job: Job) -> None:
         if job.purpose != CALLBACK:
             return
+        adopted = self._adopted.get(job.key)
+        if adopted is not None:
+            self._writes.put_nowait(replace(adopted, callbacks=json.dumps(tries_log(job))))
+            if not job.active:
+                del self._adopted[job.key]
         self.carry_out(self.book.callback_tried(job.key, tries_log(job), self.clock()))
         self._tasks.spawn(self.note_abandoned(job.key, summary(job)), "callback on the board")
 
@@ -134,6 +144,15 @@ class EmergencyLane:
             log.info("112 call %s from %s: prank lane in %s", check.unique_id, check.number,
                      check.queue)
         self.carry_out(self.book.set_lane(check.unique_id, "prank", self.clock()))
+
+    def adopt(self, report: IncidentReport) -> None:
+        """A 112 caller who was waiting on a node that died: abandoned, and called back from
+        this node (the incident keeps the tries, as for this node's own calls)."""
+        ended = replace(report, call_state="abandoned",
+                        ended_at=datetime.fromtimestamp(self.clock(), UTC))
+        self._adopted[report.unique_id] = ended
+        self._writes.put_nowait(ended)
+        self.call_back(CallBack(report.unique_id, report.caller_number, ""))
 
     def stop_callbacks(self, stop: StopCallbacks) -> None:
         if self.outbound is not None and self.outbound.cancel(stop.number, stop.reason):

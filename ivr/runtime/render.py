@@ -47,6 +47,8 @@ def template_values(settings: Settings) -> dict[str, str]:
         "TRUNK_MATCH": s.trunk_match,
         "EMERGENCY_NUMBER": s.emergency_number,
         "HOTLINE_NUMBER": s.hotline_number,
+        "SYSTEM_NAME": f"systemname = {s.node_name}" if s.node_name else
+        "; one node: no systemname (IVR_NODE_NAME)",
         "AGI_URL": s.agi_url,
         "AMI_HOST": s.ami_host,
         "AMI_PORT": str(s.ami_port),

@@ -1,0 +1,1 @@
+"""Several Asterisk nodes behind one Kamailio (README "Cluster")."""

@@ -1,0 +1,177 @@
+"""Two Asterisk nodes behind Kamailio on this machine (README "Cluster"), end to end.
+
+Each node is a whole `ivr run` in its own network namespace (10.77.0.2, 10.77.0.3) sharing one
+PostgreSQL and one redis; Kamailio (10.77.0.1:5060) spreads SIPp callers over them and takes a
+node whose Asterisk was killed out within 5 s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cluster_stack import FRONT_ADDRESS, Cluster, ClusterNode
+from hotline import (
+    _media_port,
+    free_tcp_and_udp_port,
+    on_shift_now,
+    queue_members,
+    run_ivr,
+    wait_until,
+)
+from sipp import Step
+from sipp_operator import OperatorPhone
+
+pytestmark = pytest.mark.integration
+
+FULL = os.environ.get("CLUSTER_FULL") == "1"  # make cluster: the longer form
+CALLS = 20 if FULL else 4  # callers before the kill (half on each node), and as many after
+HOLD_MS = 60_000 if FULL else 25_000
+# Callbacks of abandoned 112 calls, made short: the first try 1 s after, 1 try of 5 s, all
+# the dead node's callers at once.
+CALLBACKS = {"IVR_CALLBACK_FIRST_AFTER": "1", "IVR_CALLBACK_EVERY": "2",
+             "IVR_CALLBACK_TRIES": "1", "IVR_CALLBACK_RING": "5",
+             "IVR_OUTBOUND_MAX_IN_FLIGHT": str(CALLS)}
+CITIZEN_PORTS = (free_tcp_and_udp_port(), _media_port())
+OPERATOR, SKILLS = "ani", "police fire ambulance lang:id"
+PHONE_PORTS = (free_tcp_and_udp_port(), _media_port())
+
+
+def operator_on_shift(data_dir: Path) -> None:
+    """Every node's roster: `ani` on shift in the 112 queues, her phone on the bridge."""
+    on_shift_now(data_dir, OPERATOR, SKILLS, f"sip:{OPERATOR}@{FRONT_ADDRESS}:{PHONE_PORTS[0]}")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    # The surge (every operator offered a 112 caller waiting 10 s, pauses lifted) is off: it
+    # would lift the arbiter's pauses too (README "Cluster", limits).
+    stack = Cluster(tmp_path_factory.mktemp("cluster"), prepare=operator_on_shift,
+                    IVR_OUTBOUND_TRUNK=f"{FRONT_ADDRESS}:{CITIZEN_PORTS[0]}",
+                    IVR_EMERGENCY_SURGE_AFTER="600", **CALLBACKS)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.close()
+
+
+@pytest.fixture
+def citizen(calls_dir: Path) -> Iterator[OperatorPhone]:
+    """The citizens' phones the outbound trunk rings (one SIPp that never answers)."""
+    phone = OperatorPhone("citizen", *CITIZEN_PORTS, calls_dir, answers=False,
+                          address=FRONT_ADDRESS)
+    phone.start(calls=2 * CALLS, at_once=2 * CALLS)
+    yield phone
+    phone.stop()
+
+
+def pause_everywhere(cluster: Cluster, reason: str) -> None:
+    """`ani` paused on every node with ``reason`` ("cluster": handed to the arbiter)."""
+    for node in cluster.nodes:
+        run_ivr(node, "operator", "pause", OPERATOR, "--reason", reason)
+    for node in cluster.nodes:
+        wait_until(lambda n=node: queue_members(n)["emergency"][OPERATOR]["paused"], 10,
+                   f"{OPERATOR} paused on {node.net.name}")
+
+
+def calls_at_once(phone: OperatorPhone) -> int:
+    """The most calls the phone had at once, from its SIP trace (INVITE in, until a BYE)."""
+    text = phone.trace.read_text(errors="replace") if phone.trace.exists() else ""
+    active: set[str] = set()
+    most = 0
+    for block in re.split(r"^-{10,}.*$", text, flags=re.MULTILINE):
+        call_id = re.search(r"^Call-ID:\s*(\S+)", block, re.MULTILINE | re.IGNORECASE)
+        if call_id is None:
+            continue
+        if re.search(r"^INVITE sip:", block, re.MULTILINE):
+            active.add(call_id.group(1))
+        elif re.search(r"^BYE sip:", block, re.MULTILINE) or re.search(
+                r"^SIP/2.0 [3-6]\d\d", block, re.MULTILINE) or re.search(
+                r"^CANCEL sip:", block, re.MULTILINE):
+            active.discard(call_id.group(1))
+        most = max(most, len(active))
+    return most
+
+
+def test_one_operator_is_offered_the_longest_waiting_caller_of_any_node_one_at_a_time(
+        cluster: Cluster, calls_dir: Path) -> None:
+    pause_everywhere(cluster, "test")  # callers gather while she is away
+    callers = [f"08120000{n:02d}" for n in range(3)]
+    calls = []
+    for caller in callers:
+        calls.append(cluster.call("112", caller, [Step(0)], HOLD_MS, calls_dir))
+        wait_until(lambda c=caller: cluster.node_of(c), 15, f"{caller} waiting on a node")
+        time.sleep(1.0)
+    where = {c: cluster.node_of(c) for c in callers}
+    assert len(set(where.values())) == 2, where
+    phone = OperatorPhone(OPERATOR, *PHONE_PORTS, calls_dir, answer_after_ms=500,
+                          hangs_up_after_ms=1500, address=FRONT_ADDRESS)
+    phone.start(calls=len(callers))
+    try:
+        pause_everywhere(cluster, "cluster")  # back, and handed to the arbiter
+        wait_until(lambda: len(phone.offered()) >= len(callers), 60,
+                   f"{OPERATOR} offered every caller: {phone.offered()}")
+        assert phone.offered() == callers, (where, phone.offered())
+        assert calls_at_once(phone) == 1
+        # The arbiter moved her from node to node a few times, it did not flap.
+        moved = cluster.arbiter_log().count("offered calls by")
+        assert moved <= 2 * len(callers) + 2, cluster.arbiter_log()
+    finally:
+        phone.stop()
+        pause_everywhere(cluster, "test")  # the next test's callers wait
+        for call in calls:
+            call.kill()
+
+
+def incidents(node: ClusterNode, caller: str) -> list[dict[str, Any]]:
+    status, body = node.get(f"/api/v1/incidents?caller={caller}")
+    assert status == 200, body
+    return list(body["incidents"])
+
+
+def test_spread_over_two_nodes_a_dead_node_out_within_5_s_its_112_callers_called_back(
+        cluster: Cluster, citizen: OperatorPhone, calls_dir: Path) -> None:
+    callers = [f"08130000{n:02d}" for n in range(CALLS)]
+    calls = [cluster.call("112", caller, [Step(0)], HOLD_MS, calls_dir) for caller in callers]
+    where = {c: wait_until(lambda c=c: cluster.node_of(c), 15, f"{c} waiting on a node")
+             for c in callers}
+    spread = [list(where.values()).count(node.net.name) for node in cluster.nodes]
+    assert spread == [CALLS // 2, CALLS // 2], where
+
+    victim, survivor = cluster.nodes
+    stranded = sorted(c for c, node in where.items() if node == victim.net.name)
+    victim.kill_asterisk()
+    killed_at = time.monotonic()
+    wait_until(lambda: cluster.dispatcher().get(victim.sip_uri, "A").startswith("I"), 5,
+               f"{victim.net.name} inactive in Kamailio's dispatcher")
+    print(f"{victim.net.name} out of the dispatcher {time.monotonic() - killed_at:.1f} s "
+          f"after its Asterisk was killed")
+    assert cluster.dispatcher()[survivor.sip_uri].startswith("A")
+
+    later = [f"08140000{n:02d}" for n in range(CALLS)]
+    after = [cluster.call("112", caller, [Step(0)], 3_000, calls_dir) for caller in later]
+    for caller in later:
+        node = wait_until(lambda c=caller: cluster.node_of(c), 15, f"{caller} answered")
+        assert node == survivor.net.name, cluster.kamailio_log()
+    assert [call.wait(timeout=30) for call in after] == [0] * len(after)
+
+    # The 112 callers who were waiting on the dead node: called back from the survivor (as
+    # are the later callers who hung up there before an answer), never those still waiting.
+    wait_until(lambda: set(stranded) <= set(citizen.dialled()), 60 if FULL else 20,
+               f"callbacks to {stranded}: {citizen.dialled()}")
+    print(f"callbacks of {stranded} rang {time.monotonic() - killed_at:.1f} s after the kill")
+    still_waiting = {c for c, node in where.items() if node == survivor.net.name}
+    assert not still_waiting & set(citizen.dialled()), citizen.dialled()
+    for caller in stranded:
+        incident = wait_until(lambda c=caller: next(
+            (i for i in incidents(survivor, c) if i["state"] == "abandoned" and i["callbacks"]),
+            None), 15, f"{caller}'s incident abandoned with its callback")
+        assert incident["unique_id"].startswith(victim.net.name + "-"), incident
+    for call in calls:
+        call.kill()
