@@ -326,7 +326,8 @@ async def run_roster(settings: Settings) -> None:
         await live.beat("roster", {"at": time.time()})
 
     engine = RosterEngine(RosterStore(roster_path(settings.data_dir)), queues, PauseDesk(redis),
-                          surge_after_s=settings.emergency_surge_after, on_pass=beat)
+                          surge_after_s=settings.emergency_surge_after, on_pass=beat,
+                          wrapup_s=settings.wrapup_seconds)
     queues.on_login, queues.on_event, queues.on_lost = (
         engine.logged_in, engine.event, engine.link_lost)
     queues.start()

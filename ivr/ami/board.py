@@ -116,6 +116,8 @@ class Offer:
     since: float
     waited_s: int = 0
     keyed: bool = False
+    channel: str = ""  # the caller's channel (the console's transfer and hold move it)
+    member_channel: str = ""
 
 
 def local_day(now: float, timezone: str) -> str:
@@ -206,7 +208,10 @@ class QueueBoard:
         state = "connected" if isinstance(event, AgentAnswered) else "ringing"
         self.offers[event.member] = Offer(event.queue, event.unique_id, event.caller_number,
                                           language, ticket, state, now, waited,
-                                          event.unique_id in self.keyed)
+                                          event.unique_id in self.keyed,
+                                          event.channel or (known.channel if known else ""),
+                                          event.member_channel
+                                          or (known.member_channel if known else ""))
 
     def _key_pressed(self, unique_id: str, now: float) -> None:
         self.keyed[unique_id] = now
@@ -327,7 +332,8 @@ def _offer_of(data: Mapping[str, Any]) -> Offer:
                  str(data.get("caller_number", "")), str(data.get("language", "")),
                  str(data.get("ticket", "")), str(data.get("state", "")),
                  float(data.get("since", 0.0)), int(data.get("waited_s", 0)),
-                 bool(data.get("keyed", False)))
+                 bool(data.get("keyed", False)), str(data.get("channel", "")),
+                 str(data.get("member_channel", "")))
 
 
 def today_from_snapshot(stored: QueueBoard | Mapping[str, Any],

@@ -12,7 +12,7 @@ lines that landed or were refused, keeping whatever was appended meanwhile. Refu
 unreadable lines go to ``spool.rejected.jsonl`` with the reason and the time, for a person
 to look at. ``drain.lock`` keeps two flushes (two processes) from running at once. The
 writer must be idempotent (tickets by number, incidents by call id, call records by call,
-queue and join, ratings by ticket, virtual hold steps by hold, step and try): a crash between the
+queue and join, ratings by ticket, virtual hold steps by hold, step and try, wrap-up codes by call): a crash between the
 database commit and ``settle`` only means the line is offered again, and written zero more
 times. Every file here is 0600, and the folder is fsync'd after each create or rename.
 """
@@ -29,15 +29,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..console.store import CallCode
 from ..reports.records import CallRecord, VirtualHoldStep
 from .filelock import exclusive, fsync_dir, open_private, release, replace_durably, try_exclusive
 from .records import IncidentReport, NewTicket, Rating
 
 log = logging.getLogger(__name__)
 
-SpoolRecord = NewTicket | IncidentReport | CallRecord | Rating | VirtualHoldStep
+SpoolRecord = NewTicket | IncidentReport | CallRecord | Rating | VirtualHoldStep | CallCode
 TAGS: dict[type, str] = {NewTicket: "ticket", IncidentReport: "incident", CallRecord: "call",
-                         Rating: "rating", VirtualHoldStep: "vhold"}
+                         Rating: "rating", VirtualHoldStep: "vhold", CallCode: "code"}
 REASON_MAX = 1000
 
 
@@ -68,6 +69,9 @@ def decode(line: str) -> SpoolRecord:
     if kind == "vhold":
         data["at"] = datetime.fromisoformat(data["at"])
         return VirtualHoldStep(**data)
+    if kind == "code":
+        data["at"] = datetime.fromisoformat(data["at"])
+        return CallCode(**data)
     if kind == "rating":
         data["rated_at"] = datetime.fromisoformat(data["rated_at"])
         return Rating(**data)

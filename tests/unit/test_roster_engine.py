@@ -53,9 +53,17 @@ class FakeAsterisk:
 class FakePauses:
     def __init__(self) -> None:
         self.asked: dict[str, str] = {}
+        self.gone: set[str] = set()
+        self.wrapped: dict[str, float] = {}
 
     async def all(self) -> dict[str, str]:
         return dict(self.asked)
+
+    async def away(self) -> set[str]:
+        return set(self.gone)
+
+    async def wrap_marks(self) -> dict[str, float]:
+        return dict(self.wrapped)
 
 
 class Clock:

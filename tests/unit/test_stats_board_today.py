@@ -21,8 +21,15 @@ def test_agent_events_are_parsed_with_the_member_and_hold_time() -> None:
     assert parse_event(raw) == AgentAnswered("fire", "1.5", "ani", "0812", 9, "en", "123")
     assert parse_event({**raw, "Event": "AgentCalled"}) == AgentRinging(
         "fire", "1.5", "ani", "0812", "en", "123")
-    for name in ("AgentComplete", "AgentRingNoAnswer", "AgentDump"):
-        assert parse_event({**raw, "Event": name}) == AgentDone("fire", "1.5", "ani")
+    for name, outcome in (("AgentComplete", "completed"), ("AgentRingNoAnswer", "missed"),
+                          ("AgentDump", "dumped")):
+        assert parse_event({**raw, "Event": name}) == AgentDone("fire", "1.5", "ani", outcome)
+    # The console's transfer and hold move the caller's channel; AgentComplete has the talk.
+    assert parse_event({**raw, "Channel": "PJSIP/trunk-01", "DestChannel": "PJSIP/ani-02"}
+                       ) == AgentAnswered("fire", "1.5", "ani", "0812", 9, "en", "123",
+                                          "PJSIP/trunk-01", "PJSIP/ani-02")
+    assert parse_event({**raw, "Event": "AgentComplete", "TalkTime": "42"}) == AgentDone(
+        "fire", "1.5", "ani", "completed", 42)
 
 
 def test_ringing_then_answered_then_done() -> None:
