@@ -31,6 +31,10 @@ from .agi.server import Route, serve
 from .ami.follower import QueueFollower
 from .callers import CallerRegistry
 from .config import Settings
+from .console.control import CallControl
+from .console.figures import DayTally
+from .console.service import ConsoleDesk
+from .console.store import CodeStore
 from .db import make_engine, ping
 from .emergency.lane import EmergencyLane
 from .flows.engine import FlowEngine
@@ -154,14 +158,18 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
     async with database(settings) as (engine, keeper):
         await keeper.ready.wait()  # the accounts need their tables; the keeper keeps trying
         desk = ticket_desk(settings, engine, keeper)
+        operators, control = operator_desk(settings, redis), CallControl(settings)
+        console = ConsoleDesk(operators, operators.pauses, control, CodeStore(engine), desk,
+                              DayTally(redis, settings.ticket_timezone))
         try:
             yield WebParts(
                 live=live, board=board or RedisBoardSource(live, settings.effective_redis_url),
                 tickets=desk, users=UserStore(engine), flows=flow_store(settings),
-                calls=CallStore(engine), operators=operator_desk(settings, redis),
-                callers=CallerRegistry(engine),
+                calls=CallStore(engine), operators=operators,
+                callers=CallerRegistry(engine), console=console,
                 database_ping=lambda: ping(engine))
         finally:
+            control.stop()
             desk.close()
             await redis.aclose()
 
@@ -240,6 +248,7 @@ async def run_ami(settings: Settings) -> None:
                 [follow_ups.on_job] if follow_ups is not None else []))
         follower.listeners.append(lane.on_event)
         follower.listeners.append(VirtualHoldRecorder(desk.record_vhold_step).on_event)
+        follower.listeners.append(DayTally(redis, settings.ticket_timezone).on_event)
         follower.start()
         # Spooled incidents and call records are written by the web service's flush of the
         # shared spool.

@@ -10,6 +10,7 @@ Redis being emptied forgets them all: they are short-lived.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ PAUSES_KEY = PREFIX + "operator_pauses"
 PAUSED_AT_KEY = PREFIX + "operator_paused_at"
 AWAY_KEY = PREFIX + "operator_away"
 WRAPPED_KEY = PREFIX + "operator_wrapped"
+HELD_KEY = PREFIX + "operator_held"
 
 
 class PauseDesk:
@@ -30,7 +32,7 @@ class PauseDesk:
     async def pause(self, username: str, reason: str, now: float = 0.0) -> None:
         await cast("Awaitable[int]", self.redis.hset(PAUSES_KEY, username, reason))
         if now:  # a change of reason keeps the pause's start
-            await cast("Awaitable[int]", self.redis.hsetnx(PAUSED_AT_KEY, username, now))
+            await cast("Awaitable[int]", self.redis.hsetnx(PAUSED_AT_KEY, username, str(now)))
 
     async def unpause(self, username: str, now: float = 0.0) -> float:
         """End the pause; the seconds it lasted (0 when its start is not known)."""
@@ -47,7 +49,7 @@ class PauseDesk:
         return float(started) if started else 0.0
 
     async def log_out(self, username: str, now: float) -> None:
-        await cast("Awaitable[int]", self.redis.hset(AWAY_KEY, username, now))
+        await cast("Awaitable[int]", self.redis.hset(AWAY_KEY, username, str(now)))
 
     async def log_in(self, username: str) -> None:
         await cast("Awaitable[int]", self.redis.hdel(AWAY_KEY, username))
@@ -57,10 +59,21 @@ class PauseDesk:
         return set(await self._hash(AWAY_KEY))
 
     async def wrapped(self, username: str, now: float) -> None:
-        await cast("Awaitable[int]", self.redis.hset(WRAPPED_KEY, username, now))
+        await cast("Awaitable[int]", self.redis.hset(WRAPPED_KEY, username, str(now)))
 
     async def wrap_marks(self) -> dict[str, float]:
         return {user: float(at) for user, at in (await self._hash(WRAPPED_KEY)).items()}
+
+    async def hold(self, username: str, call: dict[str, str]) -> None:
+        """The call the operator put on hold (its caller's channel: what resuming moves)."""
+        await cast("Awaitable[int]", self.redis.hset(HELD_KEY, username, json.dumps(call)))
+
+    async def held(self, username: str) -> dict[str, str]:
+        raw = await cast("Awaitable[Any]", self.redis.hget(HELD_KEY, username))
+        return {str(k): str(v) for k, v in json.loads(raw).items()} if raw else {}
+
+    async def unhold(self, username: str) -> None:
+        await cast("Awaitable[int]", self.redis.hdel(HELD_KEY, username))
 
     async def _hash(self, key: str) -> dict[str, str]:
         raw = await cast("Awaitable[dict[Any, Any]]", self.redis.hgetall(key))

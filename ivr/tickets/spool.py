@@ -12,9 +12,9 @@ lines that landed or were refused, keeping whatever was appended meanwhile. Refu
 unreadable lines go to ``spool.rejected.jsonl`` with the reason and the time, for a person
 to look at. ``drain.lock`` keeps two flushes (two processes) from running at once. The
 writer must be idempotent (tickets by number, incidents by call id, call records by call,
-queue and join, ratings by ticket, virtual hold steps by hold, step and try, wrap-up codes by call): a crash between the
-database commit and ``settle`` only means the line is offered again, and written zero more
-times. Every file here is 0600, and the folder is fsync'd after each create or rename.
+queue and join, ratings by ticket, virtual hold steps by hold, step and try, wrap-up codes
+by call): a crash between the database commit and ``settle`` only means the line is
+offered again, and written zero more times. Every file here is 0600, and the folder is fsync'd after each create or rename.
 """
 
 from __future__ import annotations
