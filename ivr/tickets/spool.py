@@ -14,7 +14,8 @@ to look at. ``drain.lock`` keeps two flushes (two processes) from running at onc
 writer must be idempotent (tickets by number, incidents by call id, call records by call,
 queue and join, ratings by ticket, virtual hold steps by hold, step and try, wrap-up codes
 by call): a crash between the database commit and ``settle`` only means the line is
-offered again, and written zero more times. Every file here is 0600, and the folder is fsync'd after each create or rename.
+offered again, and written zero more times. Every file here is 0600, and the folder is
+fsync'd after each create or rename.
 """
 
 from __future__ import annotations
