@@ -160,7 +160,7 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
         desk = ticket_desk(settings, engine, keeper)
         operators, control = operator_desk(settings, redis), CallControl(settings)
         console = ConsoleDesk(operators, operators.pauses, control, CodeStore(engine), desk,
-                              DayTally(redis, settings.ticket_timezone))
+                              DayTally(redis, settings.ticket_timezone), settings.wrapup_seconds)
         try:
             yield WebParts(
                 live=live, board=board or RedisBoardSource(live, settings.effective_redis_url),

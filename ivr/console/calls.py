@@ -3,7 +3,7 @@
 Blind transfer: the caller's channel is moved (``Redirect``) to ``[console-transfer]`` in
 ``dialplan/extensions.conf``, whose extension names the target: a queue by its name (a 112
 caller keeps their place: the queue priority carries the arrival), ``op-<username>`` another
-operator's phone, ``n-<digits>`` an agency's number over the outbound trunk. An unanswered
+operator's phone, ``tel-<digits>`` an agency's number over the outbound trunk. An unanswered
 operator or number sends the caller back to the queue they came from. Attended transfer:
 ``Atxfer`` on the operator's own channel, to the same extensions: the caller hears music
 while the operator talks to the target, and is joined to the target when the operator hangs
@@ -30,7 +30,7 @@ from ..errors import DomainError
 TRANSFER_CONTEXT = "console-transfer"
 HOLD_CONTEXT = "console-hold"
 HOLD_LIMIT = 300  # seconds; dialplan/extensions.conf [console-hold]
-OPERATOR_PREFIX, NUMBER_PREFIX = "op-", "n-"
+OPERATOR_PREFIX, NUMBER_PREFIX = "op-", "tel-"  # no N, X or Z: pattern letters
 KINDS = ("queue", "operator", "number")
 MODES = ("blind", "attended")
 NUMBER = re.compile(r"[0-9]{2,20}")
@@ -96,6 +96,13 @@ def hold_action(caller_channel: str) -> dict[str, str]:
 
 def resume_action(caller_channel: str, operator: str) -> dict[str, str]:
     return redirect(caller_channel, TRANSFER_CONTEXT, OPERATOR_PREFIX + operator)
+
+
+def template_values(outbound_dial: str) -> dict[str, str]:
+    """The dialplan's placeholders: the number's Dial string (``IVR_OUTBOUND_DIAL``, whose
+    ``{number}`` is the digits after ``tel-``) and the hold's limit."""
+    return {"CONSOLE_DIAL": outbound_dial.replace("{number}", "${EXTEN:4}"),
+            "CONSOLE_HOLD_LIMIT": str(HOLD_LIMIT)}
 
 
 def redirect(channel: str, context: str, exten: str) -> dict[str, str]:

@@ -41,9 +41,11 @@ log = logging.getLogger(__name__)
 
 class ConsoleDesk:
     def __init__(self, operators: OperatorDesk, pauses: PauseDesk, control: CallControl,
-                 codes: CodeStore, tickets: TicketDesk, tally: DayTally) -> None:
+                 codes: CodeStore, tickets: TicketDesk, tally: DayTally,
+                 wrapup_s: float = 30.0) -> None:
         self.operators, self.pauses, self.control = operators, pauses, control
         self.codes, self.tickets, self.tally = codes, tickets, tally
+        self.wrapup_s = wrapup_s
 
     def interface(self, username: str) -> str:
         """The operator's phone (``PJSIP/ani``); UnknownOperator when not in the roster."""
@@ -101,17 +103,17 @@ class ConsoleDesk:
 
     async def transfer(self, username: str, offer: Offer | None, body: Mapping[str, Any],
                        queues: Collection[str]) -> dict[str, str]:
+        self.interface(username)
         call = connected(offer)
         roster = self.operators.store.load()
-        self.interface(username)
         transfer = checked_transfer(body, queues, roster.operators, username)
         await self.control.send(transfer_action(transfer, call.channel, call.member_channel))
         return {"mode": transfer.mode, "to": transfer.kind, "target": transfer.target,
                 "unique_id": call.unique_id}
 
     async def hold(self, username: str, offer: Offer | None) -> dict[str, str]:
-        call = connected(offer)
         self.interface(username)
+        call = connected(offer)
         await self.control.send(hold_action(call.channel))
         held = {"channel": call.channel, "unique_id": call.unique_id,
                 "caller_number": call.caller_number, "queue": call.queue}
@@ -137,7 +139,8 @@ class ConsoleDesk:
                               now - since if since else 0.0)
         return {"operator": username, "logged_in": username not in await self.pauses.away(),
                 "pause_reason": asked, "paused_s": round(now - since) if since else None,
-                "held": await self.pauses.held(username) or None, "figures": figures}
+                "held": await self.pauses.held(username) or None, "figures": figures,
+                "wrapup_s": self.wrapup_s}
 
     async def _at_once(self, action: Mapping[str, str]) -> None:
         """An action the roster engine would also apply on its next pass: sent now so the

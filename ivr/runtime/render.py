@@ -15,6 +15,7 @@ from ipaddress import ip_address
 from pathlib import Path
 
 from ..config import Settings, ami_permit_networks
+from ..console import calls as console_calls
 from ..emergency import dialplan as emergency_dialplan
 from ..flows.loader import load_flow_file
 from ..flows.model import Flow
@@ -60,6 +61,7 @@ def template_values(settings: Settings) -> dict[str, str]:
             prompt_languages(project_root() / "recordings"), str(s.data_dir / "sounds")),
         **emergency_dialplan.template_values(emergency_flow(s)),
         **virtual_hold.template_values(s),
+        **console_calls.template_values(s.outbound_dial),
     }
 
 

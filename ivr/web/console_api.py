@@ -91,18 +91,18 @@ async def resume(request: web.Request) -> web.Response:
     return web.json_response(await request.app[CONSOLE].resume(_me(request)))
 
 
-async def get_codes(request: web.Request) -> web.Response:
-    """GET /api/v1/pause-reasons | /api/v1/wrapup-codes"""
-    kind = KIND_OF_PATH[request.match_info["kind"]]
-    return web.json_response(as_json(await request.app[CONSOLE].code_list(kind)))
+def _codes_routes(kind: str) -> tuple[Any, Any]:
+    async def get_codes(request: web.Request) -> web.Response:
+        """GET /api/v1/pause-reasons | /api/v1/wrapup-codes"""
+        return web.json_response(as_json(await request.app[CONSOLE].code_list(kind)))
 
+    async def put_codes(request: web.Request) -> web.Response:
+        """PUT /api/v1/pause-reasons | /api/v1/wrapup-codes {"codes": [...]}: the whole list."""
+        codes = checked_codes(kind, await json_object(request))
+        saved = await asyncio.to_thread(request.app[CONSOLE].codes.replace, kind, codes)
+        return web.json_response(as_json(saved))
 
-async def put_codes(request: web.Request) -> web.Response:
-    """PUT /api/v1/pause-reasons | /api/v1/wrapup-codes {"codes": [...]}: the whole list."""
-    kind = KIND_OF_PATH[request.match_info["kind"]]
-    codes = checked_codes(kind, await json_object(request))
-    saved = await asyncio.to_thread(request.app[CONSOLE].codes.replace, kind, codes)
-    return web.json_response(as_json(saved))
+    return get_codes, put_codes
 
 
 def add_console_routes(app: web.Application) -> None:
@@ -112,7 +112,7 @@ def add_console_routes(app: web.Application) -> None:
                                "hold": hold, "resume": resume}
     for name, handler in actions.items():
         app.router.add_post(f"/api/v1/console/{name}", handler)
-    kinds = "|".join(KIND_OF_PATH)
-    app.router.add_get(f"/api/v1/{{kind:{kinds}}}", get_codes)
-    app.router.add_put(f"/api/v1/{{kind:{kinds}}}", put_codes)
-
+    for path, kind in KIND_OF_PATH.items():
+        get_codes, put_codes = _codes_routes(kind)
+        app.router.add_get(f"/api/v1/{path}", get_codes)
+        app.router.add_put(f"/api/v1/{path}", put_codes)

@@ -32,6 +32,7 @@ SITE_OPERATIONS: tuple[tuple[str, str, str, str, str], ...] = (
     ("get", "/admin/flows", "admin", "The flow editor page", "page"),
     ("get", "/admin/callers", "supervisor", "The registered callers page", "page"),
     ("get", "/admin/catalog", "admin", "The catalog admin page", "page"),
+    ("get", "/admin/codes", "admin", "The pause reasons and wrap-up codes page", "page"),
     ("get", "/wallscreen", "supervisor", "The wall screen page", "page"),
     ("get", "/reports", "supervisor", "The reports page", "page"),
     ("get", "/scorecard", "agency", "The agencies' scorecard page", "page"),

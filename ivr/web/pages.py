@@ -143,5 +143,6 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/admin/flows", _page("flows.html"))
     app.router.add_get("/admin/callers", _page("callers.html"))
     app.router.add_get("/admin/catalog", _page("catalog.html"))
+    app.router.add_get("/admin/codes", _page("codes.html"))
     app.router.add_get("/wallscreen", _page("wallscreen.html"))
     app.router.add_static("/static", STATIC)
