@@ -158,7 +158,9 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
     async with database(settings) as (engine, keeper):
         await keeper.ready.wait()  # the accounts need their tables; the keeper keeps trying
         desk = ticket_desk(settings, engine, keeper)
-        operators, control = operator_desk(settings, redis), CallControl(settings)
+        operators = operator_desk(settings, redis)
+        console_ami = dataclasses.replace(settings, ami_user=settings.ami_user + "-console")
+        control = CallControl(console_ami)
         console = ConsoleDesk(operators, operators.pauses, control, CodeStore(engine), desk,
                               DayTally(redis, settings.ticket_timezone), settings.wrapup_seconds)
         try:

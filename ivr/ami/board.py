@@ -161,6 +161,9 @@ class QueueBoard:
         state = self.queue(event.queue)
         if isinstance(event, CallerJoined):
             self._remove_caller(state, event.unique_id)
+            # Moved to another queue (a key pressed, the console's transfer): no longer
+            # offered to, or talking to, an operator of the queue it left.
+            self._drop_offers(event.unique_id, keep_queue=event.queue)
             caller = WaitingCaller(event.unique_id, event.caller_number, now - event.waited_s,
                                    event.language, event.ticket,
                                    event.arrived_at or now - event.waited_s,
@@ -234,8 +237,9 @@ class QueueBoard:
                 return True
         return False
 
-    def _drop_offers(self, unique_id: str) -> None:
-        for member in [m for m, o in self.offers.items() if o.unique_id == unique_id]:
+    def _drop_offers(self, unique_id: str, keep_queue: str = "") -> None:
+        for member in [m for m, o in self.offers.items()
+                       if o.unique_id == unique_id and o.queue != keep_queue]:
             del self.offers[member]
 
     @staticmethod

@@ -28,7 +28,8 @@ def in_wrap_up(call: LastCall, saved_at: float, now: float, wrapup_s: float) -> 
     """Whether the operator is still wrapping up ``call`` at ``now``.
 
     ``saved_at``: when they last saved a wrap-up code (0: never). Without an answer seen
-    (the engine restarted) the call's end stands for its start."""
+    (the engine restarted) the call's end stands for its start; without its end, the
+    answer stands for the end."""
     if wrapup_s <= 0:
         return False
     start = call.answered_at or call.ended_at
@@ -36,7 +37,7 @@ def in_wrap_up(call: LastCall, saved_at: float, now: float, wrapup_s: float) -> 
         return False
     if call.on_call:
         return True
-    return call.ended_at > 0 and now - call.ended_at < wrapup_s
+    return now - max(call.ended_at, start) < wrapup_s  # an end not seen: from the answer
 
 
 def wrap_up_pauses(calls: Mapping[str, LastCall], saved: Mapping[str, float],

@@ -68,7 +68,10 @@ class RosterEngine:
         self.surge_after_s = surge_after_s
         self.on_pass = on_pass
         self.wrapup_s = wrapup_s
-        self.answered: dict[str, float] = {}  # operator -> when their last queue call was answered
+        # Operator -> when their latest queue call was answered, and when it ended, as seen
+        # here (Asterisk's LastCall misses a caller moved away by the console's transfer).
+        self.answered: dict[str, float] = {}
+        self.ended: dict[str, float] = {}
         self.board = QueueBoard()
         self.linked = False
         self._roster = Roster()
@@ -93,9 +96,13 @@ class RosterEngine:
 
     def event(self, event: QueueEvent) -> None:
         log.debug("%s", event)
+        now = self.now()
+        talking = {n for n, o in self.board.offers.items() if o.state == "connected"}
         if isinstance(event, AgentAnswered):
-            self.answered[event.member] = self.now()
-        self.board.apply(event, self.now())
+            self.answered[event.member] = now
+        self.board.apply(event, now)
+        for name in talking - set(self.board.offers):  # the call is over (or moved away)
+            self.ended[name] = now
         self._wake.set()
 
     # -- the pass -----------------------------------------------------------------------------
@@ -128,7 +135,7 @@ class RosterEngine:
     def last_calls(self) -> dict[str, LastCall]:
         """Each member's latest queue call: answered (seen here), ended (Asterisk's LastCall),
         and whether it is still on."""
-        ended: dict[str, float] = {}
+        ended: dict[str, float] = dict(self.ended)
         for queue in self.board.queues.values():
             for member in queue.members.values():
                 ended[member.name] = max(ended.get(member.name, 0.0), member.last_call)
