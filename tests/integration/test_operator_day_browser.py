@@ -78,6 +78,7 @@ def console(stack: Hotline, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             headless=True, args=CHROMIUM_FLAGS)
         context.set_default_timeout(30_000)
         page = context.new_page()
+        page.on("pageerror", lambda error: print("console page error:", error))
         page.goto(f"http://127.0.0.1:{stack.ports['web']}/console")
         page.fill("#username", OPERATOR)
         page.fill("#password", PASSWORD)
