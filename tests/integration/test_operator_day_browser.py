@@ -1,9 +1,9 @@
 """The operator's day at the console, in headless Chromium on the live stack (issue 15):
 operator `ani` (a SIPp phone) pauses with the reason "break" and the wallboard shows it with
-the reason and a ticking time in pause; after a 112 call she picks a wrap-up code, which is
-stored with the call's wrap-up row, and until then she is kept out of new calls (paused
-"wrap-up"); she transfers her next caller to `fire`, where Asterisk itself then has the
-caller waiting. One stack, one browser, three tests in order."""
+the reason and a ticking time in pause, then logs out of her queues and in again; after a
+112 call she picks a wrap-up code, which is stored with the call's wrap-up row, and until
+then she is kept out of new calls (paused "wrap-up"); she transfers her next caller to
+`fire`, where Asterisk itself then has the caller waiting. One stack, one browser, three tests in order."""
 
 from __future__ import annotations
 
@@ -120,6 +120,15 @@ def test_a_pause_with_a_reason_shows_on_the_wallboard_with_a_timer(
     console.click("#unpause")
     wait_until(lambda: not operator_on_board(stack).get("paused"), 3, "ani unpaused")
     console.locator("#fig-pause", has_text=re.compile(r"^[2-9]s|^\d+m")).wait_for()
+    # Out of the queues and back: the roster keeps her out until she logs in again.
+    console.click("#me-logout")
+    wait_until(lambda: not operator_on_board(stack), 1.5, "ani out of every queue")
+    time.sleep(1.5)  # a roster pass or two: still out
+    assert not operator_on_board(stack)
+    console.click("#me-login")
+    wait_until(lambda: "fire" in operator_on_board(stack).get("queues", []), 3,
+               "ani back in her queues")
+    console.locator("#me-queues", has_text="logged in").wait_for()
 
 
 def test_after_a_call_the_wrap_up_code_is_stored_with_the_call(
