@@ -3,7 +3,8 @@ operator `ani` (a SIPp phone) pauses with the reason "break" and the wallboard s
 the reason and a ticking time in pause, then logs out of her queues and in again; after a
 112 call she picks a wrap-up code, which is stored with the call's wrap-up row, and until
 then she is kept out of new calls (paused "wrap-up"); she transfers her next caller to
-`fire`, where Asterisk itself then has the caller waiting. One stack, one browser, three tests in order."""
+`fire`, where Asterisk itself then has the caller waiting. One stack, one browser, three
+tests in order."""
 
 from __future__ import annotations
 
