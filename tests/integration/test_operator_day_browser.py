@@ -2,9 +2,9 @@
 operator `ani` (a SIPp phone) pauses with the reason "break" and the wallboard shows it with
 the reason and a ticking time in pause, then logs out of her queues and in again; after a
 112 call she picks a wrap-up code, which is stored with the call's wrap-up row, and until
-then she is kept out of new calls (paused "wrap-up"); she transfers her next caller to
-`fire`, where Asterisk itself then has the caller waiting. One stack, one browser, three
-tests in order."""
+then she is kept out of new calls (paused "wrap-up"); she holds her next caller and takes
+them back, then transfers them to `fire`, where Asterisk itself then has the caller
+waiting. One stack, one browser, three tests in order."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def phone(stack: Hotline, phone_port: tuple[int, int],
     """Ani's phone: answers each queue call after 1 s and stays on until hung up."""
     device = OperatorPhone(OPERATOR, phone_port[0], phone_port[1],
                            tmp_path_factory.mktemp("phone"), answer_after_ms=1000)
-    device.start(calls=3)
+    device.start(calls=4)
     yield device
     device.stop()
 
@@ -164,6 +164,14 @@ def test_the_operator_transfers_a_caller_to_fire_and_the_caller_waits_there(
         console.locator("#caller", has_text=caller).wait_for()
         console.locator("#call-state", has_text="On a call").wait_for()
         assert stack.asterisk_waiting("fire") == []
+        # Hold: the caller hears music and her line is freed; resume rings her phone again.
+        console.click("#hold")
+        console.locator("#held-caller", has_text=caller).wait_for()
+        console.click("#resume")
+        console.locator("#transfer-result", has_text="ringing your phone").wait_for()
+        wait_until(lambda: phone.offered() == ["081277700001", caller, caller], 10,
+                   "ani's phone rung again by the resumed call")
+        console.wait_for_selector("#held", state="hidden")
         console.select_option("#transfer-to", "queue")
         console.fill("#transfer-target", "fire")
         console.click("#transfer")
@@ -171,7 +179,7 @@ def test_the_operator_transfers_a_caller_to_fire_and_the_caller_waits_there(
         wait_until(lambda: stack.asterisk_waiting("fire") == [caller], 5,
                    "the caller waiting in fire, as Asterisk says")
         console.wait_for_selector("#idle:not([hidden])")  # ani's own leg is over
-        assert phone.offered() == ["081277700001", caller]
+        assert phone.offered() == ["081277700001", caller, caller]
     finally:
         call.kill()
         call.wait(timeout=10)

@@ -108,7 +108,7 @@ el("hold").addEventListener("click", async () => {
   refreshMe();
 });
 el("resume").addEventListener("click", async () => {
-  say("held-result", await api("POST", "/api/v1/console/resume"), "ringing your phone");
+  say("transfer-result", await api("POST", "/api/v1/console/resume"), "ringing your phone");
   refreshMe();
 });
 
