@@ -32,6 +32,10 @@ from .ami.follower import QueueFollower
 from .callers import CallerRegistry
 from .cluster.member import ClusterMember
 from .config import Settings
+from .console.control import CallControl
+from .console.figures import DayTally
+from .console.service import ConsoleDesk
+from .console.store import CodeStore
 from .db import make_engine, ping
 from .emergency.lane import EmergencyLane
 from .flows.engine import FlowEngine
@@ -158,14 +162,20 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
     async with database(settings) as (engine, keeper):
         await keeper.ready.wait()  # the accounts need their tables; the keeper keeps trying
         desk = ticket_desk(settings, engine, keeper)
+        operators = operator_desk(settings, redis)
+        console_ami = dataclasses.replace(settings, ami_user=settings.ami_user + "-console")
+        control = CallControl(console_ami)
+        console = ConsoleDesk(operators, operators.pauses, control, CodeStore(engine), desk,
+                              DayTally(redis, settings.ticket_timezone), settings.wrapup_seconds)
         try:
             yield WebParts(
                 live=live, board=board or RedisBoardSource(live, settings.effective_redis_url),
                 tickets=desk, users=UserStore(engine), flows=flow_store(settings),
-                calls=CallStore(engine), operators=operator_desk(settings, redis),
-                callers=CallerRegistry(engine),
+                calls=CallStore(engine), operators=operators,
+                callers=CallerRegistry(engine), console=console,
                 database_ping=lambda: ping(engine))
         finally:
+            control.stop()
             desk.close()
             await redis.aclose()
 
@@ -245,6 +255,7 @@ async def run_ami(settings: Settings) -> None:
         follower.listeners.append(lane.on_event)
         follower.listeners.append(VirtualHoldRecorder(desk.record_vhold_step).on_event)
         follower.listeners.append(OperatorActivityRecorder(desk.record_operator_activity).on_event)
+        follower.listeners.append(DayTally(redis, settings.ticket_timezone).on_event)
         follower.start()
         # Spooled incidents and call records are written by the web service's flush of the
         # shared spool.
@@ -351,7 +362,8 @@ async def run_roster(settings: Settings) -> None:
         await live.beat("roster", {"at": time.time()})
 
     engine = RosterEngine(RosterStore(roster_path(settings.data_dir)), queues, PauseDesk(redis),
-                          surge_after_s=settings.emergency_surge_after, on_pass=after_pass)
+                          surge_after_s=settings.emergency_surge_after, on_pass=after_pass,
+                          wrapup_s=settings.wrapup_seconds)
     queues.on_login, queues.on_event, queues.on_lost = (
         engine.logged_in, engine.event, engine.link_lost)
     queues.start()

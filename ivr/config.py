@@ -92,6 +92,9 @@ class Settings:
     # Seconds an emergency caller waits before every logged-in operator, paused or not,
     # is offered the call (the roster engine's surge).
     emergency_surge_after: float = 10.0
+    # Seconds an operator stays out of new calls after a queue call to give its wrap-up code
+    # (ended early by saving the code; 0: no wrap-up pause).
+    wrapup_seconds: float = 30.0
     # A 112 caller who pressed no key this many seconds after arriving is marked silent.
     emergency_silent_after: float = 8.0
     # The prank lane: a number with this many calls marked "prank" within this many days
@@ -262,7 +265,8 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
 # ticket_timezone, [web] admin_user is admin_user.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "hotline": ("data_dir", "cache_dir", "asterisk", "emergency_number", "hotline_number",
-                "default_language", "restart_services", "event_loop", "node_name"),
+                "default_language", "restart_services", "event_loop", "node_name",
+                "wrapup_seconds"),
     "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
     "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
     "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret"),

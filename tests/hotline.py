@@ -65,6 +65,9 @@ class Hotline:
             # The web API needs a login: tests read it as the first admin (HTTP Basic).
             "IVR_ADMIN_USER": "admin",
             "IVR_ADMIN_PASSWORD": "hotline-tests-admin",
+            # No wrap-up pause after each call unless a test asks (test_operator_day.py):
+            # the other tests' operators take call after call.
+            "IVR_WRAPUP_SECONDS": "0",
             **overrides,
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -116,6 +116,8 @@ class Offer:
     since: float
     waited_s: int = 0
     keyed: bool = False
+    channel: str = ""  # the caller's channel (the console's transfer and hold move it)
+    member_channel: str = ""
 
 
 def local_day(now: float, timezone: str) -> str:
@@ -159,6 +161,9 @@ class QueueBoard:
         state = self.queue(event.queue)
         if isinstance(event, CallerJoined):
             self._remove_caller(state, event.unique_id)
+            # Moved to another queue (a key pressed, the console's transfer): no longer
+            # offered to, or talking to, an operator of the queue it left.
+            self._drop_offers(event.unique_id, keep_queue=event.queue)
             caller = WaitingCaller(event.unique_id, event.caller_number, now - event.waited_s,
                                    event.language, event.ticket,
                                    event.arrived_at or now - event.waited_s,
@@ -206,7 +211,10 @@ class QueueBoard:
         state = "connected" if isinstance(event, AgentAnswered) else "ringing"
         self.offers[event.member] = Offer(event.queue, event.unique_id, event.caller_number,
                                           language, ticket, state, now, waited,
-                                          event.unique_id in self.keyed)
+                                          event.unique_id in self.keyed,
+                                          event.channel or (known.channel if known else ""),
+                                          event.member_channel
+                                          or (known.member_channel if known else ""))
 
     def _key_pressed(self, unique_id: str, now: float) -> None:
         self.keyed[unique_id] = now
@@ -229,8 +237,9 @@ class QueueBoard:
                 return True
         return False
 
-    def _drop_offers(self, unique_id: str) -> None:
-        for member in [m for m, o in self.offers.items() if o.unique_id == unique_id]:
+    def _drop_offers(self, unique_id: str, keep_queue: str = "") -> None:
+        for member in [m for m, o in self.offers.items()
+                       if o.unique_id == unique_id and o.queue != keep_queue]:
             del self.offers[member]
 
     @staticmethod
@@ -327,7 +336,8 @@ def _offer_of(data: Mapping[str, Any]) -> Offer:
                  str(data.get("caller_number", "")), str(data.get("language", "")),
                  str(data.get("ticket", "")), str(data.get("state", "")),
                  float(data.get("since", 0.0)), int(data.get("waited_s", 0)),
-                 bool(data.get("keyed", False)))
+                 bool(data.get("keyed", False)), str(data.get("channel", "")),
+                 str(data.get("member_channel", "")))
 
 
 def today_from_snapshot(stored: QueueBoard | Mapping[str, Any],

@@ -105,6 +105,8 @@ class AgentRinging:
     caller_number: str
     language: str = ""
     ticket: str = ""
+    channel: str = ""  # the caller's channel (what a transfer or hold moves)
+    member_channel: str = ""  # the operator's side of the call
 
 
 @dataclass(frozen=True)
@@ -118,17 +120,20 @@ class AgentAnswered:
     hold_time_s: int
     language: str = ""
     ticket: str = ""
+    channel: str = ""
+    member_channel: str = ""
 
 
 @dataclass(frozen=True)
 class AgentDone:
-    """The offer is over: call completed, not answered in time, or dumped."""
+    """The offer is over: ``outcome`` completed (after ``talk_s`` seconds talking), missed
+    (not answered in time) or dumped."""
 
     queue: str
     unique_id: str
     member: str
-    ended: str = ""  # complete (AgentComplete), ringnoanswer, dump
-    talk_time_s: int = 0  # AgentComplete's TalkTime
+    outcome: str = "completed"
+    talk_s: int = 0
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,8 @@ QueueEvent = (CallerJoined | CallerLeft | CallerAbandoned | MemberUpdated | Memb
               | VirtualHoldSeen)
 VIRTUAL_HOLD_EVENT = "HotlineVirtualHold"  # dialplan/extensions.conf [virtual-hold-*]
 AGENT_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "AgentDump")
+DONE_OUTCOMES = {"AgentComplete": "completed", "AgentRingNoAnswer": "missed",
+                 "AgentDump": "dumped"}
 
 
 def _int(raw: Mapping[str, Any], key: str, default: int = 0) -> int:
@@ -246,10 +253,12 @@ def _agent(name: str, raw: Mapping[str, Any]) -> AgentRinging | AgentAnswered | 
     member = _str(raw, "MemberName") or _str(raw, "Interface")
     variables = channel_variables(raw)
     language, ticket = variables.get("HOTLINE_LANGUAGE", ""), variables.get("HOTLINE_TICKET", "")
+    channels = _str(raw, "Channel"), _str(raw, "DestChannel")
     if name == "AgentCalled":
-        return AgentRinging(queue, unique_id, member, _caller_number(raw), language, ticket)
+        return AgentRinging(queue, unique_id, member, _caller_number(raw), language, ticket,
+                            *channels)
     if name == "AgentConnect":
         return AgentAnswered(queue, unique_id, member, _caller_number(raw),
-                             _int(raw, "HoldTime"), language, ticket)
-    return AgentDone(queue, unique_id, member, name.removeprefix("Agent").lower(),
-                     _int(raw, "TalkTime"))
+                             _int(raw, "HoldTime"), language, ticket, *channels)
+    outcome = DONE_OUTCOMES.get(name, "completed")
+    return AgentDone(queue, unique_id, member, outcome, _int(raw, "TalkTime"))

@@ -70,11 +70,11 @@ def pause_record(name: str, pause: OpenPause, now: float) -> OperatorActivity:
 
 def call_record(event: AgentDone, now: float) -> OperatorActivity | None:
     """A completed call (handled, its talk time) or a missed offer; None for a dump."""
-    if event.ended == "complete":
+    if event.outcome == "completed":
         return OperatorActivity(event.member, HANDLED,
-                                datetime.fromtimestamp(now - event.talk_time_s, UTC),
-                                float(event.talk_time_s), "", event.queue, event.unique_id)
-    if event.ended == "ringnoanswer":
+                                datetime.fromtimestamp(now - event.talk_s, UTC),
+                                float(event.talk_s), "", event.queue, event.unique_id)
+    if event.outcome == "missed":
         return OperatorActivity(event.member, MISSED, datetime.fromtimestamp(now, UTC), 0.0,
                                 "", event.queue, event.unique_id)
     return None

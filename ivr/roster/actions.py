@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from ..ami.client import AmiClient, TaskSet
+from ..ami.client import QUEUE_EVENTS, AmiClient, TaskSet
 from ..ami.events import QueueEvent
 from ..config import Settings
 from .plan import AddMember, QueueAction, RemoveMember, SetPenalty
@@ -54,8 +54,9 @@ class AsteriskQueues:
         self.on_event: Callable[[QueueEvent], None] | None = None
         self.on_lost: Callable[[], None] | None = None
         self._tasks = TaskSet("roster AMI link", log)
-        self.ami = AmiClient(settings, on_login=self._logged_in, on_lost=self._disconnected,
-                             on_event=self._event)
+        # Agent* too: the wrap-up pause starts when an operator answers (console/wrapup.py).
+        self.ami = AmiClient(settings, (*QUEUE_EVENTS, "Agent*"), on_login=self._logged_in,
+                             on_lost=self._disconnected, on_event=self._event)
 
     def start(self) -> None:
         self.ami.connect()

@@ -35,22 +35,23 @@ class OperatorDesk:
         self.live = live
         self.wrapup_s = wrapup_s
 
-    def _known(self, username: str) -> str:
+    def known(self, username: str) -> str:
+        """``username`` if the roster has that operator; UnknownOperator otherwise."""
         if username not in self.store.load().operators:
             raise UnknownOperator(f"no operator {username!r}", operator=username)
         return username
 
     async def pause(self, username: str, reason: str) -> None:
-        await self.pauses.pause(self._known(username), reason.strip() or "paused")
+        await self.pauses.pause(self.known(username), reason.strip() or "paused")
 
     async def unpause(self, username: str) -> None:
-        await self.pauses.unpause(self._known(username))
+        await self.pauses.unpause(self.known(username))
 
     async def listen_in(self, mode: str, username: str, phone: str) -> None:
         """Ring the supervisor's ``phone`` into ChanSpy on ``username``'s call (``spy.py``)."""
         if self.spy is None:
             raise RosterDomainError("listening in needs Asterisk's manager interface")
-        await self.spy.spy(mode, self._known(username), phone)
+        await self.spy.spy(mode, self.known(username), phone)
 
     async def states(self, now: float) -> list[dict[str, Any]]:
         """Every operator's state from the live queue board, with the pause asked for."""

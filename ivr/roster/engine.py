@@ -19,7 +19,8 @@ from typing import Protocol
 
 from ..aio import within
 from ..ami.board import QueueBoard, rebuild
-from ..ami.events import QueueEvent
+from ..ami.events import AgentAnswered, QueueEvent
+from ..console.wrapup import LastCall, wrap_up_pauses
 from .model import Roster, on_shift
 from .plan import (
     ALL_QUEUES,
@@ -51,18 +52,26 @@ class QueuesPort(Protocol):
 
 class PausesPort(Protocol):
     async def all(self) -> dict[str, str]: ...
+    async def away(self) -> set[str]: ...
+    async def wrap_marks(self) -> dict[str, float]: ...
 
 
 class RosterEngine:
     def __init__(self, store: RosterStore, queues: QueuesPort, pauses: PausesPort,
                  clock: Clock = utc_now, surge_after_s: float = DEFAULT_SURGE_AFTER_S,
-                 on_pass: Callable[[], Awaitable[None]] | None = None) -> None:
+                 on_pass: Callable[[], Awaitable[None]] | None = None,
+                 wrapup_s: float = 0.0) -> None:
         self.store = store
         self.queues = queues
         self.pauses = pauses
         self.clock = clock
         self.surge_after_s = surge_after_s
         self.on_pass = on_pass
+        self.wrapup_s = wrapup_s
+        # Operator -> when their latest queue call was answered, and when it ended, as seen
+        # here (Asterisk's LastCall misses a caller moved away by the console's transfer).
+        self.answered: dict[str, float] = {}
+        self.ended: dict[str, float] = {}
         self.board = QueueBoard()
         self.linked = False
         self._roster = Roster()
@@ -87,7 +96,13 @@ class RosterEngine:
 
     def event(self, event: QueueEvent) -> None:
         log.debug("%s", event)
-        self.board.apply(event, self.now())
+        now = self.now()
+        talking = {n for n, o in self.board.offers.items() if o.state == "connected"}
+        if isinstance(event, AgentAnswered):
+            self.answered[event.member] = now
+        self.board.apply(event, now)
+        for name in talking - set(self.board.offers):  # the call is over (or moved away)
+            self.ended[name] = now
         self._wake.set()
 
     # -- the pass -----------------------------------------------------------------------------
@@ -117,6 +132,18 @@ class RosterEngine:
                                                             m.paused_reason)
         return current, busy
 
+    def last_calls(self) -> dict[str, LastCall]:
+        """Each member's latest queue call: answered (seen here), ended (Asterisk's LastCall),
+        and whether it is still on."""
+        ended: dict[str, float] = dict(self.ended)
+        for queue in self.board.queues.values():
+            for member in queue.members.values():
+                ended[member.name] = max(ended.get(member.name, 0.0), member.last_call)
+        return {name: LastCall(self.answered.get(name, 0.0), ended.get(name, 0.0),
+                               self.board.offers.get(name, None) is not None
+                               and self.board.offers[name].state == "connected")
+                for name in set(ended) | set(self.answered)}
+
     def oldest_waits(self, now: float) -> dict[str, float]:
         return {name: max(now - c.joined_at for c in queue.waiting)
                 for name, queue in self.board.queues.items() if queue.waiting}
@@ -130,8 +157,12 @@ class RosterEngine:
                         "is offered the call, pauses lifted there", surging or "no queue",
                         self.surge_after_s)
             self._surging = surging
-        wanted = wanted_members(on_shift(roster, clock), roster.operators,
-                                await self.pauses.all(), surging)
+        away = await self.pauses.away()  # logged out of their queues: kept out, surge too
+        working = {u: s for u, s in on_shift(roster, clock).items() if u not in away}
+        operators = {u: o for u, o in roster.operators.items() if u not in away}
+        pauses = wrap_up_pauses(self.last_calls(), await self.pauses.wrap_marks(),
+                                await self.pauses.all(), clock.timestamp(), self.wrapup_s)
+        wanted = wanted_members(working, operators, pauses, surging)
         current, busy = self.current_members()
         return membership_plan(current, wanted, busy)
 

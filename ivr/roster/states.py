@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..ami.board import Member
+from ..console.codes import WRAPUP_PAUSE
 from .model import Operator
 
 DEFAULT_WRAPUP_S = 15.0
@@ -40,6 +41,8 @@ def state_of(members: Iterable[Member], now: float, wrapup_s: float = DEFAULT_WR
     if any(m.in_call or m.state in ON_CALL for m in members):
         return "on_call", ""
     paused = [m for m in members if m.paused]
+    if paused and paused[0].paused_reason == WRAPUP_PAUSE:  # the roster engine's (wrapup.py)
+        return "wrap_up", ""
     if paused:
         return "paused", paused[0].paused_reason
     last_call = max(m.last_call for m in members)

@@ -15,6 +15,7 @@ from ipaddress import ip_address
 from pathlib import Path
 
 from ..config import Settings, ami_permit_networks
+from ..console import calls as console_calls
 from ..emergency import dialplan as emergency_dialplan
 from ..flows.loader import load_flow_file
 from ..flows.model import Flow
@@ -64,6 +65,7 @@ def template_values(settings: Settings) -> dict[str, str]:
         **emergency_dialplan.template_values(emergency_flow(s)),
         **virtual_hold.template_values(s),
         **skill_rules.template_values(s),
+        **console_calls.template_values(s.outbound_dial),
     }
 
 

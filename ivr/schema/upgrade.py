@@ -46,10 +46,11 @@ def all_metadata() -> list[MetaData]:
     """The metadata of every table the history manages (Alembic's ``target_metadata``)."""
     from ..accounts.models import WebBase
     from ..callers.models import CallerBase
+    from ..console.tables import metadata as operator_codes
     from ..reports.tables import metadata as call_records
     from ..tickets.models import Base
 
-    return [Base.metadata, WebBase.metadata, call_records, CallerBase.metadata]
+    return [Base.metadata, WebBase.metadata, call_records, CallerBase.metadata, operator_codes]
 
 
 def alembic_config(url: str) -> Config:

@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import Settings
+from ..console.store import CallCode, save_call_code
 from ..db import make_engine
 from ..emergency.outcomes import NoSuchIncident, checked_outcome
 from ..flows.ports import CallReport, TicketStatusView
@@ -221,6 +222,18 @@ class TicketDesk:
             log.warning("%s: database unavailable (%s), spooled", what,
                         exc.__class__.__name__)
             await self.workers.files(self.spool.append, record)
+
+    async def save_call_code(self, call: CallCode) -> bool:
+        """The wrap-up code of an answered call (the console), spooled while the database is
+        away; True if stored now, False if spooled (it lands once the database is back)."""
+        try:
+            await self._db(self._in_transaction, save_call_code, call)
+        except PHONE_SPOOLED_ON as exc:
+            log.warning("wrap-up code of %s: database unavailable (%s), spooled",
+                        call.unique_id, exc.__class__.__name__)
+            await self.workers.files(self.spool.append, call)
+            return False
+        return True
 
     async def prank_calls(self, number: str, days: float) -> int:
         """Calls from ``number`` marked prank in the last ``days`` (since a clearance)."""
@@ -489,6 +502,9 @@ class TicketDesk:
             return
         if isinstance(record, OperatorActivity):
             self._in_transaction(insert_operator_activity, record)
+            return
+        if isinstance(record, CallCode):
+            self._in_transaction(save_call_code, record)
             return
         if isinstance(record, IncidentReport):
             if record.joins:  # the AMI service's facts: the latest spooled wins

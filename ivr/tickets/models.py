@@ -229,8 +229,8 @@ class Holiday(Base):
 
 
 class CallWrapUp(Base):
-    """How an answered 12345 call ended: the ticket it made, or the operator's reason for
-    none. Every answered call should have one (the console asks until it is given)."""
+    """How an answered call ended: for 12345, the ticket it made or the operator's reason for
+    none (the console asks until one is given); for any queue, the wrap-up ``code``."""
 
     __tablename__ = "call_wrapups"
     unique_id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -240,6 +240,8 @@ class CallWrapUp(Base):
     ticket_number: Mapped[str] = mapped_column(String(32), default="")
     reason: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # The wrap-up code the operator picked (any queue; ``ivr.console.codes``), "" until then.
+    code: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class OutboxMessage(Base):

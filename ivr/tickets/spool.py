@@ -13,7 +13,7 @@ unreadable lines go to ``spool.rejected.jsonl`` with the reason and the time, fo
 to look at. ``drain.lock`` keeps two flushes (two processes) from running at once. The
 writer must be idempotent (tickets by number, incidents by call id, call records by call,
 queue and join, ratings by ticket, virtual hold steps by hold, step and try, operators'
-activities by operator, kind, call and start): a crash between the
+activities by operator, kind, call and start, wrap-up codes by call): a crash between the
 database commit and ``settle`` only means the line is offered again, and written zero more
 times. Every file here is 0600, and the folder is fsync'd after each create or rename.
 """
@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..console.store import CallCode
 from ..reports.records import CallRecord, OperatorActivity, VirtualHoldStep
 from .filelock import exclusive, fsync_dir, open_private, release, replace_durably, try_exclusive
 from .records import IncidentReport, NewTicket, Rating
@@ -37,9 +38,10 @@ from .records import IncidentReport, NewTicket, Rating
 log = logging.getLogger(__name__)
 
 SpoolRecord = (NewTicket | IncidentReport | CallRecord | Rating | VirtualHoldStep
-               | OperatorActivity)
+               | OperatorActivity | CallCode)
 TAGS: dict[type, str] = {NewTicket: "ticket", IncidentReport: "incident", CallRecord: "call",
-                         Rating: "rating", VirtualHoldStep: "vhold", OperatorActivity: "operator"}
+                         Rating: "rating", VirtualHoldStep: "vhold", OperatorActivity: "operator",
+                         CallCode: "code"}
 REASON_MAX = 1000
 
 
@@ -73,6 +75,9 @@ def decode(line: str) -> SpoolRecord:
     if kind == "operator":
         data["started_at"] = datetime.fromisoformat(data["started_at"])
         return OperatorActivity(**data)
+    if kind == "code":
+        data["at"] = datetime.fromisoformat(data["at"])
+        return CallCode(**data)
     if kind == "rating":
         data["rated_at"] = datetime.fromisoformat(data["rated_at"])
         return Rating(**data)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..reports.tables import queue_calls
@@ -170,7 +170,8 @@ def unwrapped_calls(session: Session, since: datetime, operator: str,
                     queues: Iterable[str]) -> list[dict[str, object]]:
     """Answered calls of ``queues`` since ``since`` (of ``operator`` unless empty) that have
     no wrap-up yet: neither a ticket nor a reason."""
-    done = select(CallWrapUp.unique_id)
+    done = select(CallWrapUp.unique_id).where(  # a wrap-up code alone does not answer it
+        or_(CallWrapUp.ticket_number != "", CallWrapUp.reason != ""))
     stmt = (select(queue_calls.c.unique_id, queue_calls.c.queue, queue_calls.c.caller_number,
                    queue_calls.c.joined_at, queue_calls.c.member)
             .where(queue_calls.c.outcome == "answered", queue_calls.c.joined_at >= since,

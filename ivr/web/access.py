@@ -62,6 +62,12 @@ RULES: tuple[Rule, ...] = (
     # Operators see the queues too: the console shows who waits behind the caller.
     rule(READ, r"/api/v1/queues", OPERATOR),
     rule(READ, r"/console|/api/v1/console", OPERATOR),
+    # The operator's own queues, pauses, wrap-up, transfer and hold (console_api.py): each
+    # acts on the caller's own member and call only.
+    rule(READ, r"/api/v1/console/me|/api/v1/(pause-reasons|wrapup-codes)", OPERATOR),
+    rule({"POST"}, r"/api/v1/console/(login|logout|pause|unpause|wrapup|transfer|hold|resume)",
+         OPERATOR),
+    rule({"PUT"}, r"/api/v1/(pause-reasons|wrapup-codes)", ADMIN),
     rule(READ, r"/api/v1/tickets(/[^/]+)?", OPERATOR),
     rule({"POST"}, r"/api/v1/tickets/[^/]+/status", OPERATOR),
     rule({"POST"}, r"/api/v1/incidents/[^/]+/outcome", OPERATOR),

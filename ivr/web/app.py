@@ -32,6 +32,7 @@ from .agency_api import add_agency_routes
 from .auth import access_middleware
 from .callers_api import add_caller_routes
 from .catalog_api import add_catalog_routes
+from .console_api import add_console_routes
 from .credentials import BasicCache, Credentials
 from .desk_api import add_desk_routes
 from .errors import error_middleware
@@ -41,6 +42,7 @@ from .incidents_api import add_incident_routes
 from .keys import (
     CALLERS,
     CALLS,
+    CONSOLE,
     CREDENTIALS,
     DATABASE_PING,
     FEED,
@@ -98,7 +100,7 @@ def _parts(factory: PartsFactory) -> Callable[[web.Application], AsyncIterator[N
             app[LIVE], app[SOURCE], app[TICKETS] = parts.live, parts.board, parts.tickets
             app[USERS], app[FLOWS], app[CALLS] = parts.users, parts.flows, parts.calls
             app[OPERATORS], app[DATABASE_PING] = parts.operators, parts.database_ping
-            app[CALLERS] = parts.callers
+            app[CALLERS], app[CONSOLE] = parts.callers, parts.console
             yield
     return provide
 
@@ -187,6 +189,7 @@ def make_app(settings: Settings, parts: PartsFactory) -> web.Application:
     add_operator_routes(app)
     add_roster_admin_routes(app)  # the admin's operators and roster pages
     add_history_routes(app)
+    add_console_routes(app)
     add_caller_routes(app)
     add_catalog_routes(app)  # the catalog admin and the wall screen
     add_wallscreen_routes(app)

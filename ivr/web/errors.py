@@ -43,6 +43,7 @@ ERROR_STATUS: dict[str, int] = {
     "bad-agency": 400, "bad-template": 400,  # a citizen notice's wording (notify/citizen.py)
     "catalog-invalid": 400, "bad-change-id": 400,  # the catalog admin (catalog_rules.py)
     "domain-error": 400,
+    "bad-codes": 400, "unknown-code": 400, "bad-transfer": 400,  # the console (ivr/console)
     # Who is asking, and whether they may.
     "login-required": 401, "bad-credentials": 401,
     "forbidden": 403, "csrf": 403, "cross-site": 403, "wrong-password": 403,
@@ -55,6 +56,7 @@ ERROR_STATUS: dict[str, int] = {
     "no-such-ticket": 404, "no-such-user": 404, "no-such-token": 404, "no-such-caller": 404,
     "no-such-catalog-entry": 404, "no-such-template": 404, "catalog-changed-since": 409,
     "no-rollback": 409, "cannot-reopen": 409, "last-admin": 409,
+    "no-call": 409, "ami-refused": 409,  # the console's transfer and hold (ivr/console)
     "flow-invalid": 422, "flow-number": 422, "bad-roster-csv": 422, "bad-account": 422,
     "ticket-error": 422, "invalid-ticket-number": 422, "unknown-category": 422,
     "invalid-status-transition": 422, "invalid-request": 422,

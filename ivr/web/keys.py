@@ -9,6 +9,7 @@ from aiohttp import web
 from ..accounts import UserStore
 from ..callers import CallerRegistry
 from ..config import Settings
+from ..console.service import ConsoleDesk
 from ..flows.store import FlowStore
 from ..reports.store import CallStore
 from ..roster.desk import OperatorDesk
@@ -28,6 +29,7 @@ FLOWS = web.AppKey("flows", FlowStore)
 CALLS = web.AppKey("call_records", CallStore)
 OPERATORS = web.AppKey("operator_desk", OperatorDesk)
 CALLERS = web.AppKey("callers", CallerRegistry)
+CONSOLE = web.AppKey("console", ConsoleDesk)
 DATABASE_PING: web.AppKey[Callable[[], None]] = web.AppKey("database_ping")
 # The web app's own.
 SIGNER = web.AppKey("signer", Signer)

@@ -37,6 +37,7 @@ SITE_OPERATIONS: tuple[tuple[str, str, str, str, str], ...] = (
      "page"),
     ("get", "/admin/operators", "admin", "The operators' phone accounts page", "page"),
     ("get", "/admin/roster", "admin", "The roster's week grid, CSV and warnings", "page"),
+    ("get", "/admin/codes", "admin", "The pause reasons and wrap-up codes page", "page"),
     ("get", "/wallscreen", "supervisor", "The wall screen page", "page"),
     ("get", "/reports", "supervisor", "The reports page", "page"),
     ("get", "/reports/operators", "supervisor",

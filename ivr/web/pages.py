@@ -171,6 +171,7 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/admin/flows", _page("flows.html"))
     app.router.add_get("/admin/callers", _page("callers.html"))
     app.router.add_get("/admin/catalog", _page("catalog.html"))
+    app.router.add_get("/admin/codes", _page("codes.html"))
     app.router.add_get("/wallscreen", _page("wallscreen.html"))
     app.router.add_get("/admin/users", _page("users.html"))
     app.router.add_get("/admin/operators", _page("operators.html"))

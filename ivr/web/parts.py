@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..accounts import UserStore
 from ..callers import CallerRegistry
+from ..console.service import ConsoleDesk
 from ..flows.store import FlowStore
 from ..reports.store import CallStore
 from ..roster.desk import OperatorDesk
@@ -31,6 +32,7 @@ class WebParts:
     calls: CallStore  # call records, for the reports
     operators: OperatorDesk  # operator states and pauses
     callers: CallerRegistry  # registered callers' names and addresses
+    console: ConsoleDesk  # the operator's own actions: queues, pauses, wrap-up, transfer
     database_ping: Callable[[], None]  # raises when the database cannot be reached
 
 

@@ -75,11 +75,11 @@ def test_a_new_reason_ends_the_old_pause_and_a_removal_ends_the_last() -> None:
 
 
 def test_completed_calls_are_handled_with_their_talk_time_and_ring_outs_missed() -> None:
-    done = call_record(AgentDone("hotline", "c1", "ani", "complete", 75), EPOCH0 + 100)
+    done = call_record(AgentDone("hotline", "c1", "ani", "completed", 75), EPOCH0 + 100)
     assert done == OperatorActivity("ani", HANDLED, at(25), 75.0, "", "hotline", "c1")
-    missed = call_record(AgentDone("hotline", "c2", "ani", "ringnoanswer"), EPOCH0)
+    missed = call_record(AgentDone("hotline", "c2", "ani", "missed"), EPOCH0)
     assert missed is not None and (missed.kind, missed.started_at) == (MISSED, T0)
-    assert call_record(AgentDone("hotline", "c3", "ani", "dump"), EPOCH0) is None
+    assert call_record(AgentDone("hotline", "c3", "ani", "dumped"), EPOCH0) is None
 
 
 def test_operator_activity_survives_the_spool() -> None:

@@ -173,11 +173,13 @@ def test_manager_denies_every_other_address_and_grants_only_the_queue_classes(
         etc: Path) -> None:
     manager = (etc / "manager.conf").read_text()
     assert re.findall(r"^deny = (.*)$", manager, flags=re.MULTILINE) == [
-        "0.0.0.0/0.0.0.0", "::/0"] * 2
-    # The follower and roster user; the outbound-call user may only make calls.
-    assert re.findall(r"^write = (.*)$", manager, flags=re.MULTILINE) == ["agent", "originate"]
+        "0.0.0.0/0.0.0.0", "::/0"] * 4
+    # The follower and roster user; the outbound-call user may only make calls; the roster's
+    # PJSIP reload may only reload; the console's pauses and moves calls (transfer, hold).
+    assert re.findall(r"^write = (.*)$", manager, flags=re.MULTILINE) == [
+        "agent", "originate", "system", "agent,call"]
     read = re.findall(r"^read = (.*)$", manager, flags=re.MULTILINE)
-    assert read == ["agent,system,dtmf,user", "call"]
+    assert read == ["agent,system,dtmf,user", "call", "system", "system"]
     assert context(manager, "hotline-outbound").count("eventfilter = Event: OriginateResponse")
     assert "0.0.0.0/0.0.0.0" not in re.findall(r"^permit = (.*)$", manager, re.MULTILINE)[0]
 

@@ -3,7 +3,15 @@
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from ivr.ami.events import CallerJoined, CallerLeft, MemberRemoved, MemberUpdated, QueueEvent
+from ivr.ami.events import (
+    AgentAnswered,
+    AgentDone,
+    CallerJoined,
+    CallerLeft,
+    MemberRemoved,
+    MemberUpdated,
+    QueueEvent,
+)
 from ivr.roster.engine import RosterEngine
 from ivr.roster.model import Assignment, Operator, Roster, Skills
 from ivr.roster.plan import AddMember, QueueAction, RemoveMember, SetPaused
@@ -53,9 +61,17 @@ class FakeAsterisk:
 class FakePauses:
     def __init__(self) -> None:
         self.asked: dict[str, str] = {}
+        self.gone: set[str] = set()
+        self.wrapped: dict[str, float] = {}
 
     async def all(self) -> dict[str, str]:
         return dict(self.asked)
+
+    async def away(self) -> set[str]:
+        return set(self.gone)
+
+    async def wrap_marks(self) -> dict[str, float]:
+        return dict(self.wrapped)
 
 
 class Clock:
@@ -134,3 +150,46 @@ async def test_a_changed_roster_file_is_picked_up(tmp_path: Path) -> None:
                              assignments=(Assignment(D, "citra", "morning", FIRE),)))
     await engine.reconcile()
     assert asterisk.names("fire") == {"citra"}
+
+
+async def test_a_logged_out_operator_stays_out_until_logging_in(tmp_path: Path) -> None:
+    engine, asterisk, pauses, clock = setup(tmp_path)
+    clock.now = datetime.combine(D, time(10, 0), Roster().tz)
+    await engine.logged_in()
+    pauses.gone.add("ani")
+    await engine.reconcile()
+    assert asterisk.names("fire") == set()
+    asterisk.emit(CallerJoined("fire", "c1", "0811", 1))
+    clock.now += timedelta(seconds=11)  # a surge brings in everyone else, not her
+    await engine.reconcile()
+    assert asterisk.names("fire") == {"budi", "citra"}
+    pauses.gone.clear()
+    await engine.reconcile()
+    assert "ani" in asterisk.names("police")
+
+
+async def test_the_wrap_up_pause_runs_from_the_answer_to_the_code_or_the_limit(
+        tmp_path: Path) -> None:
+    engine, asterisk, pauses, clock = setup(tmp_path)
+    engine.wrapup_s = 20
+    clock.now = datetime.combine(D, time(10, 0), Roster().tz)
+    await engine.logged_in()
+    asterisk.emit(AgentAnswered("fire", "c1", "ani", "0811", 3))
+    await engine.reconcile()
+    assert all(m.paused_reason == "wrap-up" for m in asterisk.members.values())
+    clock.now += timedelta(seconds=30)
+    asterisk.emit(AgentDone("fire", "c1", "ani"))  # the call ends; 20 s to give the code
+    clock.now += timedelta(seconds=19)
+    await engine.reconcile()
+    assert asterisk.members[("fire", "PJSIP/ani")].paused
+    clock.now += timedelta(seconds=1)
+    await engine.reconcile()
+    assert not asterisk.members[("fire", "PJSIP/ani")].paused
+    asterisk.emit(AgentAnswered("fire", "c2", "ani", "0812", 3))  # the next call
+    clock.now += timedelta(seconds=5)
+    asterisk.emit(AgentDone("fire", "c2", "ani"))
+    await engine.reconcile()
+    assert asterisk.members[("fire", "PJSIP/ani")].paused
+    pauses.wrapped["ani"] = clock.now.timestamp()  # the code is saved
+    await engine.reconcile()
+    assert not asterisk.members[("fire", "PJSIP/ani")].paused

@@ -21,11 +21,15 @@ def test_agent_events_are_parsed_with_the_member_and_hold_time() -> None:
     assert parse_event(raw) == AgentAnswered("fire", "1.5", "ani", "0812", 9, "en", "123")
     assert parse_event({**raw, "Event": "AgentCalled"}) == AgentRinging(
         "fire", "1.5", "ani", "0812", "en", "123")
-    for name, ended in (("AgentComplete", "complete"), ("AgentRingNoAnswer", "ringnoanswer"),
-                        ("AgentDump", "dump")):
-        assert parse_event({**raw, "Event": name}) == AgentDone("fire", "1.5", "ani", ended)
+    for name, outcome in (("AgentComplete", "completed"), ("AgentRingNoAnswer", "missed"),
+                          ("AgentDump", "dumped")):
+        assert parse_event({**raw, "Event": name}) == AgentDone("fire", "1.5", "ani", outcome)
+    # The console's transfer and hold move the caller's channel; AgentComplete has the talk.
+    assert parse_event({**raw, "Channel": "PJSIP/trunk-01", "DestChannel": "PJSIP/ani-02"}
+                       ) == AgentAnswered("fire", "1.5", "ani", "0812", 9, "en", "123",
+                                          "PJSIP/trunk-01", "PJSIP/ani-02")
     assert parse_event({**raw, "Event": "AgentComplete", "TalkTime": "42"}) == AgentDone(
-        "fire", "1.5", "ani", "complete", 42)
+        "fire", "1.5", "ani", "completed", 42)
 
 
 def test_ringing_then_answered_then_done() -> None:
@@ -82,3 +86,19 @@ def test_rebuild_and_restore_keep_today_but_not_offers() -> None:
     restored = today_from_snapshot(QueueBoard.from_dict(board.to_dict()))
     assert restored.today["fire"].abandon_waits == [5]
     assert restored.day == board.day and len(restored.abandoned) == 1
+
+
+def test_a_caller_moved_to_another_queue_is_no_longer_the_operator_s_call() -> None:
+    """The console's blind transfer (or a key pressed while ringing) moves the caller: the
+    operator's offer ends although Asterisk completes the first queue call only later."""
+    board = QueueBoard()
+    board.apply(CallerJoined("emergency", "a", "0811", 1), T0)
+    board.apply(AgentAnswered("emergency", "a", "ani", "0811", 3, channel="PJSIP/t-1",
+                              member_channel="PJSIP/ani-2"), T0 + 3)
+    assert (board.offers["ani"].channel, board.offers["ani"].member_channel) == (
+        "PJSIP/t-1", "PJSIP/ani-2")
+    board.apply(CallerJoined("emergency", "a", "0811", 1), T0 + 4)  # same queue: kept
+    assert "ani" in board.offers
+    board.apply(CallerJoined("fire", "a", "0811", 1), T0 + 5)
+    assert "ani" not in board.offers
+    assert [c.unique_id for c in board.queues["fire"].waiting] == ["a"]

@@ -23,6 +23,7 @@ from ivr.web.errors import ERROR_STATUS
 from ivr.web.keys import (
     CALLERS,
     CALLS,
+    CONSOLE,
     FEED,
     FLOWS,
     OPERATORS,
@@ -43,6 +44,7 @@ NOT_API = {
     ("GET", "/reports/operators"),
     ("GET", "/admin/catalog"), ("GET", "/wallscreen"), ("GET", "/public"),
     ("GET", "/admin/users"), ("GET", "/admin/operators"), ("GET", "/admin/roster"),
+    ("GET", "/admin/codes"),
 }
 LOWER_ROLE = {"supervisor": "ani", "admin": "sri", "agency": "ani"}
 CSV = {"Content-Type": "text/csv"}
@@ -297,9 +299,30 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
     ("DELETE", "/api/v1/notices/templates/{event}/{language}"): (
         boom(TICKETS, "on_database"), [
             Case("/api/v1/notices/templates/status/en", 404, "no-such-template")]),
+    # The operator's console (console_api.py): "ani" is no operator of the (empty) roster.
+    ("GET", "/api/v1/console/me"): (boom(CONSOLE, "me"), [
+        Case("/api/v1/console/me", 404, "no-such-operator", "ani")]),
+    **{("POST", f"/api/v1/console/{action}"): (boom(CONSOLE, method), [
+        Case(f"/api/v1/console/{action}", 404, "no-such-operator", "ani", {})])
+       for action, method in (("login", "log_in"), ("logout", "log_out"), ("pause", "pause"),
+                              ("unpause", "unpause"), ("wrapup", "wrap_up"),
+                              ("transfer", "transfer"), ("hold", "hold"),
+                              ("resume", "resume"))},
+    **{("GET", f"/api/v1/{path}"): (boom(CONSOLE, "code_list"), [])
+       for path in ("pause-reasons", "wrapup-codes")},
+    ("PUT", "/api/v1/pause-reasons"): (boom(CONSOLE, "codes"), [
+        Case("/api/v1/pause-reasons", 400, "bad-codes", json={"codes": []}),
+        Case("/api/v1/pause-reasons", 400, "bad-codes", json={"codes": [{"code": "wrap-up"}]})]),
+    ("PUT", "/api/v1/wrapup-codes"): (boom(CONSOLE, "codes"), [
+        Case("/api/v1/wrapup-codes", 400, "bad-codes", json={"codes": [{"code": "Bad Code"}]}),
+        Case("/api/v1/wrapup-codes", 400, "bad-codes",
+             json={"codes": [{"code": "a"}, {"code": "a"}]})]),
 }
 # What the boom request of each route sends, where the route needs more than its path.
 BOOM_REQUEST: dict[tuple[str, str], Case] = {
+    **{("PUT", f"/api/v1/{path}"): Case(f"/api/v1/{path}", 500, "internal-error",
+                                        json={"codes": [{"code": "x", "label": "X"}]})
+       for path in ("pause-reasons", "wrapup-codes")},
     ("PUT", "/api/v1/notices/templates/{event}/{language}"): Case(
         "/api/v1/notices/templates/status/en", 500, "internal-error",
         json={"subject": "Report $number", "body": "Report $number is $status: $link"}),

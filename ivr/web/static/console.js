@@ -36,6 +36,7 @@ function show(data) {
   call = data.call; receivedAt = Date.now();
   askOutcome(call);
   deskOffer(call);
+  operatorOffer(call);
   showRegistered((call && call.caller_number) || "");
   document.getElementById("idle").hidden = !!call;
   document.getElementById("call").hidden = !call;

@@ -2,7 +2,7 @@
 for the per-operator figures (``reports.tables.operator_activity``, ``reports/operator_figures``).
 
 Revision ID: 0015_operator_figures
-Revises: 0012_virtual_hold_steps
+Revises: 0014_admin_history
 Create Date: 2026-12-04
 """
 
