@@ -3,8 +3,8 @@
 The queue figures come over the board's event stream (``/api/v1/events?want=board``, as the
 wallboard's); the ticket figures from ``GET /api/v1/wallscreen``, which the page polls
 every ``POLL_S`` seconds, and the queues' day (targets and hourly trends) from
-``GET /api/v1/wallscreen/trends`` as often: tickets change far less often than queues, and a poll of a few
-GROUP BYs (``ivr.tickets.tallies``) costs less than pushing on every ticket write.
+``GET /api/v1/wallscreen/trends`` as often: tickets change far less often than queues, and a
+poll of a few GROUP BYs (``ivr.tickets.tallies``) costs less than pushing on every ticket write.
 """
 
 from __future__ import annotations
