@@ -6,13 +6,14 @@ PYTHON  ?= python3
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test setup host lint typecheck unit integration bench faults clean help
+.PHONY: run test setup host lint typecheck unit integration bench faults screenshots clean help
 
 help:
 	@echo "make run    set up what is missing and run the whole hotline (Ctrl-C stops it)"
 	@echo "make test   set up what is missing and run lint, types, unit and integration tests"
 	@echo "make bench  the benchmarks of bench/README.md (about 10 minutes; not part of make test)"
 	@echo "make faults the fault suite's full form (about 6 minutes; make test runs a short one)"
+	@echo "make screenshots  the README's screenshots from the live stack (docs/screenshots)"
 
 setup: host $(STAMP)
 
@@ -65,6 +66,9 @@ bench: setup $(BENCH_STAMP)
 
 # The fault suite's full form: 60 calls per fault, every Python service killed in turn; its
 # table goes to bench/results/faults.md. `make test` runs the short form (16 calls, 2 faults).
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
+
 faults: setup
 	FAULTS_FULL=1 $(BIN)/pytest -q -s tests/integration/test_faults_under_load.py
 

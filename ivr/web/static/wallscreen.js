@@ -79,10 +79,10 @@ function drawTrends(t) {
     c.dataset.state = q.state;
     set(c, "sl15", percent(q.day.service_level_15));
     set(c, "sl20", q.targets.length > 1 ? percent(q.day.service_level_20) : "");
-    c.querySelector(".sl20").hidden = q.targets.length < 2;
+    c.querySelector(".sl20").classList.toggle("unused", q.targets.length < 2);  // the hotline: 15 s only
     c.querySelector(".spark").replaceChildren(sparkline(q));
     c.querySelector(".day").textContent = `${q.day.offered} offered today · target ` +
-      q.targets.map((g) => `${g.percent}% in ${g.within_s} s`).join(", ");
+      q.targets.map((g) => `${g.percent}% in ${g.within_s}s`).join(", ");
   }
 }
 
