@@ -141,7 +141,7 @@ def main() -> None:
                 browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                  args=FLAGS)
                 for saved in take(browser, stack, out):
-                    print(f"{saved.relative_to(ROOT)}: {saved.stat().st_size} bytes")
+                    print(f"{saved}: {saved.stat().st_size} bytes")
                 browser.close()
         finally:
             for call in waiting:
