@@ -6,7 +6,7 @@ PYTHON  ?= python3
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test setup host lint typecheck unit integration bench faults cluster clean help
+.PHONY: run test setup host lint typecheck unit integration bench faults cluster screenshots clean help
 
 help:
 	@echo "make run    set up what is missing and run the whole hotline (Ctrl-C stops it)"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench  the benchmarks of bench/README.md (about 10 minutes; not part of make test)"
 	@echo "make faults the fault suite's full form (about 6 minutes; make test runs a short one)"
 	@echo "make cluster the two-node cluster test's longer form (20 + 20 calls; README Cluster)"
+	@echo "make screenshots  the README's screenshots from the live stack (docs/screenshots)"
 
 setup: host $(STAMP)
 
@@ -66,6 +67,9 @@ bench: setup $(BENCH_STAMP)
 
 # The fault suite's full form: 60 calls per fault, every Python service killed in turn; its
 # table goes to bench/results/faults.md. `make test` runs the short form (16 calls, 2 faults).
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
+
 faults: setup
 	FAULTS_FULL=1 $(BIN)/pytest -q -s tests/integration/test_faults_under_load.py
 

@@ -90,7 +90,7 @@ RULES: tuple[Rule, ...] = (
     rule({"POST"}, r"/api/v1/callers/import", SUPERVISOR),
     # The catalog: operators read what the ticket desk offers; admins edit it (catalog_api).
     rule(READ, r"/api/v1/catalog/categories|/api/v1/districts", OPERATOR),
-    rule(READ, r"/wallscreen|/api/v1/wallscreen", SUPERVISOR),
+    rule(READ, r"/wallscreen|/api/v1/wallscreen(/trends)?", SUPERVISOR),
     rule(ANY, r"/admin/catalog|/api/v1/catalog(/.*)?", ADMIN),
     # The admin pages: users, operators' phones, the roster grid, their history.
     rule(ANY, r"/api/v1/roster/.*|/api/v1/admin/history", ADMIN),

@@ -253,6 +253,11 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/wallscreen", "supervisor",
      "Today's tickets (city time) received and resolved, by kind, category and district; "
      "the month's top categories; poll_s: how often the wall screen asks"),
+    ("get", "/api/v1/wallscreen/trends", "supervisor",
+     "The city day per queue: starts (hour by hour), offered and service_level_15/_20 "
+     "(0..1 or null) per hour, the day's totals, targets [{within_s, percent}] (NENA 90/15 "
+     "and 95/20 for 112, the hotline's IVR_SERVICE_LEVEL_HOTLINE_TARGET at 15 s) and state: "
+     "ok, amber (within amber_points of a target) or red"),
     # The citizens' notices (notices_api.py).
     ("get", "/api/v1/notices/templates", "admin",
      "The wording of the citizens' notices per event (created, status, note) and language: "
@@ -398,6 +403,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
         "bad-change-id", "catalog-invalid", "no-such-catalog-entry", "catalog-changed-since",
         "store-unavailable"),
     ("get", "/api/v1/wallscreen"): ("store-unavailable",),
+    ("get", "/api/v1/wallscreen/trends"): ("store-unavailable",),
     ("get", "/api/v1/public/performance"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/public/performance.csv"): ("bad-query", "store-unavailable"),
     ("get", "/api/v1/notices/templates"): ("store-unavailable",),

@@ -4,7 +4,8 @@ pointing at both on /admin/catalog; the next Open311 request in that category go
 agency with the new tier's deadline; the history lists the changes, and "Go back" on the
 category retires it (Open311 then refuses it) and again restores it. The wall screen shows a
 ticket made during the test in today's counts by kind, category and district, without a
-reload."""
+reload. A 112 caller who gives up waiting in `fire` turns the fire queue red against NENA's
+target, with the day's sparkline drawn from the call records."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from hotline import Hotline
+from sipp import Step
 from test_web_browser import CHROMIUM, CHROMIUM_FLAGS
 
 if TYPE_CHECKING:
@@ -182,3 +184,29 @@ def test_the_wall_screen_counts_a_new_ticket_without_a_reload(stack: Hotline,
         assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
         assert page.evaluate("[...document.querySelectorAll('.ws-grid section')].every("
                              "s => s.getBoundingClientRect().bottom <= window.innerHeight)")
+
+
+def test_a_112_queue_under_its_target_shows_red_with_the_days_sparkline(
+        stack: Hotline, page: Page, tmp_path: Path) -> None:
+    # No operator on shift here: the caller (key 2: fire) waits 3 s in fire and hangs up.
+    call = stack.call("112", "081200000555", [Step(1500, "2")], 5000, tmp_path)
+    log_in(page, stack, "/wallscreen")
+    page.wait_for_selector("#link.up")
+    assert call.wait(timeout=60) == 0
+    fire = page.locator('#ws-queues [data-queue="fire"][data-state="red"]')
+    fire.wait_for()  # the page polls the trends every 5 s
+    assert fire.locator(".sl15 b").text_content() == "0%"
+    status, trends = stack.get("/api/v1/wallscreen/trends")
+    assert status == 200, trends
+    line = next(q for q in trends["queues"] if q["queue"] == "fire")
+    assert line["state"] == "red" and line["day"]["offered"] >= 1, line
+    hours = len(trends["starts"])  # from the city day's midnight to now, hour by hour
+    assert len(line["offered"]) == hours and line["offered"][-1] >= 1
+    points = sum(1 for share in line["service_level_15"] if share is not None)
+    chart = fire.locator("svg.sparkline")
+    assert chart.locator("rect.offered").count() == hours
+    assert chart.locator("circle.point").count() == points >= 1
+    assert len(chart.locator("polyline.level").get_attribute("points").split()) == points
+    # A queue nobody called has missed nothing.
+    page.locator('#ws-queues [data-queue="police"][data-state="ok"]').wait_for()
+    assert page.locator("#ws-queues .ws-queue").count() == 5

@@ -281,6 +281,7 @@ ROUTES: dict[tuple[str, str], tuple[Patch, list[Case]]] = {
         Case("/api/v1/catalog/changes/abc/revert", 400, "bad-change-id", json={}),
         Case("/api/v1/catalog/changes/999/revert", 404, "no-such-catalog-entry", json={})]),
     ("GET", "/api/v1/wallscreen"): (boom(TICKETS, "wallscreen"), []),
+    ("GET", "/api/v1/wallscreen/trends"): (boom(CALLS, "trend"), []),
     # The public performance page's figures (no login).
     ("GET", "/api/v1/public/performance"): (boom(TICKETS, "score_facts"), [
         Case("/api/v1/public/performance?month=2026-13", 400, "bad-query", None),
