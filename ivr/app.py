@@ -33,7 +33,6 @@ from .callers import CallerRegistry
 from .cluster.member import ClusterMember
 from .config import Settings
 from .console.control import CallControl
-from .console.figures import DayTally
 from .console.service import ConsoleDesk
 from .console.store import CodeStore
 from .db import make_engine, ping
@@ -166,7 +165,7 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
         console_ami = dataclasses.replace(settings, ami_user=settings.ami_user + "-console")
         control = CallControl(console_ami)
         console = ConsoleDesk(operators, operators.pauses, control, CodeStore(engine), desk,
-                              DayTally(redis, settings.ticket_timezone), settings.wrapup_seconds)
+                              settings.wrapup_seconds)
         try:
             yield WebParts(
                 live=live, board=board or RedisBoardSource(live, settings.effective_redis_url),
@@ -255,7 +254,6 @@ async def run_ami(settings: Settings) -> None:
         follower.listeners.append(lane.on_event)
         follower.listeners.append(VirtualHoldRecorder(desk.record_vhold_step).on_event)
         follower.listeners.append(OperatorActivityRecorder(desk.record_operator_activity).on_event)
-        follower.listeners.append(DayTally(redis, settings.ticket_timezone).on_event)
         follower.start()
         # Spooled incidents and call records are written by the web service's flush of the
         # shared spool.

@@ -1,7 +1,8 @@
 """What an operator does at the console, checked and carried out (service layer).
 
 Queue log-in/out, pause and unpause with a reason of the admin's list, the wrap-up code of a
-call, transfer and hold of the call in progress, and the day's figures. State that must
+call, transfer and hold of the call in progress (the operator's figures are the
+supervisor's, ``reports.operator_figures``, read at ``/api/v1/me/figures``). State that must
 outlive a page (pauses, log-outs, wrap-up marks, the call on hold) is in redis
 (``roster.pauses.PauseDesk``): the roster engine applies it on its next pass, also after an
 Asterisk restart. For the wallboard to show a change within a second, pauses and log-outs
@@ -33,7 +34,6 @@ from .calls import (
 )
 from .codes import PAUSE_REASONS, WRAPUP_CODES, known_code
 from .control import ActionRefused, AmiUnavailable, CallControl
-from .figures import DayTally, day_figures
 from .store import CallCode, CodeStore
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,9 @@ log = logging.getLogger(__name__)
 
 class ConsoleDesk:
     def __init__(self, operators: OperatorDesk, pauses: PauseDesk, control: CallControl,
-                 codes: CodeStore, tickets: TicketDesk, tally: DayTally,
-                 wrapup_s: float = 30.0) -> None:
+                 codes: CodeStore, tickets: TicketDesk, wrapup_s: float = 30.0) -> None:
         self.operators, self.pauses, self.control = operators, pauses, control
-        self.codes, self.tickets, self.tally = codes, tickets, tally
+        self.codes, self.tickets = codes, tickets
         self.wrapup_s = wrapup_s
 
     def interface(self, username: str) -> str:
@@ -76,11 +75,9 @@ class ConsoleDesk:
         return reason
 
     async def unpause(self, username: str, now: float) -> float:
-        """End the pause; its length is added to the day's pause time."""
+        """End the pause (the AMI service records its length: ``operator_activity``)."""
         interface = self.interface(username)
         lasted = await self.pauses.unpause(username, now)
-        if lasted:
-            await self.tally.add(username, {"pause_s": lasted}, now)
         await self._at_once(pause_action(interface, False))
         return lasted
 
@@ -135,11 +132,9 @@ class ConsoleDesk:
         self.interface(username)
         asked = (await self.pauses.all()).get(username)
         since = await self.pauses.paused_since(username) if asked else 0.0
-        figures = day_figures(await self.tally.figures(username, now),
-                              now - since if since else 0.0)
         return {"operator": username, "logged_in": username not in await self.pauses.away(),
                 "pause_reason": asked, "paused_s": round(now - since) if since else None,
-                "held": await self.pauses.held(username) or None, "figures": figures,
+                "held": await self.pauses.held(username) or None,
                 "wrapup_s": self.wrapup_s}
 
     async def _at_once(self, action: Mapping[str, str]) -> None:

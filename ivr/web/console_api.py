@@ -1,7 +1,7 @@
 """The operator's own actions at the console, and the admin's code lists.
 
 Operator (for themselves; their user name is their queue member name):
-``GET /api/v1/console/me`` (logged in, pause, call on hold, the day's figures),
+``GET /api/v1/console/me`` (logged in, pause, call on hold),
 ``POST /api/v1/console/login`` and ``/logout`` (the queues), ``/pause {"reason": "break"}``
 and ``/unpause``, ``/wrapup {"unique_id", "code", "queue", "caller_number"}``,
 ``/transfer {"mode": "blind"|"attended", "to": "queue"|"operator"|"number", "target"}``,

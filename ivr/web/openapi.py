@@ -129,7 +129,7 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     # The operator's own console actions (console_api.py); "me" is the logged-in operator.
     ("get", "/api/v1/console/me", "operator",
      "Me: logged in to my queues or not, my pause reason and seconds paused, the call I "
-     "hold, and today's figures (handled, missed, average_handle_s, talk_s, pause_s)"),
+     "hold, and the wrap-up limit (my figures: /api/v1/me/figures)"),
     ("post", "/api/v1/console/login", "operator",
      "Back in the queues the roster gives me (within a second)"),
     ("post", "/api/v1/console/logout", "operator",

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from ivr.ami.events import AgentDone
 from ivr.console.calls import (
     BadTransfer,
     Transfer,
@@ -27,7 +26,6 @@ from ivr.console.codes import (
     checked_codes,
     known_code,
 )
-from ivr.console.figures import day_figures, tally_of
 from ivr.console.wrapup import LastCall, in_wrap_up, wrap_up_pauses
 
 QUEUES = ("police", "fire", "ambulance", "emergency", "hotline")
@@ -126,13 +124,3 @@ def test_hold_resume_and_pause_actions() -> None:
     assert "Reason" not in pause_action("PJSIP/ani", False)
     assert template_values("PJSIP/{number}@outbound-trunk")["CONSOLE_DIAL"] == (
         "PJSIP/${EXTEN:4}@outbound-trunk")
-
-
-def test_the_day_s_figures() -> None:
-    assert tally_of(AgentDone("fire", "1.1", "ani", "completed", 95)) == {
-        "handled": 1, "talk_s": 95}
-    assert tally_of(AgentDone("fire", "1.1", "ani", "missed")) == {"missed": 1}
-    assert tally_of(AgentDone("fire", "1.1", "ani", "dumped")) == {}
-    assert day_figures({"handled": 2, "talk_s": 301, "pause_s": 60}, 30) == {
-        "handled": 2, "missed": 0, "average_handle_s": 150, "talk_s": 301, "pause_s": 90}
-    assert day_figures({}, 0)["average_handle_s"] is None

@@ -27,11 +27,6 @@ function drawMe() {
   el("pause").hidden = paused;
   el("pause-state").textContent = paused
     ? `paused (${me.pause_reason}) for ${duration(me.paused_s + extra)}` : "";
-  const f = me.figures;
-  el("fig-handled").textContent = f.handled;
-  el("fig-missed").textContent = f.missed;
-  el("fig-aht").textContent = f.average_handle_s === null ? "–" : duration(f.average_handle_s);
-  el("fig-pause").textContent = duration(f.pause_s + (paused ? extra : 0));
   el("held").hidden = !me.held;
   if (me.held) el("held-caller").textContent = me.held.caller_number || "(withheld)";
   if (wrapFor) {
