@@ -262,6 +262,7 @@ async def run_ami(settings: Settings) -> None:
                 outbound.stop()
                 dialer.stop()
             follower.stop()
+            await follower.publisher.flush()  # the last changes reach the board
             await recorder.drain()
             desk.close()
             await live.flatline("ami")

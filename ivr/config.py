@@ -179,6 +179,9 @@ class Settings:
     # The FastAGI server's event loop: "asyncio" (the standard one) or "uvloop" (the `bench`
     # extra installs it; used only when installed, else the standard loop with a warning).
     event_loop: str = "asyncio"
+    # The AMI client saves the live board at most once per this many ms (latest state wins;
+    # ivr/ami/publisher.py); 0 saves it after every queue event (the old behaviour).
+    board_coalesce_ms: int = 100
 
     @property
     def logs_dir(self) -> Path:
@@ -254,7 +257,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                 "default_language", "restart_services", "event_loop"),
     "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
     "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
-    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret"),
+    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret",
+            "board_coalesce_ms"),
     "web": ("web_host", "web_port", "web_secure_cookies", "web_max_body_bytes",
             "web_max_streams", "admin_user", "admin_password",
             "service_level_seconds"),
@@ -342,6 +346,8 @@ def check(settings: Settings) -> None:
         raise ConfigError("setting asterisk (IVR_ASTERISK): use auto, host or private")
     if settings.event_loop not in ("asyncio", "uvloop"):
         raise ConfigError("setting event_loop (IVR_EVENT_LOOP): use asyncio or uvloop")
+    if not 0 <= settings.board_coalesce_ms <= 5000:
+        raise ConfigError("setting board_coalesce_ms (IVR_BOARD_COALESCE_MS): 0 to 5000")
     if settings.agi_max_sessions < 1:
         raise ConfigError("setting agi_max_sessions (IVR_AGI_MAX_SESSIONS): at least 1")
     if settings.agi_max_sessions_per_address < 0:

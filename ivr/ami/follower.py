@@ -22,6 +22,7 @@ from typing import Any, Literal, Protocol
 from redis.exceptions import RedisError
 
 from ..config import Settings
+from .publisher import BoardPublisher
 from .board import QueueBoard, WaitingCaller, rebuild, today_from_snapshot
 from .client import QUEUE_EVENTS, AmiClient, TaskSet
 from .events import AGENT_EVENTS, AgentAnswered, CallerAbandoned, CallerJoined, QueueEvent
@@ -84,6 +85,7 @@ class QueueFollower:
         self._logins = 0  # which login a resync belongs to; an older one gives way
         self._restored = False
         self._lock = asyncio.Lock()
+        self.publisher = BoardPublisher(self._save_board, settings.board_coalesce_ms / 1000)
         self._tasks = TaskSet("AMI follower", log)
         self._resyncs = TaskSet("AMI follower", log)  # cancelled when the link drops
         self.on_call_done: CallDone | None = None
@@ -153,7 +155,7 @@ class QueueFollower:
         """Show a callback's progress beside its abandoned call on the board."""
         async with self._lock:
             if self.board.note_abandoned(unique_id, callback):
-                await self.live.save_board(self.board.to_dict(), "callback")
+                await self.publisher.changed("callback")
 
     async def apply(self, event: QueueEvent) -> None:
         async with self._lock:
@@ -161,7 +163,7 @@ class QueueFollower:
             caller = self._caller_of(event)
             self.board.apply(event, now)
             self._remember_join(event, now)
-            await self.live.save_board(self.board.to_dict(), type(event).__name__)
+            await self.publisher.changed(type(event).__name__)
             for listener in self.listeners:
                 try:
                     listener(event, now)
@@ -172,6 +174,10 @@ class QueueFollower:
                 self.on_call_done(event, caller, now)
             except Exception:  # a report sink must never stop the board
                 log.exception("call-done sink failed for %s", event.unique_id)
+
+    async def _save_board(self, reason: str) -> None:
+        """The board as it is now into redis (``publisher``: at most once per interval)."""
+        await self.live.save_board(self.board.to_dict(), reason)
 
     def _caller_of(self, event: QueueEvent) -> WaitingCaller | None:
         """The join of the caller an answer or abandon ends (seen, or on the board)."""
