@@ -22,10 +22,10 @@ from typing import Any, Literal, Protocol
 from redis.exceptions import RedisError
 
 from ..config import Settings
-from .publisher import BoardPublisher
 from .board import QueueBoard, WaitingCaller, rebuild, today_from_snapshot
 from .client import QUEUE_EVENTS, AmiClient, TaskSet
 from .events import AGENT_EVENTS, AgentAnswered, CallerAbandoned, CallerJoined, QueueEvent
+from .publisher import BoardPublisher
 
 KEY_EVENTS = ("DTMFEnd",)  # keys pressed while waiting: a 112 caller who pressed none is silent
 USER_EVENTS = ("UserEvent",)  # the dialplan's own news: virtual hold steps

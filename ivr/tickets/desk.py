@@ -42,6 +42,7 @@ from .errors import InvalidTransition, NoSuchTicket, StoreUnavailable, UnknownCa
 from .escalation import EscalationReport
 from .fields import check_ticket, fit, fitted_fields
 from .flusher import DB_DOWN, FLUSH_INTERVAL_S, SpoolFlusher, next_flush_delay
+from .incident_writer import IncidentWriter
 from .numbers import is_valid, normalize
 from .records import (
     CategoryRecord,
@@ -130,6 +131,9 @@ class TicketDesk:
         # Set by the composition root's SchemaKeeper once the schema is at head; None: the
         # schema was brought up to date before the desk was made (tests, classic AGI).
         self.schema_ready = schema_ready
+        # 112 incidents: written behind, many in one statement (incident_writer.py).
+        self.incident_writer = IncidentWriter(self._store_incidents, self._spool_all,
+                                        lambda exc: isinstance(exc, PHONE_SPOOLED_ON))
         self._ready = False
         self._down_until = 0.0
 
@@ -172,14 +176,27 @@ class TicketDesk:
 
     async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
                                     queue: str) -> None:
-        """The incident record of a 112 call (once per call id), spooled if need be."""
-        report = fitted(IncidentReport(unique_id, caller_number, service, queue, self.clock()))
-        try:
-            await self._db(self.service.record_incident, report)
-        except PHONE_SPOOLED_ON as exc:
-            log.warning("112 call %s: database unavailable (%s), incident spooled",
-                        unique_id, exc.__class__.__name__)
-            await self.workers.files(self.spool.append, report)
+        """The incident record of a 112 call (once per call id), spooled if need be; returns
+        once it is kept (batched with the other calls of the moment: ``incident_writer``)."""
+        await self.incident_writer.write(
+            IncidentReport(unique_id, caller_number, service, queue, self.clock()))
+
+    async def _store_incidents(self, reports: list[IncidentReport]) -> int:
+        return await self._db(self._record_incidents, reports)
+
+    def _record_incidents(self, reports: list[IncidentReport]) -> int:
+        return self.service.record_incidents([fitted(r) for r in reports])
+
+    async def _spool_all(self, records: list[IncidentReport]) -> None:
+        await self.workers.files(self._append_all, records)
+
+    def _append_all(self, records: list[IncidentReport]) -> None:
+        for record in records:
+            self.spool.append(record)
+
+    async def drain(self) -> None:
+        """Write the 112 incidents still waiting for their batch (at shutdown)."""
+        await self.incident_writer.drain()
 
     async def save_incident(self, report: IncidentReport) -> None:
         """A 112 incident's call facts as they are now (AMI service), spooled if need be."""
