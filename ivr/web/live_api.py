@@ -5,7 +5,8 @@ figures on every change; ``?want=board-delta`` sends that once, then ``event: bo
 with what changed (``board_delta``); ``?want=console`` (anyone logged in) sends
 ``event: console`` when the call offered to this user (queue member name = user name)
 changes. A comment line every 15 s keeps proxies from closing the stream. Each user may
-have ``MAX_STREAMS_PER_USER`` (5) streams open; one more is refused with 429 (see ``live.StreamSlots``).
+have ``MAX_STREAMS_PER_USER`` (5) streams open; one more is refused with 429 (see
+``live.StreamSlots``).
 """
 
 from __future__ import annotations
