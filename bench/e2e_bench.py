@@ -9,7 +9,8 @@ Per step:
   - SIPp: successful / failed calls; call setup (INVITE → 200 OK) p50/p99 from its ``rtd``
     timer (``-trace_rtt``, every call);
   - Asterisk, over our own AMI login: key press → queue = ``DTMFEnd`` (received) → ``
-    QueueCallerJoin`` of the same channel; calls that did not reach `fire` count as failed;
+    QueueCallerJoin`` of `fire` on the same channel (the caller waits in `emergency` from
+    arrival until the key); calls that did not reach `fire` count as failed;
   - live board: ``QueueCallerJoin`` seen on AMI → the caller present in the board that the AMI
     service publishes (redis ``ivr:events`` message, then the board key); what
     ``/api/v1/queues`` serves is that board key;
@@ -82,7 +83,7 @@ def group_of(pid: int, supervisor: int) -> str | None:
     if "redis-server" in line:
         return "redis"
     for name in ("agi", "ami", "web", "roster"):
-        if line.endswith(f"-m ivr {name}"):
+        if line.endswith((f"-m ivr {name}", f"-m ivr serve {name}")):
             return "fastagi" if name == "agi" else name
     return None
 
@@ -103,6 +104,8 @@ class AmiWatch:
         self.stack = stack
         self.dtmf: dict[str, float] = {}      # Uniqueid -> DTMFEnd received
         self.joined: dict[str, tuple[float, str, str]] = {}  # caller -> (t, queue, uniqueid)
+        # 112 callers join `emergency` on arrival; the key moves them to `fire` (queue first).
+        self.in_fire: dict[str, tuple[float, str]] = {}  # caller -> (t, uniqueid)
         self.on_board: dict[str, float] = {}  # caller -> first board with them (seen here)
         self.published: dict[str, float] = {}  # caller -> that board's "at" (AMI service)
         self.joined_wall: dict[str, float] = {}  # caller -> QueueCallerJoin, time.time()
@@ -130,6 +133,8 @@ class AmiWatch:
 
     def _join(self, manager: object, event: dict) -> None:
         caller = event.get("CallerIDNum", "")
+        if event.get("Queue") == "fire" and caller not in self.in_fire:
+            self.in_fire[caller] = (time.perf_counter(), event.get("Uniqueid", ""))
         if caller not in self.joined:
             self.joined[caller] = (time.perf_counter(), event.get("Queue", ""),
                                    event.get("Uniqueid", ""))
@@ -277,9 +282,9 @@ async def run_step(stack: Hotline, watch: AmiWatch, viewers: Viewers, rate: floa
     ok = int(stats.get("SuccessfulCall(C)", 0) or 0)
     failed_sip = int(stats.get("FailedCall(C)", 0) or 0)
     callers = [c for c in watch.joined if c.startswith(prefix)]
-    in_fire = [c for c in callers if watch.joined[c][1] == "fire"]
-    key_to_queue = [watch.joined[c][0] - watch.dtmf[watch.joined[c][2]] for c in in_fire
-                    if watch.joined[c][2] in watch.dtmf]
+    in_fire = [c for c in callers if c in watch.in_fire]
+    key_to_queue = [watch.in_fire[c][0] - watch.dtmf[watch.in_fire[c][1]] for c in in_fire
+                    if watch.in_fire[c][1] in watch.dtmf]
     board = [watch.on_board[c] - watch.joined[c][0] for c in callers if c in watch.on_board]
     # The board's "at" is stamped by the AMI service when it publishes (same clock, same host):
     # this part leaves out our watcher's own reading of the board.

@@ -10,9 +10,7 @@ refused with its name (and the nearest known one), so a typo never passes unnoti
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
-import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -220,6 +218,8 @@ def read_or_create_secret(data_dir: Path, name: str) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import secrets  # here, not at the top: a classic-AGI process per call never needs it
+
     value = secrets.token_urlsafe(24)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -292,6 +292,8 @@ def section_key(section: str, name: str) -> str:
 
 
 def _refuse_unknown(what: str, name: str, known: list[str]) -> ConfigError:
+    import difflib  # only for a misspelt setting
+
     near = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
     return ConfigError(f"IVR_CONFIG: unknown {what} {name!r}{hint}")
