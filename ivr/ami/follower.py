@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 PING_EVERY_S = 1.0
 PING_TIMEOUT_S = 2.0
 JOINS_KEPT_S = 86400.0  # a join whose end was never seen is forgotten after a day
+JOINS_SWEPT_EVERY_S = 60.0  # how often the forgotten joins are looked for
 RESYNC_TIMEOUT_S = 10.0  # a QueueStatus reply of a 500-caller board takes well under 1 s
 STUCK_AFTER_S = 30.0  # logged in this long without a synced board: drop the link, log in again
 
@@ -90,6 +91,7 @@ class QueueFollower:
         self._resyncs = TaskSet("AMI follower", log)  # cancelled when the link drops
         self.on_call_done: CallDone | None = None
         self._joins: dict[tuple[str, str], WaitingCaller] = {}
+        self._swept_at = 0.0
         # Offers to operators and answered calls too (wallboard, console).
         # Told of every event once it is on the board (ivr/emergency/lane.py).
         self.listeners: list[Callable[[QueueEvent, float], None]] = []
@@ -195,6 +197,9 @@ class QueueFollower:
         for caller in self.board.queue(event.queue).waiting:
             if caller.unique_id == event.unique_id:
                 self._joins[(event.queue, event.unique_id)] = caller
+        if now - self._swept_at < JOINS_SWEPT_EVERY_S:  # a sweep walks every join: not per event
+            return
+        self._swept_at = now
         for key in [k for k, c in self._joins.items() if c.joined_at < now - JOINS_KEPT_S]:
             del self._joins[key]
 
