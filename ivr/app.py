@@ -212,6 +212,7 @@ async def run_ami(settings: Settings) -> None:
             follower.stop()
             await follower.publisher.flush()  # the last changes reach the board
             await recorder.drain()
+            await desk.drain()  # call records and incidents waiting for their batch
             desk.close()
             await live.flatline("ami")
             await redis.aclose()

@@ -259,7 +259,7 @@ def insert_incident(session: Session, report: IncidentReport) -> bool:
 
 def insert_incidents(session: Session, reports: Iterable[IncidentReport]) -> int:
     """Record many 112 calls once per unique id in one INSERT (write-behind,
-    ``incident_writer``); returns how many were new."""
+    ``write_behind``); returns how many were new."""
     new = {r.unique_id: r for r in reports}
     there = set(session.scalars(select(Incident.unique_id).where(
         Incident.unique_id.in_(list(new)))))

@@ -1,4 +1,5 @@
-"""112 incidents written behind: the calls of a moment share one write; none is lost."""
+"""Records written behind (112 incidents, call records): the calls of a moment share one
+write; none is lost."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from sqlalchemy import select
 from tickets_pg import database_url, postgres_server  # noqa: F401  (fixture)
 
 from ivr.config import Settings
+from ivr.reports.records import CallRecord
+from ivr.reports.tables import queue_calls
 from ivr.tickets.desk import build_ticket_desk
 from ivr.tickets.errors import StoreUnavailable
-from ivr.tickets.incident_writer import IncidentWriter, batches
 from ivr.tickets.models import Incident
 from ivr.tickets.records import IncidentReport
+from ivr.tickets.write_behind import WriteBehind, batches
 
 T0 = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
 
@@ -47,8 +50,9 @@ class Store:
         self.spooled.extend(r.unique_id for r in batch)
 
 
-def writer(store: Store, window_s: float = 0.02, max_batch: int = 500) -> IncidentWriter:
-    return IncidentWriter(store.store, store.spool,
+def writer(store: Store, window_s: float = 0.02,
+           max_batch: int = 500) -> WriteBehind[IncidentReport]:
+    return WriteBehind("112 incidents", store.store, store.spool,
                           lambda exc: isinstance(exc, StoreUnavailable), window_s, max_batch)
 
 
@@ -112,6 +116,25 @@ async def test_the_desk_writes_a_moment_of_112_calls_once_each(database_url: str
             assert [(r.unique_id, r.outcome) for r in rows] == [
                 (f"112-{n}", "queued") for n in range(5)]
             assert rows[0].caller_number == "0812" and rows[1].caller_number == "9" * 64
+        assert desk.spool.records() == []
+    finally:
+        await desk.drain()
+        desk.close()
+
+
+async def test_the_desk_writes_a_moment_of_call_records_once_each(database_url: str,  # noqa: F811
+                                                                  tmp_path: Path) -> None:
+    desk = build_ticket_desk(upgraded(Settings(data_dir=tmp_path, database_url=database_url)))
+
+    def record(n: int) -> CallRecord:
+        return CallRecord("fire", f"c-{n % 4}", "0812", T0, "abandoned", 3.0)
+
+    try:
+        await desk.record_call(record(0))  # already there when the moment comes
+        await asyncio.gather(*(desk.record_call(record(n)) for n in range(10)))
+        with desk.service.sessions.begin() as session:
+            ids = session.scalars(select(queue_calls.c.unique_id)).all()
+        assert sorted(ids) == ["c-0", "c-1", "c-2", "c-3"]
         assert desk.spool.records() == []
     finally:
         await desk.drain()
