@@ -18,17 +18,16 @@ import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy import Engine
 
 from .accounts import UserStore
-from .agi.server import Route, serve
+from .agi.server import serve
 from .ami.follower import QueueFollower
+from .call_routes import agi_routes, flow_store
 from .callers import CallerRegistry
 from .cluster.member import ClusterMember
 from .config import Settings
@@ -37,11 +36,7 @@ from .console.service import ConsoleDesk
 from .console.store import CodeStore
 from .db import make_engine, ping
 from .emergency.lane import EmergencyLane
-from .flows.engine import FlowEngine
-from .flows.ports import SpeechPort, TicketDeskPort
-from .flows.prompts import Prompts
-from .flows.spoken import Speaker
-from .flows.store import FlowStore, queue_names
+from .flows.ports import SpeechPort
 from .outbound.ami_dialer import AmiDialer
 from .outbound.engine import OutboundEngine
 from .reports.operator_activity import OperatorActivityRecorder
@@ -50,8 +45,6 @@ from .roster.desk import OperatorDesk
 from .roster.pauses import PauseDesk
 from .roster.spy import SupervisorSpy
 from .roster.store import RosterStore, roster_path
-from .runtime.render import project_root
-from .satisfaction.agi import RatingDesk, survey_route
 from .satisfaction.calls import SatisfactionCalls, fan_out
 from .schema.upgrade import SchemaKeeper
 from .state import LiveState
@@ -62,36 +55,10 @@ from .web.parts import WebParts
 
 log = logging.getLogger(__name__)
 
-# AGI route (the PATH in agi://host:port/PATH of dialplan/extensions.conf) -> flow file.
-FLOW_ROUTES = {"emergency": "112", "hotline": "12345"}
-SURVEY_ROUTE = "survey"  # agi://…/survey in [satisfaction-survey]
-
-
-class CallDesk(TicketDeskPort, RatingDesk, Protocol):
-    """What the AGI routes need of the ticket desk: the flows' port and ratings."""
-
-
 # --- the parts ---------------------------------------------------------------------------
 
 def redis_client(settings: Settings) -> Redis:
     return Redis.from_url(settings.effective_redis_url, socket_timeout=2)
-
-
-def flow_store(settings: Settings) -> FlowStore:
-    """The IVR flows: the built-in ones of ``dialplan/flows``, with the admins' edits."""
-    root = project_root()
-    rendered = settings.run_dir / "etc" / "asterisk" / "queues.conf"
-    queues_conf = rendered if rendered.exists() else root / "asterisk_conf" / "queues.conf"
-    return FlowStore(builtin_dir=root / "dialplan" / "flows",
-                     override_dir=settings.data_dir / "flows",
-                     prompt_dirs=[settings.data_dir / "sounds", root / "recordings"],
-                     known_queues=queue_names(queues_conf.read_text()))
-
-
-def local_clock(settings: Settings) -> Callable[[datetime], datetime]:
-    """UTC times from the database as the city's local time (what callers are told)."""
-    zone = ZoneInfo(settings.ticket_timezone)
-    return lambda moment: moment.astimezone(zone)
 
 
 @asynccontextmanager
@@ -115,26 +82,6 @@ def operator_desk(settings: Settings, redis: Redis) -> OperatorDesk:
     store = RosterStore(roster_path(settings.data_dir))
     return OperatorDesk(store, PauseDesk(redis), LiveState(redis),
                         spy=SupervisorSpy(settings, store))
-
-
-def agi_routes(settings: Settings, desk: CallDesk | None = None,
-               speech: SpeechPort | None = None) -> dict[str, Route]:
-    """The AGI routes: one flow of ``dialplan/flows`` each (admin edits included), and the
-    satisfaction follow-up call's ``survey``.
-
-    Without ``desk`` (the classic-AGI launcher) a desk of its own engine is made; the schema
-    is the services' to keep (or ``ivr db upgrade``'s)."""
-    desk = desk if desk is not None else build_ticket_desk(settings)
-    store = flow_store(settings)
-    store.current()  # refuse to start on broken flows, with every problem listed
-    prompts = Prompts(settings.data_dir / "sounds", settings.default_language)
-    speaker = Speaker(prompts, settings.data_dir / "sounds" / "tts")
-    engine = FlowEngine(store.current, prompts, speaker, desk, settings.recordings_dir,
-                        local_time=local_clock(settings), speech=speech)
-    routes: dict[str, Route] = {path: engine.route(number)
-                                for path, number in FLOW_ROUTES.items()}
-    routes[SURVEY_ROUTE] = survey_route(desk, prompts, settings.recordings_dir)
-    return routes
 
 
 async def load_speech(settings: Settings) -> SpeechPort | None:
@@ -229,6 +176,7 @@ async def _serve_agi(settings: Settings) -> None:
             async with server:
                 await until_stopped()
         finally:
+            await desk.drain()  # the 112 incidents waiting for their batch
             desk.close()
 
 
@@ -280,7 +228,9 @@ async def run_ami(settings: Settings) -> None:
                 outbound.stop()
                 dialer.stop()
             follower.stop()
+            await follower.publisher.flush()  # the last changes reach the board
             await recorder.drain()
+            await desk.drain()  # call records and incidents waiting for their batch
             desk.close()
             await live.flatline("ami")
             await redis.aclose()

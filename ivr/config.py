@@ -10,10 +10,8 @@ refused with its name (and the nearest known one), so a typo never passes unnoti
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
-import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -196,6 +194,9 @@ class Settings:
     # The FastAGI server's event loop: "asyncio" (the standard one) or "uvloop" (the `bench`
     # extra installs it; used only when installed, else the standard loop with a warning).
     event_loop: str = "asyncio"
+    # The AMI client saves the live board at most once per this many ms (latest state wins;
+    # ivr/ami/publisher.py); 0 saves it after every queue event (the old behaviour).
+    board_coalesce_ms: int = 100
 
     @property
     def logs_dir(self) -> Path:
@@ -234,6 +235,8 @@ def read_or_create_secret(data_dir: Path, name: str) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import secrets  # here, not at the top: a classic-AGI process per call never needs it
+
     value = secrets.token_urlsafe(24)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -272,7 +275,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                 "wrapup_seconds"),
     "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
     "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
-    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret"),
+    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret",
+            "board_coalesce_ms"),
     "web": ("web_host", "web_port", "web_secure_cookies", "web_max_body_bytes",
             "web_max_streams", "admin_user", "admin_password",
             "service_level_seconds", "service_level_hotline_target"),
@@ -307,6 +311,8 @@ def section_key(section: str, name: str) -> str:
 
 
 def _refuse_unknown(what: str, name: str, known: list[str]) -> ConfigError:
+    import difflib  # only for a misspelt setting
+
     near = difflib.get_close_matches(name, known, n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
     return ConfigError(f"IVR_CONFIG: unknown {what} {name!r}{hint}")
@@ -361,6 +367,8 @@ def check(settings: Settings) -> None:
         raise ConfigError("setting asterisk (IVR_ASTERISK): use auto, host or private")
     if settings.event_loop not in ("asyncio", "uvloop"):
         raise ConfigError("setting event_loop (IVR_EVENT_LOOP): use asyncio or uvloop")
+    if not 0 <= settings.board_coalesce_ms <= 5000:
+        raise ConfigError("setting board_coalesce_ms (IVR_BOARD_COALESCE_MS): 0 to 5000")
     if settings.agi_max_sessions < 1:
         raise ConfigError("setting agi_max_sessions (IVR_AGI_MAX_SESSIONS): at least 1")
     if settings.agi_max_sessions_per_address < 0:

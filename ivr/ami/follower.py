@@ -25,6 +25,7 @@ from ..config import Settings
 from .board import QueueBoard, WaitingCaller, rebuild, today_from_snapshot
 from .client import QUEUE_EVENTS, AmiClient, TaskSet
 from .events import AGENT_EVENTS, AgentAnswered, CallerAbandoned, CallerJoined, QueueEvent
+from .publisher import BoardPublisher
 
 KEY_EVENTS = ("DTMFEnd",)  # keys pressed while waiting: a 112 caller who pressed none is silent
 USER_EVENTS = ("UserEvent",)  # the dialplan's own news: virtual hold steps
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 PING_EVERY_S = 1.0
 PING_TIMEOUT_S = 2.0
 JOINS_KEPT_S = 86400.0  # a join whose end was never seen is forgotten after a day
+JOINS_SWEPT_EVERY_S = 60.0  # how often the forgotten joins are looked for
 RESYNC_TIMEOUT_S = 10.0  # a QueueStatus reply of a 500-caller board takes well under 1 s
 STUCK_AFTER_S = 30.0  # logged in this long without a synced board: drop the link, log in again
 
@@ -84,10 +86,12 @@ class QueueFollower:
         self._logins = 0  # which login a resync belongs to; an older one gives way
         self._restored = False
         self._lock = asyncio.Lock()
+        self.publisher = BoardPublisher(self._save_board, settings.board_coalesce_ms / 1000)
         self._tasks = TaskSet("AMI follower", log)
         self._resyncs = TaskSet("AMI follower", log)  # cancelled when the link drops
         self.on_call_done: CallDone | None = None
         self._joins: dict[tuple[str, str], WaitingCaller] = {}
+        self._swept_at = 0.0
         # Offers to operators and answered calls too (wallboard, console).
         # Told of every event once it is on the board (ivr/emergency/lane.py).
         self.listeners: list[Callable[[QueueEvent, float], None]] = []
@@ -153,7 +157,7 @@ class QueueFollower:
         """Show a callback's progress beside its abandoned call on the board."""
         async with self._lock:
             if self.board.note_abandoned(unique_id, callback):
-                await self.live.save_board(self.board.to_dict(), "callback")
+                await self.publisher.changed("callback")
 
     async def apply(self, event: QueueEvent) -> None:
         async with self._lock:
@@ -161,7 +165,7 @@ class QueueFollower:
             caller = self._caller_of(event)
             self.board.apply(event, now)
             self._remember_join(event, now)
-            await self.live.save_board(self.board.to_dict(), type(event).__name__)
+            await self.publisher.changed(type(event).__name__)
             for listener in self.listeners:
                 try:
                     listener(event, now)
@@ -172,6 +176,10 @@ class QueueFollower:
                 self.on_call_done(event, caller, now)
             except Exception:  # a report sink must never stop the board
                 log.exception("call-done sink failed for %s", event.unique_id)
+
+    async def _save_board(self, reason: str) -> None:
+        """The board as it is now into redis (``publisher``: at most once per interval)."""
+        await self.live.save_board(self.board.to_dict(), reason)
 
     def _caller_of(self, event: QueueEvent) -> WaitingCaller | None:
         """The join of the caller an answer or abandon ends (seen, or on the board)."""
@@ -189,6 +197,9 @@ class QueueFollower:
         for caller in self.board.queue(event.queue).waiting:
             if caller.unique_id == event.unique_id:
                 self._joins[(event.queue, event.unique_id)] = caller
+        if now - self._swept_at < JOINS_SWEPT_EVERY_S:  # a sweep walks every join: not per event
+            return
+        self._swept_at = now
         for key in [k for k, c in self._joins.items() if c.joined_at < now - JOINS_KEPT_S]:
             del self._joins[key]
 

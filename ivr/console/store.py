@@ -10,8 +10,6 @@ idempotent, so the spool may offer it twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,19 +18,8 @@ from sqlalchemy.orm import Session
 from ..tickets.errors import StoreUnavailable
 from ..tickets.models import CallWrapUp
 from .codes import DEFAULTS, Code
+from .records import CallCode
 from .tables import operator_codes
-
-
-@dataclass(frozen=True)
-class CallCode:
-    """The wrap-up code an operator gave an answered queue call."""
-
-    unique_id: str
-    operator: str
-    code: str
-    at: datetime
-    queue: str = ""
-    caller_number: str = ""
 
 
 class CodeStore:

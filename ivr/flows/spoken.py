@@ -8,9 +8,7 @@ espeak-ng in that language, cached by text in ``<sounds>/tts/<lang>/``.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -62,10 +60,14 @@ class Speaker:
             await channel.stream_file(str(path.with_suffix("")))
 
     async def synthesise(self, text: str, language: str) -> Path | None:
+        import hashlib  # lazy: a classic-AGI process per call seldom speaks a date
+
         digest = hashlib.sha1(f"{language}\0{text}".encode()).hexdigest()[:20]
         target = self.tts_dir / language / f"{digest}.wav"
         if target.exists():
             return target
+        import shutil  # lazy, as hashlib above
+
         espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
         if not (espeak and sox):
             log.warning("espeak-ng or sox missing: cannot say %r", text)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -193,6 +192,8 @@ class FlowStore:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    import tempfile  # the admin's edit only: not on a call's import path
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)

@@ -61,6 +61,7 @@ from .tracking import CannotReopen, checked_reason, reopen_refusal
 from .tracking import texts as tracking_texts
 from .workers import DeskWorkers
 from .wrapups import DeskForm, WrapUp, checked_unique_id, desk_ticket
+from .write_behind import WriteBehind
 
 __all__ = ["DB_DOWN", "CallReport", "TicketDesk", "TicketStatusView", "build_ticket_desk"]
 
@@ -87,6 +88,11 @@ WRAPPED_QUEUES = (HOTLINE,)
 def new_token() -> str:
     """The ticket's unguessable token (128 bits): its tracking link and Open311 token."""
     return secrets.token_urlsafe(16)
+
+
+def is_outage(exc: Exception) -> bool:
+    """A database failure the spool covers (not a bug)."""
+    return isinstance(exc, PHONE_SPOOLED_ON)
 
 
 def provisional_status(new: NewTicket, calendar: WorkingCalendar) -> TicketStatusView:
@@ -131,6 +137,12 @@ class TicketDesk:
         # Set by the composition root's SchemaKeeper once the schema is at head; None: the
         # schema was brought up to date before the desk was made (tests, classic AGI).
         self.schema_ready = schema_ready
+        # 112 incidents and queue call records: written behind, a moment's in one
+        # transaction (write_behind.py).
+        self.incident_writer = WriteBehind[IncidentReport](
+            "112 incidents", self._store_incidents, self._spool_all, is_outage)
+        self.call_writer = WriteBehind[CallRecord](
+            "call records", self._store_calls, self._spool_all, is_outage)
         self._ready = False
         self._down_until = 0.0
 
@@ -173,14 +185,28 @@ class TicketDesk:
 
     async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
                                     queue: str) -> None:
-        """The incident record of a 112 call (once per call id), spooled if need be."""
-        report = fitted(IncidentReport(unique_id, caller_number, service, queue, self.clock()))
-        try:
-            await self._db(self.service.record_incident, report)
-        except PHONE_SPOOLED_ON as exc:
-            log.warning("112 call %s: database unavailable (%s), incident spooled",
-                        unique_id, exc.__class__.__name__)
-            await self.workers.files(self.spool.append, report)
+        """The incident record of a 112 call (once per call id), spooled if need be; returns
+        once it is kept (batched with the other calls of the moment: ``write_behind``)."""
+        await self.incident_writer.write(
+            IncidentReport(unique_id, caller_number, service, queue, self.clock()))
+
+    async def _store_incidents(self, reports: list[IncidentReport]) -> int:
+        return await self._db(self._record_incidents, reports)
+
+    def _record_incidents(self, reports: list[IncidentReport]) -> int:
+        return self.service.record_incidents([fitted(r) for r in reports])
+
+    async def _spool_all(self, records: list[IncidentReport] | list[CallRecord]) -> None:
+        await self.workers.files(self._append_all, records)
+
+    def _append_all(self, records: list[IncidentReport] | list[CallRecord]) -> None:
+        for record in records:
+            self.spool.append(record)
+
+    async def drain(self) -> None:
+        """Write the records still waiting for their batch (at shutdown)."""
+        await self.incident_writer.drain()
+        await self.call_writer.drain()
 
     async def save_incident(self, report: IncidentReport) -> None:
         """A 112 incident's call facts as they are now (AMI service), spooled if need be."""
@@ -195,13 +221,13 @@ class TicketDesk:
     async def record_call(self, record: CallRecord) -> None:
         """A queue call's record (AMI service), spooled while the database is away; the web
         service's flush writes it once it is back."""
-        record = fitted(record)
-        try:
-            await self._db(self.service.record_call, record)
-        except PHONE_SPOOLED_ON as exc:
-            log.warning("call record of %s in %s: database unavailable (%s), spooled",
-                        record.unique_id, record.queue, exc.__class__.__name__)
-            await self.workers.files(self.spool.append, record)
+        await self.call_writer.write(record)
+
+    async def _store_calls(self, records: list[CallRecord]) -> int:
+        return await self._db(self._record_calls, records)
+
+    def _record_calls(self, records: list[CallRecord]) -> int:
+        return self.service.record_calls([fitted(r) for r in records])
 
     async def record_vhold_step(self, step: VirtualHoldStep) -> None:
         """A 12345 virtual hold's step (AMI service), spooled while the database is away."""

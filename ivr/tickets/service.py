@@ -335,6 +335,24 @@ class TicketService:
                     raise
             return False
 
+    def record_incidents(self, reports: list[IncidentReport]) -> int:
+        """Record many 112 calls in one transaction, each once; how many were new. When a
+        concurrent write of one of them wins, each is recorded on its own."""
+        try:
+            with self.sessions.begin() as session:
+                return storage.insert_incidents(session, reports)
+        except IntegrityError:
+            return sum(self.record_incident(report) for report in reports)
+
+    def record_calls(self, records: list[CallRecord]) -> int:
+        """Many queue call records in one transaction, each once; how many were new. When a
+        concurrent write of one of them wins, each is recorded on its own."""
+        try:
+            with self.sessions.begin() as session:
+                return sum(insert_call(session, record) for record in records)
+        except IntegrityError:
+            return sum(self.record_call(record) for record in records)
+
     def record_call(self, record: CallRecord) -> bool:
         """A queue call's record, once (``reports.store.insert_call``); False if it was there
         (also when a concurrent write of it won)."""

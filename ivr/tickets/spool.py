@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..console.store import CallCode
+from ..console.records import CallCode
 from ..reports.records import CallRecord, OperatorActivity, VirtualHoldStep
 from .filelock import exclusive, fsync_dir, open_private, release, replace_durably, try_exclusive
 from .records import IncidentReport, NewTicket, Rating

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..reports.tables import queue_calls
@@ -256,6 +256,20 @@ def insert_incident(session: Session, report: IncidentReport) -> bool:
                          started_at=report.started_at, outcome="queued"))
     session.flush()
     return True
+
+
+def insert_incidents(session: Session, reports: Iterable[IncidentReport]) -> int:
+    """Record many 112 calls once per unique id in one INSERT (write-behind,
+    ``write_behind``); returns how many were new."""
+    new = {r.unique_id: r for r in reports}
+    there = set(session.scalars(select(Incident.unique_id).where(
+        Incident.unique_id.in_(list(new)))))
+    rows = [{"unique_id": r.unique_id, "caller_number": r.caller_number, "service": r.service,
+             "queue": r.queue, "started_at": r.started_at, "outcome": "queued"}
+            for unique_id, r in new.items() if unique_id not in there]
+    if rows:
+        session.execute(insert(Incident), rows)
+    return len(rows)
 
 
 def incident(session: Session, unique_id: str) -> Incident | None:

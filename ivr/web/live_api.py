@@ -1,10 +1,12 @@
 """The wallboard, the operator console and their server-sent-event stream.
 
 ``GET /api/v1/events?want=board`` (supervisors) sends ``event: board`` with the wallboard's
-figures on every change; ``?want=console`` (anyone logged in) sends ``event: console`` when
-the call offered to this user (queue member name = user name) changes. A comment line every
-15 s keeps proxies from closing the stream. Each user may have ``MAX_STREAMS_PER_USER`` (5)
-streams open; one more is refused with 429 (see ``live.StreamSlots``).
+figures on every change; ``?want=board-delta`` sends that once, then ``event: board-delta``
+with what changed (``board_delta``); ``?want=console`` (anyone logged in) sends
+``event: console`` when the call offered to this user (queue member name = user name)
+changes. A comment line every 15 s keeps proxies from closing the stream. Each user may
+have ``MAX_STREAMS_PER_USER`` (5) streams open; one more is refused with 429 (see
+``live.StreamSlots``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..queues import EMERGENCY_QUEUES
 from ..stats.queue_day import thresholds
 from ..tickets.errors import NoSuchTicket
 from .auth import current
+from .board_delta import board_delta, is_empty
 from .errors import Refused
 from .inputs import bad_input, json_object
 from .keys import FEED, SETTINGS, STREAMS, TICKETS
@@ -71,9 +74,9 @@ async def events(request: web.Request) -> web.StreamResponse:
     """GET /api/v1/events?want=board|console (text/event-stream)."""
     identity = current(request)
     want = request.query.get("want", "console")
-    if want not in ("board", "console"):
-        raise bad_input("bad-want", "want is board or console")
-    if want == "board" and not identity.user.role.allows(Role.SUPERVISOR):
+    if want not in ("board", "board-delta", "console"):
+        raise bad_input("bad-want", "want is board, board-delta or console")
+    if want != "console" and not identity.user.role.allows(Role.SUPERVISOR):
         raise Refused("forbidden", "the board is for supervisors")
     name, slots = identity.user.username, request.app[STREAMS]
     if slots.full():
@@ -97,6 +100,7 @@ async def events(request: web.Request) -> web.StreamResponse:
 async def _stream(request: web.Request, response: web.StreamResponse, want: str,
                   username: str) -> None:
     feed, seen, last = request.app[FEED], -1, ""
+    last_board: dict[str, Any] | None = None
     while not feed.closed:
         version = await feed.wait(seen, KEEPALIVE_S)
         if version == seen:
@@ -106,11 +110,28 @@ async def _stream(request: web.Request, response: web.StreamResponse, want: str,
         if want == "board":
             await response.write(_sse("board", board_body(request.app)))
             continue
+        if want == "board-delta":
+            last_board = await _send_board_delta(request.app, response, last_board)
+            continue
         body = await console_body(request.app, username)
         text = json.dumps(body)
         if text != last:
             last = text
             await response.write(_sse("console", body))
+
+
+async def _send_board_delta(app: web.Application, response: web.StreamResponse,
+                            last: dict[str, Any] | None) -> dict[str, Any]:
+    """The whole board first, then what changed since the body last sent; returns it."""
+    body = board_body(app)
+    if last is None:
+        await response.write(_sse("board", body))
+        return body
+    delta = board_delta(last, body)
+    if is_empty(delta):
+        return last
+    await response.write(_sse("board-delta", delta))
+    return body
 
 
 async def find_tickets(request: web.Request) -> web.Response:

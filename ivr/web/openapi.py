@@ -26,7 +26,9 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
      "Per queue: waiting, longest wait, answered/abandoned today, service level, ASA, "
      "abandon rate; abandoned callers; operators and time in state"),
     ("get", "/api/v1/events", "operator",
-     "Server-sent events: ?want=board (supervisor, event 'board' = the wallboard body) or "
+     "Server-sent events: ?want=board (supervisor, event 'board' = the wallboard body), "
+     "?want=board-delta (supervisor: event 'board' once, then event 'board-delta' = the "
+     "queues and operators that changed, their order, the abandoned list if it changed) or "
      "?want=console (event 'console' = the console body); at most 5 streams open per user, "
      "one more is 429; at most IVR_WEB_MAX_STREAMS (200) over all users, one more is 503"),
     ("get", "/api/v1/console", "operator",

@@ -5,6 +5,7 @@ The test plays Asterisk's side of the pipe: headers, then a reply per command.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,9 @@ def run_classic(key_reply: str, tmp_path: Path) -> list[str]:
     proc = subprocess.Popen([sys.executable, str(SCRIPT), "emergency"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, bufsize=1,
-                            env={"IVR_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
+                            env={"IVR_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin",
+                                 # the checkout under test, when it is not the installed one
+                                 **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}})
     assert proc.stdin and proc.stdout
     proc.stdin.write(HEADERS)
     commands = []
@@ -41,6 +44,10 @@ def test_classic_agi_sets_the_queue(tmp_path: Path, reply: str, queue: str):
     assert f'SET VARIABLE HOTLINE_QUEUE "{queue}"' in commands
     # No key: the menu is offered a second time before `emergency`.
     assert sum(c.startswith("GET DATA") for c in commands) == (1 if queue == "fire" else 2)
+    # The incident is kept in the spool (no database in a process per call); the services'
+    # flush writes it to the database.
+    spooled = (tmp_path / "tickets" / "spool.jsonl").read_text()
+    assert '"1700000000.1"' in spooled and f'"{queue}"' in spooled
 
 
 async def run_fastagi(key_reply: str, tmp_path: Path) -> list[str]:
@@ -48,11 +55,13 @@ async def run_fastagi(key_reply: str, tmp_path: Path) -> list[str]:
     import asyncio
 
     from ivr.agi.server import serve
-    from ivr.app import agi_routes
+    from ivr.call_routes import agi_routes
     from ivr.config import load_settings
+    from ivr.tickets.desk import build_ticket_desk
 
     settings = load_settings({"IVR_DATA_DIR": str(tmp_path)})
-    server = await serve(agi_routes(settings), "127.0.0.1", 0)
+    desk = build_ticket_desk(settings)
+    server = await serve(agi_routes(settings, desk), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     commands: list[str] = []
     async with server:
@@ -66,6 +75,8 @@ async def run_fastagi(key_reply: str, tmp_path: Path) -> list[str]:
             reply = key_reply if line.startswith(b"GET DATA") else "200 result=1"
             writer.write((reply + "\n").encode())
         writer.close()
+    await desk.drain()
+    desk.close()
     return commands
 
 

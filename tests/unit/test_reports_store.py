@@ -89,7 +89,7 @@ async def test_the_follower_tells_the_sink_of_answered_and_abandoned_calls() -> 
 
 async def test_a_failing_sink_does_not_stop_the_board(caplog: pytest.LogCaptureFixture) -> None:
     live = FakeLive()
-    follower = QueueFollower(Settings(), live)
+    follower = QueueFollower(Settings(board_coalesce_ms=0), live)  # each event saved at once
 
     def broken(*_: Any) -> None:
         raise RuntimeError("sink down")

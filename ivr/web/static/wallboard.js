@@ -34,7 +34,35 @@ function draw() {
     a.callback || ""], {caller: a.caller_number})));
 }
 
-stream("board", "board", (data) => { board = data; receivedAt = Date.now(); draw(); });
+// The whole board once, then only what changed (ivr/web/board_delta.py says how).
+const feed = stream("board-delta", "board", (data) => { board = data; receivedAt = Date.now(); draw(); });
+feed.addEventListener("board-delta", (e) => {
+  if (!board) return;
+  board = applyDelta(board, JSON.parse(e.data)); receivedAt = Date.now(); draw();
+});
+
+// Kept queues and operators keep ticking: their seconds move on by the time between bodies.
+function movedOn(entry, seconds) {
+  if (entry.callers && !entry.callers.length) return entry;  // an empty queue's wait stays 0
+  const moved = {...entry};
+  for (const key of ["waited_s", "longest_wait_s", "in_state_s"]) {
+    if (key in moved) moved[key] += seconds;
+  }
+  if (moved.callers) moved.callers = moved.callers.map((c) => movedOn(c, seconds));
+  return moved;
+}
+
+function applyDelta(old, delta) {
+  const seconds = delta.at - old.at, next = {...old};
+  for (const [key, value] of Object.entries(delta)) if (!key.endsWith("_order")) next[key] = value;
+  for (const part of ["queues", "operators"]) {
+    const kept = new Map(old[part].map((e) => [e.name, movedOn(e, seconds)]));
+    if (!delta[part + "_order"]) { next[part] = [...kept.values()]; continue; }
+    const fresh = new Map(delta[part].map((e) => [e.name, e]));
+    next[part] = delta[part + "_order"].map((name) => fresh.get(name) || kept.get(name));
+  }
+  return next;
+}
 setInterval(draw, 1000);
 
 // Overdue tickets of every agency (the agencies' supervisors see theirs in their inbox).
