@@ -58,6 +58,10 @@ class Settings:
     # only this host (the loopback, and ami_host itself). Never widened by ami_host alone.
     ami_permit: str = ""
     ami_user: str = "hotline"
+    # The port our services connect to for AMI (0: ami_port, where Asterisk listens). Set it
+    # when they reach Asterisk's AMI through a tunnel or proxy on another port (stunnel,
+    # ssh -L; the fault suite's link cutter).
+    ami_connect_port: int = 0
     # Empty: generated on first run and kept in <data_dir>/secrets/ami_secret.
     ami_secret: str = ""
     web_host: str = "127.0.0.1"
@@ -201,6 +205,11 @@ class Settings:
         return self.database_url or f"sqlite:///{self.data_dir / 'hotline.sqlite3'}"
 
     @property
+    def ami_client_port(self) -> int:
+        """Where our AMI clients connect: ``ami_connect_port``, else Asterisk's ``ami_port``."""
+        return self.ami_connect_port or self.ami_port
+
+    @property
     def agi_url(self) -> str:
         return f"agi://{self.agi_host}:{self.agi_port}"
 
@@ -254,7 +263,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                 "default_language", "restart_services", "event_loop"),
     "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
     "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
-    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret"),
+    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_connect_port",
+            "ami_secret"),
     "web": ("web_host", "web_port", "web_secure_cookies", "web_max_body_bytes",
             "web_max_streams", "admin_user", "admin_password",
             "service_level_seconds"),

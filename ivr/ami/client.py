@@ -103,11 +103,11 @@ class AmiClient:
                  on_lost: Callable[[Exception | None], None] | None = None,
                  on_event: Callable[[QueueEvent], None] | None = None,
                  on_message: Callable[[Mapping[str, Any]], None] | None = None) -> None:
-        self.address = f"{settings.ami_host}:{settings.ami_port}"
+        self.address = f"{settings.ami_host}:{settings.ami_client_port}"
         self.on_login, self.on_lost, self.on_event = on_login, on_lost, on_event
         self.on_message = on_message
         self.manager = Manager(
-            host=settings.ami_host, port=settings.ami_port,
+            host=settings.ami_host, port=settings.ami_client_port,
             username=settings.ami_user, secret=settings.ami_secret,
             ping_delay=3600, reconnect_timeout=1,
             on_login=self._logged_in, on_disconnect=self._disconnected,

@@ -25,6 +25,7 @@ from ..config import Settings
 from .board import QueueBoard, WaitingCaller, rebuild, today_from_snapshot
 from .client import QUEUE_EVENTS, AmiClient, TaskSet
 from .events import AGENT_EVENTS, AgentAnswered, CallerAbandoned, CallerJoined, QueueEvent
+from .queue_log import missed_ends, read_tail
 
 KEY_EVENTS = ("DTMFEnd",)  # keys pressed while waiting: a 112 caller who pressed none is silent
 USER_EVENTS = ("UserEvent",)  # the dialplan's own news: virtual hold steps
@@ -36,6 +37,9 @@ PING_TIMEOUT_S = 2.0
 JOINS_KEPT_S = 86400.0  # a join whose end was never seen is forgotten after a day
 RESYNC_TIMEOUT_S = 10.0  # a QueueStatus reply of a 500-caller board takes well under 1 s
 STUCK_AFTER_S = 30.0  # logged in this long without a synced board: drop the link, log in again
+# Ends read back from queue_log after an outage: from this long before the link was lost (the
+# log's times are whole seconds) to this long after the new login; recorded calls are skipped.
+CATCH_UP_MARGIN_S = 2.0
 
 LinkState = Literal["synced", "syncing", "stuck", "down"]
 
@@ -88,6 +92,11 @@ class QueueFollower:
         self._resyncs = TaskSet("AMI follower", log)  # cancelled when the link drops
         self.on_call_done: CallDone | None = None
         self._joins: dict[tuple[str, str], WaitingCaller] = {}
+        # (queue, unique id) -> when its call record was handed on: none is handed on twice.
+        self._recorded: dict[tuple[str, str], float] = {}
+        self._lost_at: float | None = None  # the link was lost then and no catch-up ran since
+        self._login_at = 0.0
+        self.queue_log = settings.logs_dir / "asterisk" / "queue_log"
         # Offers to operators and answered calls too (wallboard, console).
         # Told of every event once it is on the board (ivr/emergency/lane.py).
         self.listeners: list[Callable[[QueueEvent, float], None]] = []
@@ -107,11 +116,14 @@ class QueueFollower:
 
     def _on_login(self) -> None:
         self._logins += 1
+        self._login_at = time.time()
         self.synced, self._unsynced_since = False, time.monotonic()
         self._resyncs.spawn(self.resync(), "resync")
 
     def _on_lost(self, exc: Exception | None) -> None:
         self.synced = False
+        if self._lost_at is None:
+            self._lost_at = time.time()
         self._resyncs.cancel()  # its reply will never complete: free the lock now
         self._tasks.spawn(self.live.flatline("ami"), "heartbeat removal")
 
@@ -144,6 +156,21 @@ class QueueFollower:
                      len(self.board.queues),
                      sum(len(q.waiting) for q in self.board.queues.values()))
             await self.live.save_board(self.board.to_dict(), "resync")
+            if self._lost_at is not None:
+                await self._catch_up(self._lost_at, self._login_at)
+                self._lost_at = None
+
+    async def _catch_up(self, lost_at: float, login_at: float) -> None:
+        """Record the queue calls that ended while the link was down (Asterisk's queue_log);
+        run under the lock, so events that came after the login wait and are not doubled."""
+        lines = await asyncio.to_thread(read_tail, self.queue_log)
+        missed = missed_ends(lines, lost_at - CATCH_UP_MARGIN_S, login_at + CATCH_UP_MARGIN_S,
+                             set(self._recorded))
+        for end in missed:
+            self._call_done(end.event, self._joins.pop((end.event.queue, end.event.unique_id),
+                                                       end.caller), end.at)
+        log.info("AMI link was down %.1f s: %d queue calls that ended meanwhile recorded from "
+                 "%s", login_at - lost_at, len(missed), self.queue_log)
 
     def _on_event(self, event: QueueEvent) -> None:
         # A task per event; the lock keeps them in arrival order.
@@ -167,11 +194,22 @@ class QueueFollower:
                     listener(event, now)
                 except Exception:  # a listener must never stop the board
                     log.exception("event listener failed for %s", type(event).__name__)
-        if self.on_call_done is not None and isinstance(event, AgentAnswered | CallerAbandoned):
-            try:
-                self.on_call_done(event, caller, now)
-            except Exception:  # a report sink must never stop the board
-                log.exception("call-done sink failed for %s", event.unique_id)
+        if isinstance(event, AgentAnswered | CallerAbandoned):
+            self._call_done(event, caller, now)
+
+    def _call_done(self, event: AgentAnswered | CallerAbandoned, caller: WaitingCaller | None,
+                   now: float) -> None:
+        """Hand a call's end to the call-record sink, once (AMI event or queue_log catch-up)."""
+        key = (event.queue, event.unique_id)
+        if self.on_call_done is None or key in self._recorded:
+            return
+        self._recorded[key] = now
+        for old in [k for k, at in self._recorded.items() if at < now - JOINS_KEPT_S]:
+            del self._recorded[old]
+        try:
+            self.on_call_done(event, caller, now)
+        except Exception:  # a report sink must never stop the board
+            log.exception("call-done sink failed for %s", event.unique_id)
 
     def _caller_of(self, event: QueueEvent) -> WaitingCaller | None:
         """The join of the caller an answer or abandon ends (seen, or on the board)."""
