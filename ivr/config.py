@@ -123,6 +123,8 @@ class Settings:
     ticket_default_agency: str = "citizen_service"
     # Seconds between escalation passes (overdue and due-soon tickets flagged and mailed).
     ticket_escalate_every: float = 60.0
+    # Seconds between flushes of the spool (records written while the database was away).
+    ticket_flush_every: float = 30.0
     # Open311 GeoReport v2: API keys allowed to POST (comma-separated; the api_keys table too).
     open311_api_keys: str = ""
     open311_jurisdiction: str = "city-hotline"
@@ -276,7 +278,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "outbound": ("outbound_trunk", "outbound_dial", "outbound_max_in_flight"),
     "tickets": ("ticket_timezone", "office_hours", "ticket_number_prefix",
                 "ticket_due_soon_hours", "ticket_reopen_days", "ticket_default_agency",
-                "ticket_escalate_every", "escalation_email"),
+                "ticket_escalate_every", "ticket_flush_every", "escalation_email"),
     "smtp": ("smtp_host", "smtp_port", "smtp_from", "smtp_starttls"),
     "notify": ("notify_public_url", "notify_sms_url", "notify_sms_method", "notify_every"),
     "vhold": ("vhold_after", "vhold_handle", "vhold_tries", "vhold_ring", "vhold_retry_after"),
@@ -370,6 +372,8 @@ def check(settings: Settings) -> None:
                           "where the gateway wants the number and the message")
     if not settings.notify_every > 0:
         raise ConfigError("setting notify_every (IVR_NOTIFY_EVERY): seconds, above 0")
+    if not settings.ticket_flush_every > 0:
+        raise ConfigError("setting ticket_flush_every (IVR_TICKET_FLUSH_EVERY): seconds, above 0")
     try:
         calling_hours(settings.survey_hours)
     except ValueError as exc:

@@ -96,6 +96,7 @@ class QueueFollower:
         self._recorded: dict[tuple[str, str], float] = {}
         self._lost_at: float | None = None  # the link was lost then and no catch-up ran since
         self._login_at = 0.0
+        self._unsaved = False  # the board changed while redis was away: save it when back
         self.queue_log = settings.logs_dir / "asterisk" / "queue_log"
         # Offers to operators and answered calls too (wallboard, console).
         # Told of every event once it is on the board (ivr/emergency/lane.py).
@@ -155,7 +156,7 @@ class QueueFollower:
             log.info("queue board resynchronised: %d queues, %d callers waiting",
                      len(self.board.queues),
                      sum(len(q.waiting) for q in self.board.queues.values()))
-            await self.live.save_board(self.board.to_dict(), "resync")
+            await self._save("resync")
             if self._lost_at is not None:
                 await self._catch_up(self._lost_at, self._login_at)
                 self._lost_at = None
@@ -172,6 +173,18 @@ class QueueFollower:
         log.info("AMI link was down %.1f s: %d queue calls that ended meanwhile recorded from "
                  "%s", login_at - lost_at, len(missed), self.queue_log)
 
+    async def _save(self, reason: str) -> None:
+        """Store the board (under the lock); redis away is logged and the board kept, to be
+        saved by the next change or heartbeat: the events' other work (listeners, call
+        records) must go on without redis."""
+        try:
+            await self.live.save_board(self.board.to_dict(), reason)
+            self._unsaved = False
+        except (RedisError, OSError) as exc:
+            if not self._unsaved:
+                log.warning("queue board not stored (%r); kept until redis answers", exc)
+            self._unsaved = True
+
     def _on_event(self, event: QueueEvent) -> None:
         # A task per event; the lock keeps them in arrival order.
         self._tasks.spawn(self.apply(event), f"{type(event).__name__} {event.queue}")
@@ -180,7 +193,7 @@ class QueueFollower:
         """Show a callback's progress beside its abandoned call on the board."""
         async with self._lock:
             if self.board.note_abandoned(unique_id, callback):
-                await self.live.save_board(self.board.to_dict(), "callback")
+                await self._save("callback")
 
     async def apply(self, event: QueueEvent) -> None:
         async with self._lock:
@@ -188,7 +201,7 @@ class QueueFollower:
             caller = self._caller_of(event)
             self.board.apply(event, now)
             self._remember_join(event, now)
-            await self.live.save_board(self.board.to_dict(), type(event).__name__)
+            await self._save(type(event).__name__)
             for listener in self.listeners:
                 try:
                     listener(event, now)
@@ -255,6 +268,9 @@ class QueueFollower:
 
     async def beat_once(self) -> LinkState:
         state = self.state()
+        if self._unsaved and state == "synced":
+            async with self._lock:
+                await self._save("redis back")
         if state == "synced" and await self.ping():
             await self.live.beat("ami", {"asterisk": "up", "at": time.time(), "state": state})
             return state
