@@ -7,13 +7,13 @@ import time
 from pathlib import Path
 
 from ami_fixtures import FakeAsterisk, until
+from test_ami_follower_recovery import MemoryLive
 
 from ivr.ami.board import WaitingCaller
 from ivr.ami.events import AgentAnswered, CallerAbandoned
 from ivr.ami.follower import QueueFollower
 from ivr.ami.queue_log import missed_ends, read_tail
 from ivr.config import Settings
-from test_ami_follower_recovery import MemoryLive
 
 LOG = """\
 1000|NONE|NONE|NONE|QUEUESTART|
