@@ -151,6 +151,8 @@ class QueueFollower:
                 stored = await self.live.load_board()
                 self.board = today_from_snapshot(stored, self.settings.ticket_timezone)
             events = await self.ami.queue_status(self.resync_timeout_s)
+            known = set(self._joins) | {(name, c.unique_id) for name, q in
+                                        self.board.queues.items() for c in q.waiting}
             self.board = rebuild(events, time.time(), self.board)
             self.synced = True
             log.info("queue board resynchronised: %d queues, %d callers waiting",
@@ -158,18 +160,25 @@ class QueueFollower:
                      sum(len(q.waiting) for q in self.board.queues.values()))
             await self._save("resync")
             if self._lost_at is not None:
-                await self._catch_up(self._lost_at, self._login_at)
+                await self._catch_up(self._lost_at, self._login_at, known)
                 self._lost_at = None
+            self._tell_unseen_joins(events, known)
 
-    async def _catch_up(self, lost_at: float, login_at: float) -> None:
-        """Record the queue calls that ended while the link was down (Asterisk's queue_log);
+    async def _catch_up(self, lost_at: float, login_at: float,
+                        known: set[tuple[str, str]]) -> None:
+        """Tell the queue calls that ended while the link was down (Asterisk's queue_log) to
+        the listeners (a join not seen first: the 112 lane's incident) and the call records;
         run under the lock, so events that came after the login wait and are not doubled."""
         lines = await asyncio.to_thread(read_tail, self.queue_log)
         missed = missed_ends(lines, lost_at - CATCH_UP_MARGIN_S, login_at + CATCH_UP_MARGIN_S,
                              set(self._recorded))
         for end in missed:
-            self._call_done(end.event, self._joins.pop((end.event.queue, end.event.unique_id),
-                                                       end.caller), end.at)
+            key, joined = (end.event.queue, end.event.unique_id), end.caller
+            if key not in known:
+                self._tell(CallerJoined(key[0], key[1], joined.caller_number, 0,
+                                        arrived_at=joined.arrived_at), joined.joined_at)
+            self._tell(end.event, end.at)
+            self._call_done(end.event, self._joins.pop(key, joined), end.at)
         log.info("AMI link was down %.1f s: %d queue calls that ended meanwhile recorded from "
                  "%s", login_at - lost_at, len(missed), self.queue_log)
 
@@ -202,13 +211,25 @@ class QueueFollower:
             self.board.apply(event, now)
             self._remember_join(event, now)
             await self._save(type(event).__name__)
-            for listener in self.listeners:
-                try:
-                    listener(event, now)
-                except Exception:  # a listener must never stop the board
-                    log.exception("event listener failed for %s", type(event).__name__)
+            self._tell(event, now)
         if isinstance(event, AgentAnswered | CallerAbandoned):
             self._call_done(event, caller, now)
+
+    def _tell(self, event: QueueEvent, now: float) -> None:
+        for listener in self.listeners:
+            try:
+                listener(event, now)
+            except Exception:  # a listener must never stop the board
+                log.exception("event listener failed for %s", type(event).__name__)
+
+    def _tell_unseen_joins(self, events: list[QueueEvent], known: set[tuple[str, str]]) -> None:
+        """Callers a resync found waiting whose join no event told (they came while the link
+        was down, or before this process started): the listeners hear of them now."""
+        now = time.time()
+        for event in events:
+            if isinstance(event, CallerJoined) and (event.queue, event.unique_id) not in known:
+                self._tell(event, now)
+                self._remember_join(event, now)
 
     def _call_done(self, event: AgentAnswered | CallerAbandoned, caller: WaitingCaller | None,
                    now: float) -> None:

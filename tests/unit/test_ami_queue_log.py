@@ -10,7 +10,7 @@ from ami_fixtures import FakeAsterisk, until
 from test_ami_follower_recovery import MemoryLive
 
 from ivr.ami.board import WaitingCaller
-from ivr.ami.events import AgentAnswered, CallerAbandoned
+from ivr.ami.events import AgentAnswered, CallerAbandoned, CallerJoined
 from ivr.ami.follower import QueueFollower
 from ivr.ami.queue_log import missed_ends, read_tail
 from ivr.config import Settings
@@ -66,6 +66,8 @@ async def test_a_call_that_ended_while_the_link_was_cut_is_recorded_once(
     follower = QueueFollower(settings, MemoryLive())
     done: list[tuple[object, WaitingCaller | None]] = []
     follower.on_call_done = lambda event, caller, at: done.append((event, caller))
+    heard: list[tuple[object, float]] = []
+    follower.listeners.append(lambda event, at: heard.append((event, at)))
     follower.start()
     try:
         await until(lambda: asterisk.connections == 2 and follower.synced, "a resync")
@@ -74,6 +76,10 @@ async def test_a_call_that_ended_while_the_link_was_cut_is_recorded_once(
                          WaitingCaller("1.1", "0844", now - 20.0, arrived_at=now - 20.0))]
         follower._call_done(CallerAbandoned("hotline", "1.1", 20), None, time.time())
         assert len(done) == 1  # the AMI event of the same end, late: not recorded again
+        # The listeners (the 112 lane's incidents) hear the join no event told, then its end.
+        assert heard[:2] == [
+            (CallerJoined("hotline", "1.1", "0844", 0, arrived_at=now - 20.0), now - 20.0),
+            (CallerAbandoned("hotline", "1.1", 20), float(now))]
     finally:
         follower.stop()
         await asterisk.stop()
