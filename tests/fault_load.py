@@ -112,9 +112,13 @@ class AmiLinkCutter:
         while True:
             try:
                 client, _ = listener.accept()
-                server = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
             except OSError:
-                return  # cut (or Asterisk away: the client sees its link closed)
+                return  # cut
+            try:
+                server = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
+            except OSError:  # Asterisk away: the client sees its link closed
+                client.close()
+                continue
             server.settimeout(None)
             with self._lock:
                 if self._listener is not listener:
