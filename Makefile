@@ -62,8 +62,9 @@ bench: setup $(BENCH_STAMP)
 	@if [ -n "$(SPEECH)" ]; then $(BIN)/python bench/speech_bench.py > bench/results/speech.md \
 		&& cat bench/results/speech.md; fi
 
-# The fault suite's full form: 60 calls per fault, every Python service killed in turn; its
-# table goes to bench/results/faults.md. `make test` runs the short form (16 calls, 2 faults).
+# The fault suite's full form: 60 calls per fault; every Python service killed in turn, the
+# AMI link cut, redis stopped, SQLite locked, PostgreSQL stopped, Asterisk restarted; its table
+# goes to bench/results/faults.md. `make test` runs the short form (16 calls, 3 faults).
 faults: setup
 	FAULTS_FULL=1 $(BIN)/pytest -q -s tests/integration/test_faults_under_load.py
 
