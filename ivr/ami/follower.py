@@ -95,6 +95,7 @@ class QueueFollower:
         # (queue, unique id) -> when its call record was handed on: none is handed on twice.
         self._recorded: dict[tuple[str, str], float] = {}
         self._lost_at: float | None = None  # the link was lost then and no catch-up ran since
+        self._catch_up_since: float | None = None  # read queue_log back from then, next resync
         self._login_at = 0.0
         self._unsaved = False  # the board changed while redis was away: save it when back
         self.queue_log = settings.logs_dir / "asterisk" / "queue_log"
@@ -150,6 +151,10 @@ class QueueFollower:
                 self._restored = True
                 stored = await self.live.load_board()
                 self.board = today_from_snapshot(stored, self.settings.ticket_timezone)
+                # Calls that ended after the last process stored its board: read back below.
+                # From that very moment (no margin): this process has recorded nothing yet.
+                board = stored if isinstance(stored, QueueBoard) else QueueBoard.from_dict(stored)
+                self._catch_up_since = board.seen_until or None
             events = await self.ami.queue_status(self.resync_timeout_s)
             known = set(self._joins) | {(name, c.unique_id) for name, q in
                                         self.board.queues.items() for c in q.waiting}
@@ -160,18 +165,19 @@ class QueueFollower:
                      sum(len(q.waiting) for q in self.board.queues.values()))
             await self._save("resync")
             if self._lost_at is not None:
-                await self._catch_up(self._lost_at, self._login_at, known)
-                self._lost_at = None
+                self._catch_up_since = self._lost_at - CATCH_UP_MARGIN_S
+            if self._catch_up_since is not None:
+                await self._catch_up(self._catch_up_since, self._login_at, known)
+                self._lost_at = self._catch_up_since = None
             self._tell_unseen_joins(events, known)
 
-    async def _catch_up(self, lost_at: float, login_at: float,
+    async def _catch_up(self, since: float, login_at: float,
                         known: set[tuple[str, str]]) -> None:
         """Tell the queue calls that ended while the link was down (Asterisk's queue_log) to
         the listeners (a join not seen first: the 112 lane's incident) and the call records;
         run under the lock, so events that came after the login wait and are not doubled."""
         lines = await asyncio.to_thread(read_tail, self.queue_log)
-        missed = missed_ends(lines, lost_at - CATCH_UP_MARGIN_S, login_at + CATCH_UP_MARGIN_S,
-                             set(self._recorded))
+        missed = missed_ends(lines, since, login_at + CATCH_UP_MARGIN_S, set(self._recorded))
         for end in missed:
             key, joined = (end.event.queue, end.event.unique_id), end.caller
             if key not in known:
@@ -179,13 +185,14 @@ class QueueFollower:
                                         arrived_at=joined.arrived_at), joined.joined_at)
             self._tell(end.event, end.at)
             self._call_done(end.event, self._joins.pop(key, joined), end.at)
-        log.info("AMI link was down %.1f s: %d queue calls that ended meanwhile recorded from "
-                 "%s", login_at - lost_at, len(missed), self.queue_log)
+        log.info("AMI events unseen for %.1f s: %d queue calls that ended meanwhile recorded "
+                 "from %s", login_at - since, len(missed), self.queue_log)
 
     async def _save(self, reason: str) -> None:
-        """Store the board (under the lock); redis away is logged and the board kept, to be
-        saved by the next change or heartbeat: the events' other work (listeners, call
-        records) must go on without redis."""
+        """Store the board, stamped ``seen_until`` now (under the lock); redis away is logged
+        and the board kept, to be saved by the next change or heartbeat: the events' other
+        work (listeners, call records) must go on without redis."""
+        self.board.seen_until = time.time()
         try:
             await self.live.save_board(self.board.to_dict(), reason)
             self._unsaved = False

@@ -83,3 +83,39 @@ async def test_a_call_that_ended_while_the_link_was_cut_is_recorded_once(
     finally:
         follower.stop()
         await asterisk.stop()
+
+
+class StoredBoard(MemoryLive):
+    """The board a killed AMI process stored, last at ``seen_until``."""
+
+    def __init__(self, seen_until: float) -> None:
+        super().__init__()
+        self.seen_until = seen_until
+
+    async def load_board(self) -> dict[str, object]:
+        return {"queues": {}, "abandoned": [], "seen_until": self.seen_until}
+
+
+async def test_a_new_ami_process_records_the_calls_that_ended_after_the_last_stored_board(
+        tmp_path: Path) -> None:
+    asterisk = FakeAsterisk(["whole"])
+    await asterisk.start()
+    settings = Settings(data_dir=tmp_path, ami_host="127.0.0.1", ami_port=asterisk.port,
+                        ami_secret="s3cret")
+    now = int(time.time())
+    (tmp_path / "logs" / "asterisk").mkdir(parents=True)
+    (tmp_path / "logs" / "asterisk" / "queue_log").write_text(
+        f"{now - 40}|1.1|hotline|NONE|ENTERQUEUE||0844|1\n"
+        f"{now - 30}|1.1|hotline|NONE|ABANDON|1|1|10\n"  # recorded by the last process
+        f"{now - 20}|1.2|hotline|NONE|ENTERQUEUE||0855|1\n"
+        f"{now - 5}|1.2|hotline|NONE|ABANDON|1|1|15\n")
+    follower = QueueFollower(settings, StoredBoard(now - 25.5))
+    done: list[object] = []
+    follower.on_call_done = lambda event, caller, at: done.append(event)
+    follower.start()
+    try:
+        await until(lambda: follower.synced and bool(done), "the call after the board")
+        assert done == [CallerAbandoned("hotline", "1.2", 15)]
+    finally:
+        follower.stop()
+        await asterisk.stop()
