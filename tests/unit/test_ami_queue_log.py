@@ -52,17 +52,23 @@ def test_the_tail_drops_its_cut_first_line(tmp_path: Path) -> None:
     assert read_tail(log, 60) == ["1020|1000.3|hotline|NONE|ABANDON|1|1|8", "1021|1000.4|hotl"]
 
 
+async def asterisk_with_queue_log(replies: list[str], data_dir: Path,
+                                  log: str) -> tuple[FakeAsterisk, Settings]:
+    """A fake Asterisk and settings whose data folder holds ``log`` as its queue_log."""
+    asterisk = FakeAsterisk(replies)
+    await asterisk.start()
+    (data_dir / "logs" / "asterisk").mkdir(parents=True)
+    (data_dir / "logs" / "asterisk" / "queue_log").write_text(log)
+    return asterisk, Settings(data_dir=data_dir, ami_host="127.0.0.1", ami_port=asterisk.port,
+                              ami_secret="s3cret")
+
+
 async def test_a_call_that_ended_while_the_link_was_cut_is_recorded_once(
         tmp_path: Path) -> None:
-    asterisk = FakeAsterisk(["cut", "whole"])
-    await asterisk.start()
-    settings = Settings(data_dir=tmp_path, ami_host="127.0.0.1", ami_port=asterisk.port,
-                        ami_secret="s3cret")
     now = int(time.time())
-    (tmp_path / "logs" / "asterisk").mkdir(parents=True)
-    (tmp_path / "logs" / "asterisk" / "queue_log").write_text(
+    asterisk, settings = await asterisk_with_queue_log(["cut", "whole"], tmp_path, (
         f"{now - 20}|1.1|hotline|NONE|ENTERQUEUE||0844|1\n"
-        f"{now}|1.1|hotline|NONE|ABANDON|1|1|20\n")
+        f"{now}|1.1|hotline|NONE|ABANDON|1|1|20\n"))
     follower = QueueFollower(settings, MemoryLive())
     done: list[tuple[object, WaitingCaller | None]] = []
     follower.on_call_done = lambda event, caller, at: done.append((event, caller))
@@ -98,17 +104,12 @@ class StoredBoard(MemoryLive):
 
 async def test_a_new_ami_process_records_the_calls_that_ended_after_the_last_stored_board(
         tmp_path: Path) -> None:
-    asterisk = FakeAsterisk(["whole"])
-    await asterisk.start()
-    settings = Settings(data_dir=tmp_path, ami_host="127.0.0.1", ami_port=asterisk.port,
-                        ami_secret="s3cret")
     now = int(time.time())
-    (tmp_path / "logs" / "asterisk").mkdir(parents=True)
-    (tmp_path / "logs" / "asterisk" / "queue_log").write_text(
+    asterisk, settings = await asterisk_with_queue_log(["whole"], tmp_path, (
         f"{now - 40}|1.1|hotline|NONE|ENTERQUEUE||0844|1\n"
         f"{now - 30}|1.1|hotline|NONE|ABANDON|1|1|10\n"  # recorded by the last process
         f"{now - 20}|1.2|hotline|NONE|ENTERQUEUE||0855|1\n"
-        f"{now - 5}|1.2|hotline|NONE|ABANDON|1|1|15\n")
+        f"{now - 5}|1.2|hotline|NONE|ABANDON|1|1|15\n"))
     follower = QueueFollower(settings, StoredBoard(now - 25.5))
     done: list[object] = []
     follower.on_call_done = lambda event, caller, at: done.append(event)
