@@ -12,7 +12,7 @@ help:
 	@echo "make run    set up what is missing and run the whole hotline (Ctrl-C stops it)"
 	@echo "make test   set up what is missing and run lint, types, unit and integration tests"
 	@echo "make bench  the benchmarks of bench/README.md (about 10 minutes; not part of make test)"
-	@echo "make faults the fault suite's full form (about 15 minutes; make test runs a short one)"
+	@echo "make faults the fault suite's full form (about 13 minutes; make test runs a short one)"
 
 setup: host $(STAMP)
 
