@@ -12,7 +12,7 @@ help:
 	@echo "make run    set up what is missing and run the whole hotline (Ctrl-C stops it)"
 	@echo "make test   set up what is missing and run lint, types, unit and integration tests"
 	@echo "make bench  the benchmarks of bench/README.md (about 10 minutes; not part of make test)"
-	@echo "make faults the fault suite's full form (about 6 minutes; make test runs a short one)"
+	@echo "make faults the fault suite's full form (about 13 minutes; make test runs a short one)"
 	@echo "make cluster the two-node cluster test's longer form (20 + 20 calls; README Cluster)"
 	@echo "make screenshots  the README's screenshots from the live stack (docs/screenshots)"
 
@@ -65,11 +65,12 @@ bench: setup $(BENCH_STAMP)
 	@if [ -n "$(SPEECH)" ]; then $(BIN)/python bench/speech_bench.py > bench/results/speech.md \
 		&& cat bench/results/speech.md; fi
 
-# The fault suite's full form: 60 calls per fault, every Python service killed in turn; its
-# table goes to bench/results/faults.md. `make test` runs the short form (16 calls, 2 faults).
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py
 
+# The fault suite's full form: 60 calls per fault; every Python service killed in turn, the
+# AMI link cut, redis stopped, SQLite locked, PostgreSQL stopped, Asterisk restarted; its table
+# goes to bench/results/faults.md. `make test` runs the short form (16 calls, 3 faults).
 faults: setup
 	FAULTS_FULL=1 $(BIN)/pytest -q -s tests/integration/test_faults_under_load.py
 

@@ -64,6 +64,10 @@ class Settings:
     # only this host (the loopback, and ami_host itself). Never widened by ami_host alone.
     ami_permit: str = ""
     ami_user: str = "hotline"
+    # The port our services connect to for AMI (0: ami_port, where Asterisk listens). Set it
+    # when they reach Asterisk's AMI through a tunnel or proxy on another port (stunnel,
+    # ssh -L; the fault suite's link cutter).
+    ami_connect_port: int = 0
     # Empty: generated on first run and kept in <data_dir>/secrets/ami_secret.
     ami_secret: str = ""
     web_host: str = "127.0.0.1"
@@ -131,6 +135,8 @@ class Settings:
     ticket_default_agency: str = "citizen_service"
     # Seconds between escalation passes (overdue and due-soon tickets flagged and mailed).
     ticket_escalate_every: float = 60.0
+    # Seconds between flushes of the spool (records written while the database was away).
+    ticket_flush_every: float = 30.0
     # Open311 GeoReport v2: API keys allowed to POST (comma-separated; the api_keys table too).
     open311_api_keys: str = ""
     open311_jurisdiction: str = "city-hotline"
@@ -219,6 +225,11 @@ class Settings:
         return self.database_url or f"sqlite:///{self.data_dir / 'hotline.sqlite3'}"
 
     @property
+    def ami_client_port(self) -> int:
+        """Where our AMI clients connect: ``ami_connect_port``, else Asterisk's ``ami_port``."""
+        return self.ami_connect_port or self.ami_port
+
+    @property
     def agi_url(self) -> str:
         return f"agi://{self.agi_host}:{self.agi_port}"
 
@@ -275,8 +286,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                 "wrapup_seconds"),
     "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
     "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
-    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_secret",
-            "board_coalesce_ms"),
+    "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_connect_port",
+            "ami_secret", "board_coalesce_ms"),
     "web": ("web_host", "web_port", "web_secure_cookies", "web_max_body_bytes",
             "web_max_streams", "admin_user", "admin_password",
             "service_level_seconds", "service_level_hotline_target"),
@@ -288,7 +299,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "outbound": ("outbound_trunk", "outbound_dial", "outbound_max_in_flight"),
     "tickets": ("ticket_timezone", "office_hours", "ticket_number_prefix",
                 "ticket_due_soon_hours", "ticket_reopen_days", "ticket_default_agency",
-                "ticket_escalate_every", "escalation_email"),
+                "ticket_escalate_every", "ticket_flush_every", "escalation_email"),
     "smtp": ("smtp_host", "smtp_port", "smtp_from", "smtp_starttls"),
     "notify": ("notify_public_url", "notify_sms_url", "notify_sms_method", "notify_every"),
     "routing": ("routing_skill_widen_after",),
@@ -393,6 +404,8 @@ def check(settings: Settings) -> None:
                           "where the gateway wants the number and the message")
     if not settings.notify_every > 0:
         raise ConfigError("setting notify_every (IVR_NOTIFY_EVERY): seconds, above 0")
+    if not settings.ticket_flush_every > 0:
+        raise ConfigError("setting ticket_flush_every (IVR_TICKET_FLUSH_EVERY): seconds, above 0")
     try:
         calling_hours(settings.survey_hours)
     except ValueError as exc:

@@ -176,23 +176,29 @@ class Hotline:
         assert code == status, f"/healthz is {code}, expected {status}: {body}"
         return body
 
-    def asterisk_waiting(self, queue: str) -> list[str]:
-        """The callers' numbers waiting in ``queue`` as Asterisk itself says (an AMI
-        QueueStatus of our own, read with a plain socket: none of our services involved)."""
+    def asterisk_waiting(self, queue: str | None = None) -> list[str]:
+        """The callers' numbers waiting in ``queue`` (None: in any) as Asterisk itself says."""
+        return [entry["CallerIDNum"] for entry in self.asterisk_queue_status(queue)
+                if entry.get("Event") == "QueueEntry"]
+
+    def asterisk_queue_status(self, queue: str | None = None) -> list[dict[str, str]]:
+        """The events of an AMI QueueStatus of our own (``queue``, None: every queue), read
+        with a plain socket: none of our services involved."""
         secret = (self.data_dir / "secrets" / "ami_secret").read_text().strip()
         ami = (self.env.get("IVR_AMI_HOST", "127.0.0.1"), self.ports["ami"])
         with socket.create_connection(ami, timeout=5) as link:
             link.sendall((f"Action: Login\r\nUsername: hotline\r\nSecret: {secret}\r\n\r\n"
-                          f"Action: QueueStatus\r\nQueue: {queue}\r\n\r\n").encode())
+                          "Action: QueueStatus\r\n"
+                          + (f"Queue: {queue}\r\n" if queue else "") + "\r\n").encode())
             text = ""
             while "Event: QueueStatusComplete" not in text:
                 chunk = link.recv(65536).decode(errors="replace")
                 if not chunk:
                     break
                 text += chunk
-        entries = [block for block in text.split("\r\n\r\n") if "Event: QueueEntry" in block]
-        return [line.split(": ", 1)[1] for block in entries for line in block.splitlines()
-                if line.startswith("CallerIDNum: ")]
+        blocks = [block.splitlines() for block in text.split("\r\n\r\n")]
+        return [dict(line.split(": ", 1) for line in block if ": " in line)
+                for block in blocks if any(line.startswith("Event: ") for line in block)]
 
     def ctl(self, *words: str) -> str:
         done = subprocess.run([sys.executable, "-m", "ivr", "ctl", *words], env=self.env,

@@ -135,6 +135,9 @@ class QueueBoard:
     offers: dict[str, Offer] = field(default_factory=dict)
     timezone: str = "UTC"
     keyed: dict[str, float] = field(default_factory=dict)  # unique id -> when a key was seen
+    # When the AMI service last stored the board (epoch s): a new AMI process reads back the
+    # queue calls that ended after it from Asterisk's queue_log (ivr/ami/queue_log.py).
+    seen_until: float = 0.0
 
     def queue(self, name: str) -> QueueState:
         if name not in self.queues:
@@ -278,6 +281,7 @@ class QueueBoard:
                       for name, d in sorted(self.today.items())},
             "offers": {name: dict(vars(o)) for name, o in sorted(self.offers.items())},
             "keyed": dict(self.keyed),
+            "seen_until": self.seen_until,
         }
 
     @classmethod
@@ -293,7 +297,8 @@ class QueueBoard:
                    for name, d in data.get("today", {}).items()},
             offers={name: _offer_of(o) for name, o in data.get("offers", {}).items()},
             timezone=timezone,
-            keyed={str(k): float(v) for k, v in data.get("keyed", {}).items()})
+            keyed={str(k): float(v) for k, v in data.get("keyed", {}).items()},
+            seen_until=float(data.get("seen_until", 0.0)))
 
 
 def _queue_dict(queue: QueueState) -> dict[str, Any]:

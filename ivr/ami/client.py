@@ -103,16 +103,19 @@ class AmiClient:
                  on_lost: Callable[[Exception | None], None] | None = None,
                  on_event: Callable[[QueueEvent], None] | None = None,
                  on_message: Callable[[Mapping[str, Any]], None] | None = None) -> None:
-        self.address = f"{settings.ami_host}:{settings.ami_port}"
+        self.address = f"{settings.ami_host}:{settings.ami_client_port}"
         self.on_login, self.on_lost, self.on_event = on_login, on_lost, on_event
         self.on_message = on_message
         self.manager = Manager(
-            host=settings.ami_host, port=settings.ami_port,
+            host=settings.ami_host, port=settings.ami_client_port,
             username=settings.ami_user, secret=settings.ami_secret,
             ping_delay=3600, reconnect_timeout=1,
-            on_login=self._logged_in, on_disconnect=self._disconnected,
-            loop=asyncio.get_running_loop(),
+            on_connect=self._connected, on_login=self._logged_in,
+            on_disconnect=self._disconnected, loop=asyncio.get_running_loop(),
         )
+        self._ready_steps: set[str] = set()  # of this connection: "login", "booted"
+        self._ready_told = False
+        self.manager.register_event("FullyBooted", self._booted)
         for pattern in events:
             self.manager.register_event(pattern, self._dispatch)
 
@@ -138,12 +141,31 @@ class AmiClient:
         transport.close()
         return True
 
+    def _connected(self, manager: Manager) -> None:
+        self._ready_steps, self._ready_told = set(), False
+
     def _logged_in(self, manager: Manager) -> None:
+        self._ready("login")
+
+    def _booted(self, manager: Manager, message: Mapping[str, Any]) -> None:
+        self._ready("booted")
+
+    def _ready(self, step: str) -> None:
+        """``on_login`` once per connection, when logged in AND Asterisk is fully booted.
+
+        Asterisk sends ``FullyBooted`` right after a login, or at the end of its start when
+        the login came first (a restart: the AMI port opens before app_queue is loaded, and a
+        QueueStatus sent then never completes)."""
+        self._ready_steps.add(step)
+        if self._ready_told or self._ready_steps != {"login", "booted"}:
+            return
+        self._ready_told = True
         log.info("AMI logged in to %s", self.address)
         if self.on_login is not None:
             self.on_login()
 
     def _disconnected(self, manager: Manager, exc: Exception | None) -> None:
+        self._ready_steps, self._ready_told = set(), False
         log.warning("AMI link lost (%s); reconnecting", exc or "closed")
         if self.on_lost is not None:
             self.on_lost(exc)

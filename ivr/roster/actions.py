@@ -66,7 +66,18 @@ class AsteriskQueues:
 
     def _logged_in(self) -> None:
         if self.on_login is not None:
-            self._tasks.spawn(self.on_login(), "login")
+            self._tasks.spawn(self._after_login(self.on_login()), "login")
+
+    async def _after_login(self, work: Coroutine[Any, Any, None]) -> None:
+        """The login's work (queues read, roster re-applied); when Asterisk does not answer
+        it in time, the link is dropped so that a new login tries again (else the roster
+        would wait for the next lost link)."""
+        try:
+            await work
+        except (TimeoutError, ConnectionError) as exc:
+            log.error("roster: queues not read after the AMI login (%s); logging in again",
+                      exc.__class__.__name__)
+            self.ami.drop()
 
     def _disconnected(self, exc: Exception | None) -> None:
         if self.on_lost is not None:

@@ -111,7 +111,7 @@ async def _tickets(app: web.Application) -> AsyncIterator[None]:
     desk, settings = app[TICKETS], app[SETTINGS]
     window = timedelta(hours=settings.ticket_due_soon_hours)
     mail = outbox_worker(settings, desk.service.sessions, desk.schema_is_ready)
-    tasks = [asyncio.create_task(desk.keep_flushing()),
+    tasks = [asyncio.create_task(desk.keep_flushing(settings.ticket_flush_every)),
              asyncio.create_task(keep_escalating(desk, window,
                                                  every_s=settings.ticket_escalate_every,
                                                  hotline_email=settings.escalation_email)),

@@ -211,6 +211,7 @@ def test_to_dict_is_the_same_data_as_asdict_and_shares_no_lists() -> None:
         "today": {name: asdict(d) for name, d in sorted(board.today.items())},
         "offers": {name: asdict(o) for name, o in sorted(board.offers.items())},
         "keyed": {},
+        "seen_until": 0.0,
     }
     data = board.to_dict()
     assert data == expected

@@ -123,19 +123,22 @@ async def test_a_follower_logged_in_without_a_board_for_too_long_relinks(
     assert asterisk.connections == 2
 
 
-async def test_a_failing_event_is_logged_and_the_next_one_still_applies(
+async def test_redis_away_while_an_event_applies_keeps_the_board_and_saves_it_when_back(
         start_follower: Start, caplog: pytest.LogCaptureFixture) -> None:
     asterisk, follower, live = await start_follower(["whole"])
     await until(lambda: follower.synced, "the first resync")
+    ended: list[str] = []
+    follower.listeners.append(lambda event, now: ended.append(type(event).__name__))
     live.save_errors.append(ConnectionError("redis went away"))
-    with caplog.at_level(logging.ERROR, logger="ivr.ami"):  # the coalesced save logs it
+    with caplog.at_level(logging.WARNING, logger="ivr.ami.follower"):
         await asterisk.push(CALLER_JOIN)
-        await until(lambda: "live board not saved (CallerJoined)" in caplog.text,
-                    "the failure logged")
+        await until(lambda: "queue board not stored" in caplog.text, "the failure logged")
+    assert waiting(follower) == ["0811", "0822"] and ended == ["CallerJoined"]
+    assert await follower.beat_once() == "synced"  # redis back: the heartbeat saves the board
+    assert live.boards[-1][0] == "redis back"
     await asterisk.push(CALLER_JOIN.replace("0822", "0833").replace(".2\r\n", ".3\r\n"))
     await until(lambda: "0833" in waiting(follower), "the next event applied")
-    await until(lambda: any("0833" in str(board) for _, board in live.boards),
-                "the next save made")
+    assert "failed" not in caplog.text
 
 
 @pytest.mark.parametrize(("linked", "synced", "unsynced_for", "state"), [

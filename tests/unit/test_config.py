@@ -131,12 +131,19 @@ def test_environment_wins_over_file(tmp_path: Path) -> None:
         ({"IVR_WEB_MAX_BODY_BYTES": "10"}, "web_max_body_bytes (IVR_WEB_MAX_BODY_BYTES)"),
         ({"IVR_WEB_MAX_STREAMS": "0"}, "web_max_streams (IVR_WEB_MAX_STREAMS)"),
         ({"IVR_AGI_MAX_SESSIONS_PER_ADDRESS": "-1"}, "IVR_AGI_MAX_SESSIONS_PER_ADDRESS"),
+        ({"IVR_TICKET_FLUSH_EVERY": "0"}, "ticket_flush_every (IVR_TICKET_FLUSH_EVERY)"),
     ],
 )
 def test_bad_values_name_the_setting(environ: dict[str, str], words: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(environ)
     assert words in str(caught.value)
+
+
+def test_ami_clients_connect_to_asterisks_port_unless_a_proxy_port_is_set() -> None:
+    assert load_settings({"IVR_AMI_PORT": "5039"}).ami_client_port == 5039
+    both = load_settings({"IVR_AMI_PORT": "5039", "IVR_AMI_CONNECT_PORT": "15039"})
+    assert (both.ami_port, both.ami_client_port) == (5039, 15039)
 
 
 def test_bad_value_in_file_names_the_setting(tmp_path: Path) -> None:
