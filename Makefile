@@ -40,13 +40,13 @@ unit: setup
 	$(BIN)/pytest -q -n auto tests/unit
 
 integration: setup
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q --durations=15 tests/integration
 
 test: setup
 	$(BIN)/ruff check ivr tests agi_scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n auto tests/unit
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q --durations=15 tests/integration
 
 # Benchmarks (bench/README.md): not part of `make test`; about 10 minutes. Each prints Markdown
 # tables and keeps its figures in bench/results/*.json. SPEECH=1 adds the vosk speech bench.

@@ -120,7 +120,8 @@ def test_a_pause_with_a_reason_shows_on_the_wallboard_with_a_timer(
     console.locator("#pause-state", has_text="paused (break)").wait_for()
     console.click("#unpause")
     wait_until(lambda: not operator_on_board(stack).get("paused"), 3, "ani unpaused")
-    console.locator("#fig-pause", has_text=re.compile(r"^[2-9]s|^\d+m")).wait_for()
+    console.locator("#my-shift-figures td.paused",
+                    has_text=re.compile(r"^[2-9]s|^\d+m")).wait_for(timeout=10_000)
     # Out of the queues and back: the roster keeps her out until she logs in again.
     console.click("#me-logout")
     wait_until(lambda: not operator_on_board(stack), 1.5, "ani out of every queue")
@@ -153,7 +154,8 @@ def test_after_a_call_the_wrap_up_code_is_stored_with_the_call(
     assert status == 200, found
     [incident] = found["incidents"]
     assert stored_code(stack, incident["unique_id"]) == "dispatched"
-    console.locator("#fig-handled", has_text="1").wait_for()
+    console.locator("#my-shift-figures td.handled", has_text=re.compile("^1$")).wait_for(
+        timeout=10_000)
 
 
 def test_the_operator_transfers_a_caller_to_fire_and_the_caller_waits_there(

@@ -179,8 +179,12 @@ def test_manager_denies_every_other_address_and_grants_only_the_queue_classes(
     assert re.findall(r"^write = (.*)$", manager, flags=re.MULTILINE) == [
         "agent", "originate", "system", "agent,call"]
     read = re.findall(r"^read = (.*)$", manager, flags=re.MULTILINE)
-    assert read == ["agent,system,dtmf,user", "call", "system", "system"]
-    assert context(manager, "hotline-outbound").count("eventfilter = Event: OriginateResponse")
+    assert read == ["agent,system,dtmf,user", "call,system", "system", "system"]
+    # Every extra user hears FullyBooted: our client counts a login only once it came.
+    outbound = context(manager, "hotline-outbound")
+    assert outbound.count("eventfilter = Event: OriginateResponse") == 1
+    for user in ("hotline-outbound", "hotline-reload", "hotline-console"):
+        assert context(manager, user).count("eventfilter = Event: FullyBooted") == 1, user
     assert "0.0.0.0/0.0.0.0" not in re.findall(r"^permit = (.*)$", manager, re.MULTILINE)[0]
 
 

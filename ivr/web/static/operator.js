@@ -1,7 +1,7 @@
 "use strict";
 // The operator's day at the console: queue log-in/out, pause with a reason, the wrap-up code
 // after each call, transfer and hold, and my figures for the day. console.js tells it about
-// the call offered (operatorOffer).
+// the call offered (operatorOffer); my_shift.js draws my figures (myShiftSoon).
 let me = null, meAt = 0, connectedCall = null, wrapFor = null, wrapEndsAt = 0;
 
 function el(id) { return document.getElementById(id); }
@@ -57,6 +57,7 @@ function operatorOffer(call) {
     el("wrapup-code").value = "";
     el("wrapup-result").textContent = "";
     refreshMe();
+    myShiftSoon();
   }
   connectedCall = null;
 }
@@ -74,10 +75,12 @@ el("pause-form").addEventListener("submit", async (e) => {
   const reply = await api("POST", "/api/v1/console/pause", {reason: el("pause-reason").value});
   if (reply.status !== 200) el("pause-state").textContent = reply.data.message || `error ${reply.status}`;
   refreshMe();
+  myShiftSoon();
 });
 el("unpause").addEventListener("click", async () => {
   await api("POST", "/api/v1/console/unpause");
   refreshMe();
+  myShiftSoon();
 });
 el("wrapup-form").addEventListener("submit", async (e) => {
   e.preventDefault();
@@ -86,7 +89,7 @@ el("wrapup-form").addEventListener("submit", async (e) => {
     unique_id: wrapFor.unique_id, code: el("wrapup-code").value, queue: wrapFor.queue,
     caller_number: wrapFor.caller_number || ""});
   say("wrapup-result", reply, `saved: ${el("wrapup-code").selectedOptions[0].textContent}`);
-  if (reply.status === 200) wrapEndsAt = Date.now();
+  if (reply.status === 200) { wrapEndsAt = Date.now(); myShiftSoon(); }
 });
 el("transfer-to").addEventListener("change", () => {
   el("transfer-target").setAttribute("list", el("transfer-to").value === "queue" ? "transfer-queues" : "");
