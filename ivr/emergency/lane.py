@@ -6,7 +6,10 @@ abandoned callers called back (``incidents.IncidentBook`` decides; this does).
 - The prank lane: a number with ``emergency_prank_calls`` prank outcomes within
   ``emergency_prank_days`` gets the prank lane's priority over AMI
   (``QueueChangePriorityCaller``, immediate) each time it joins a 112 queue. It still waits
-  in the queue and is answered; a database that cannot be asked means the normal lane.
+  in the queue and is answered. The lane's numbers are read in one query at most every
+  ``PRANK_LIST_FRESH_S``, not one query per caller (per caller, it took 17 % of this
+  service's busy samples in a profile at 75 calls/s: bench/README.md 7.1); a database that
+  cannot be asked keeps the last list read (none at first: the normal lane).
 - Callbacks: an abandoned 112 call becomes a job of the outbound-call engine
   (``ivr/outbound``); its tries are logged on the incident and shown on the wallboard.
 """
@@ -36,12 +39,13 @@ log = logging.getLogger(__name__)
 
 CALLBACK_CONTEXT = "emergency-callback"  # dialplan/extensions.conf
 CALLBACK = "callback"  # the outbound engine's purpose
+PRANK_LIST_FRESH_S = 5.0  # an outcome marked prank (or a clearance) counts within this
 
 
 class IncidentDesk(Protocol):
     async def save_incident(self, report: IncidentReport) -> None: ...
 
-    async def prank_calls(self, number: str, days: float) -> int: ...
+    async def prank_numbers(self, days: float, at_least: int) -> set[str]: ...
 
 
 # (queue, channel, priority) -> whether Asterisk changed it
@@ -83,6 +87,9 @@ class EmergencyLane:
         # 112 calls another node lost while they waited (README "Cluster"), called back here.
         self._adopted: dict[str, IncidentReport] = {}
         self._tasks = TaskSet("112 lane", log)
+        self._pranks: frozenset[str] = frozenset()
+        self._pranks_read_at = float("-inf")
+        self._pranks_lock = asyncio.Lock()
 
     # --- fed by the follower and the outbound engine ---------------------------------------
 
@@ -128,12 +135,22 @@ class EmergencyLane:
             await asyncio.sleep(0.05)
 
     async def lane_of(self, number: str) -> Lane:
-        try:
-            pranks = await self.desk.prank_calls(number, self.settings.emergency_prank_days)
-        except Exception as exc:  # never hold a caller back for a lookup: the normal lane
-            log.warning("112 lane of %s unknown (%r): normal lane", number, exc)
-            return "normal"
-        return "prank" if pranks >= self.settings.emergency_prank_calls else "normal"
+        return "prank" if number in await self.prank_list() else "normal"
+
+    async def prank_list(self) -> frozenset[str]:
+        """The prank lane's numbers, read again once ``PRANK_LIST_FRESH_S`` old (callers of
+        the same moment share one read)."""
+        async with self._pranks_lock:
+            if self.clock() - self._pranks_read_at < PRANK_LIST_FRESH_S:
+                return self._pranks
+            try:
+                self._pranks = frozenset(await self.desk.prank_numbers(
+                    self.settings.emergency_prank_days, self.settings.emergency_prank_calls))
+            except Exception as exc:  # never hold a caller back for a lookup
+                log.warning("112 prank list not read (%r): the last one stays (%d numbers)",
+                            exc, len(self._pranks))
+            self._pranks_read_at = self.clock()  # a failed read too: not retried per caller
+            return self._pranks
 
     async def check_lane(self, check: CheckLane) -> None:
         lane = check.known_lane or await self.lane_of(check.number)

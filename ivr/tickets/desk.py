@@ -266,6 +266,11 @@ class TicketDesk:
         return await self._db(self.service.prank_calls, number,
                               self.clock() - timedelta(days=days))
 
+    async def prank_numbers(self, days: float, at_least: int) -> set[str]:
+        """Every number in the prank lane now (``at_least`` pranks in ``days``)."""
+        return await self._db(self.service.prank_numbers, self.clock() - timedelta(days=days),
+                              at_least)
+
     # --- other channels and the web edge -----------------------------------------------------
 
     async def set_incident_outcome(self, unique_id: str, outcome: str,

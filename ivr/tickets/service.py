@@ -394,6 +394,10 @@ class TicketService:
         with self.sessions.begin() as session:
             return storage.prank_calls(session, number, since)
 
+    def prank_numbers(self, since: datetime, at_least: int) -> set[str]:
+        with self.sessions.begin() as session:
+            return storage.prank_numbers(session, since, at_least)
+
     def clear_pranks(self, number: str, actor: str, at: datetime) -> None:
         with self.sessions.begin() as session:
             storage.clear_pranks(session, number, actor, at)

@@ -343,6 +343,19 @@ def prank_calls(session: Session, number: str, since: datetime) -> int:
     return int(session.scalar(stmt) or 0)
 
 
+def prank_numbers(session: Session, since: datetime, at_least: int) -> set[str]:
+    """The prank lane's numbers: at least ``at_least`` calls marked prank since ``since``
+    and since the number's last clearance (``prank_calls``'s rule, for every number in one
+    query)."""
+    stmt = (select(Incident.caller_number)
+            .outerjoin(PrankClearance, PrankClearance.number == Incident.caller_number)
+            .where(Incident.outcome == "prank", Incident.started_at >= since,
+                   or_(PrankClearance.cleared_at.is_(None),
+                       Incident.started_at >= PrankClearance.cleared_at))
+            .group_by(Incident.caller_number).having(func.count() >= at_least))
+    return {number for (number,) in session.execute(stmt) if number}
+
+
 def clear_pranks(session: Session, number: str, actor: str, at: datetime) -> None:
     row = session.get(PrankClearance, number)
     if row is None:

@@ -247,8 +247,8 @@ class SavedIncidents:
     async def save_incident(self, report: IncidentReport) -> None:
         self.saved.append(report)
 
-    async def prank_calls(self, number: str, days: float) -> int:
-        return 0
+    async def prank_numbers(self, days: float, at_least: int) -> set[str]:
+        return set()
 
 
 async def test_an_adopted_caller_is_abandoned_called_back_and_the_tries_kept() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -18,7 +19,7 @@ from ivr.ami.events import (
 )
 from ivr.config import Settings
 from ivr.emergency.incidents import CallBack, CheckLane, IncidentBook, Save, StopCallbacks
-from ivr.emergency.lane import EmergencyLane, callback_policy, tries_log
+from ivr.emergency.lane import PRANK_LIST_FRESH_S, EmergencyLane, callback_policy, tries_log
 from ivr.emergency.outcomes import BadOutcome, checked_outcome
 from ivr.emergency.priority import EPOCH0, SPAN, arrival_priority, lane_of
 from ivr.outbound.model import Job, RetryPolicy, TryRecord, TryResult
@@ -138,22 +139,25 @@ def test_the_tries_log_names_each_try_and_the_job_s_end() -> None:
 
 
 class FakeDesk:
+    """The desk's prank list: ``pranks`` calls for the number 0811 (or the error raised)."""
+
     def __init__(self, pranks: int | Exception) -> None:
         self.pranks = pranks
         self.saved: list[IncidentReport] = []
+        self.reads = 0
 
     async def save_incident(self, report: IncidentReport) -> None:
         self.saved.append(report)
 
-    async def prank_calls(self, number: str, days: float) -> int:
+    async def prank_numbers(self, days: float, at_least: int) -> set[str]:
+        self.reads += 1
         if isinstance(self.pranks, Exception):
             raise self.pranks
-        return self.pranks
+        return {"0811"} if self.pranks >= at_least else set()
 
 
-async def run_lane(pranks: int | Exception) -> tuple[FakeDesk, list[tuple[str, str, int]]]:
-    desk, changes = FakeDesk(pranks), []
-
+def lane_for(desk: FakeDesk, changes: list[tuple[str, str, int]],
+             clock: Callable[[], float]) -> EmergencyLane:
     async def reprioritize(queue: str, channel: str, priority: int) -> bool:
         changes.append((queue, channel, priority))
         return True
@@ -161,7 +165,12 @@ async def run_lane(pranks: int | Exception) -> tuple[FakeDesk, list[tuple[str, s
     async def note(unique_id: str, text: str) -> None:
         return None
 
-    lane = EmergencyLane(Settings(), desk, reprioritize, note, clock=lambda: T0 + 1)
+    return EmergencyLane(Settings(), desk, reprioritize, note, clock=clock)
+
+
+async def run_lane(pranks: int | Exception) -> tuple[FakeDesk, list[tuple[str, str, int]]]:
+    desk, changes = FakeDesk(pranks), []
+    lane = lane_for(desk, changes, lambda: T0 + 1)
     writer = asyncio.create_task(lane.keep_writing())
     lane.on_event(joined(), now=T0 + 0.5)
     await asyncio.sleep(0.05)
@@ -174,6 +183,28 @@ async def test_a_number_with_three_pranks_gets_the_prank_lane_priority() -> None
     desk, changes = await run_lane(3)
     assert changes == [("emergency", "PJSIP/pstn-trunk-1", arrival_priority("prank", T0))]
     assert [r.lane for r in desk.saved] == ["normal", "prank"]
+
+
+async def test_the_prank_list_is_read_once_for_the_callers_of_a_moment_and_again_later() -> None:
+    desk, now = FakeDesk(3), [T0]
+    lane = lane_for(desk, [], lambda: now[0])
+    lanes = await asyncio.gather(*(lane.lane_of(n) for n in ("0811", "0812", "0811")))
+    assert lanes == ["prank", "normal", "prank"] and desk.reads == 1
+    desk.pranks = 0  # a supervisor cleared the number
+    now[0] += PRANK_LIST_FRESH_S - 0.1
+    assert await lane.lane_of("0811") == "prank" and desk.reads == 1
+    now[0] += 0.2
+    assert await lane.lane_of("0811") == "normal" and desk.reads == 2
+
+
+async def test_a_database_away_keeps_the_last_prank_list_and_is_not_asked_per_caller() -> None:
+    desk, now = FakeDesk(3), [T0]
+    lane = lane_for(desk, [], lambda: now[0])
+    assert await lane.lane_of("0811") == "prank"
+    desk.pranks = ConnectionError("database down")
+    now[0] += PRANK_LIST_FRESH_S
+    assert [await lane.lane_of("0811") for _ in range(3)] == ["prank"] * 3
+    assert desk.reads == 2
 
 
 async def test_fewer_pranks_or_a_database_that_cannot_answer_mean_the_normal_lane() -> None:

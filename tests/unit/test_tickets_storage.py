@@ -182,10 +182,16 @@ def test_prank_calls_count_within_the_window_and_since_a_clearance(service):
                                                    MONDAY_10 - timedelta(days=days_ago),
                                                    joins="[]"))
         service.set_incident_outcome(uid, "prank", "web:ani", MONDAY_10)
-    assert service.prank_calls("0812000333", MONDAY_10 - timedelta(days=7)) == 3
-    assert service.prank_calls("0812000999", MONDAY_10 - timedelta(days=7)) == 0
+    week = MONDAY_10 - timedelta(days=7)
+    assert service.prank_calls("0812000333", week) == 3
+    assert service.prank_calls("0812000999", week) == 0
+    # The lane's list: the same rule for every number in one query.
+    assert service.prank_numbers(week, 3) == {"0812000333"}
+    assert service.prank_numbers(week, 4) == set()
     service.clear_pranks("0812000333", "web:sri", MONDAY_10 - timedelta(days=1, hours=12))
-    assert service.prank_calls("0812000333", MONDAY_10 - timedelta(days=7)) == 1
+    assert service.prank_calls("0812000333", week) == 1
+    assert service.prank_numbers(week, 2) == set()
+    assert service.prank_numbers(week, 1) == {"0812000333"}
 
 
 def test_highest_counter(service):
