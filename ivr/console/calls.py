@@ -5,9 +5,12 @@ Blind transfer: the caller's channel is moved (``Redirect``) to ``[console-trans
 caller keeps their place: the queue priority carries the arrival), ``op-<username>`` another
 operator's phone, ``tel-<digits>`` an agency's number over the outbound trunk. An unanswered
 operator or number sends the caller back to the queue they came from. Attended transfer:
-``Atxfer`` on the operator's own channel, to the same extensions: the caller hears music
-while the operator talks to the target, and is joined to the target when the operator hangs
-up. Hold: the caller is moved to ``[console-hold]`` (music on hold, back to their queue after
+``Atxfer`` on the operator's own channel: the caller hears music while the operator talks
+to the target, and is joined to the target when the operator hangs up. Asterisk carries
+Atxfer out as if the operator's phone had sent the feature code and the extension as DTMF,
+so the extension must be digits: the target's extension goes first into the inheritable
+variable ``CONSOLE_TARGET`` of the operator's channel (``Setvar``), and the Atxfer dials
+``[console-attended]``'s extension ``0``, which goes on to that extension. Hold: the caller is moved to ``[console-hold]`` (music on hold, back to their queue after
 ``HOLD_LIMIT`` seconds); resuming moves them to ``op-<username>``, so the operator's phone
 rings and the call goes on.
 
@@ -15,7 +18,8 @@ Wire::
 
     Action: Redirect  Channel: PJSIP/trunk-00000004  Context: console-transfer  Exten: fire
             Priority: 1
-    Action: Atxfer    Channel: PJSIP/ani-00000005  Context: console-transfer  Exten: op-budi
+    Action: Setvar    Channel: PJSIP/ani-00000005  Variable: __CONSOLE_TARGET  Value: op-budi
+    Action: Atxfer    Channel: PJSIP/ani-00000005  Context: console-attended  Exten: 0
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any
 from ..errors import DomainError
 
 TRANSFER_CONTEXT = "console-transfer"
+ATTENDED_CONTEXT, ATTENDED_EXTEN = "console-attended", "0"
+TARGET_VARIABLE = "__CONSOLE_TARGET"  # __: inherited by the channels the transfer dials
 HOLD_CONTEXT = "console-hold"
 HOLD_LIMIT = 300  # seconds; dialplan/extensions.conf [console-hold]
 OPERATOR_PREFIX, NUMBER_PREFIX = "op-", "tel-"  # no N, X or Z: pattern letters
@@ -80,14 +86,16 @@ def checked_transfer(body: Mapping[str, Any], queues: Collection[str],
     return Transfer(mode, kind, target)
 
 
-def transfer_action(transfer: Transfer, caller_channel: str, operator_channel: str
-                    ) -> dict[str, str]:
-    """The AMI action: a blind transfer moves the caller, an attended one starts from the
-    operator's side."""
+def transfer_actions(transfer: Transfer, caller_channel: str, operator_channel: str
+                     ) -> list[dict[str, str]]:
+    """The AMI actions, in order: a blind transfer moves the caller; an attended one names
+    the target on the operator's channel, then starts from the operator's side."""
     if transfer.mode == "attended":
-        return {"Action": "Atxfer", "Channel": operator_channel, "Context": TRANSFER_CONTEXT,
-                "Exten": transfer.extension}
-    return redirect(caller_channel, TRANSFER_CONTEXT, transfer.extension)
+        return [{"Action": "Setvar", "Channel": operator_channel,
+                 "Variable": TARGET_VARIABLE, "Value": transfer.extension},
+                {"Action": "Atxfer", "Channel": operator_channel,
+                 "Context": ATTENDED_CONTEXT, "Exten": ATTENDED_EXTEN}]
+    return [redirect(caller_channel, TRANSFER_CONTEXT, transfer.extension)]
 
 
 def hold_action(caller_channel: str) -> dict[str, str]:

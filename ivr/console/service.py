@@ -30,7 +30,7 @@ from .calls import (
     pause_action,
     remove_action,
     resume_action,
-    transfer_action,
+    transfer_actions,
 )
 from .codes import PAUSE_REASONS, WRAPUP_CODES, known_code
 from .control import ActionRefused, AmiUnavailable, CallControl
@@ -104,7 +104,8 @@ class ConsoleDesk:
         call = connected(offer)
         roster = self.operators.store.load()
         transfer = checked_transfer(body, queues, roster.operators, username)
-        await self.control.send(transfer_action(transfer, call.channel, call.member_channel))
+        for action in transfer_actions(transfer, call.channel, call.member_channel):
+            await self.control.send(action)
         return {"mode": transfer.mode, "to": transfer.kind, "target": transfer.target,
                 "unique_id": call.unique_id}
 

@@ -15,7 +15,7 @@ from ivr.console.calls import (
     pause_action,
     resume_action,
     template_values,
-    transfer_action,
+    transfer_actions,
 )
 from ivr.console.codes import (
     PAUSE_REASONS,
@@ -90,14 +90,17 @@ def test_transfers_are_checked_and_become_redirect_or_atxfer() -> None:
     me, others = "ani", {"ani", "budi"}
     blind = checked_transfer({"to": "queue", "target": "fire"}, QUEUES, others, me)
     assert blind == Transfer("blind", "queue", "fire")
-    assert transfer_action(blind, "PJSIP/trunk-01", "PJSIP/ani-02") == {
+    assert transfer_actions(blind, "PJSIP/trunk-01", "PJSIP/ani-02") == [{
         "Action": "Redirect", "Channel": "PJSIP/trunk-01", "Context": "console-transfer",
-        "Exten": "fire", "Priority": "1"}
+        "Exten": "fire", "Priority": "1"}]
     attended = checked_transfer({"mode": "attended", "to": "operator", "target": "budi"},
                                 QUEUES, others, me)
-    assert transfer_action(attended, "PJSIP/trunk-01", "PJSIP/ani-02") == {
-        "Action": "Atxfer", "Channel": "PJSIP/ani-02", "Context": "console-transfer",
-        "Exten": "op-budi"}
+    # Atxfer's extension travels as DTMF: digits only; the target rides in a variable.
+    assert transfer_actions(attended, "PJSIP/trunk-01", "PJSIP/ani-02") == [
+        {"Action": "Setvar", "Channel": "PJSIP/ani-02", "Variable": "__CONSOLE_TARGET",
+         "Value": "op-budi"},
+        {"Action": "Atxfer", "Channel": "PJSIP/ani-02", "Context": "console-attended",
+         "Exten": "0"}]
     number = checked_transfer({"to": "number", "target": "0227654321"}, QUEUES, others, me)
     assert number.extension == "tel-0227654321"
 
