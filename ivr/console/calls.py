@@ -10,7 +10,8 @@ to the target, and is joined to the target when the operator hangs up. Asterisk 
 Atxfer out as if the operator's phone had sent the feature code and the extension as DTMF,
 so the extension must be digits: the target's extension goes first into the inheritable
 variable ``CONSOLE_TARGET`` of the operator's channel (``Setvar``), and the Atxfer dials
-``[console-attended]``'s extension ``0``, which goes on to that extension. Hold: the caller is moved to ``[console-hold]`` (music on hold, back to their queue after
+``[console-attended]``'s extension ``0``, which goes on to that extension.
+Hold: the caller is moved to ``[console-hold]`` (music on hold, back to their queue after
 ``HOLD_LIMIT`` seconds); resuming moves them to ``op-<username>``, so the operator's phone
 rings and the call goes on.
 
