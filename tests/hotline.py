@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Callable
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sipp import Step, start_call
 
@@ -44,6 +44,10 @@ def free_tcp_and_udp_port() -> int:
 
 
 class Hotline:
+    # Started and not yet stopped: tests/conftest.py stops these at the end of the session,
+    # so a fixture that fails after start() (before its own stop()) leaves nothing running.
+    running: ClassVar[set[Hotline]] = set()
+
     def __init__(self, data_dir: Path, **overrides: str) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -82,19 +86,25 @@ class Hotline:
             self.process = subprocess.Popen([*self.launcher, sys.executable, "-m", "ivr", "run"],
                                             env=self.env,
                                             stdout=out, stderr=subprocess.STDOUT)
+        Hotline.running.add(self)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                Hotline.running.discard(self)
                 raise RuntimeError(f"`ivr run` exited:\n{self.output.read_text()}")
             status, _ = self.healthz()
             if status == 200:
                 return
             time.sleep(0.3)
+        self.stop()
         raise RuntimeError(f"hotline not healthy in {timeout_s} s:\n{self.output.read_text()}")
 
     def stop(self) -> int:
         """Ctrl-C, as a person would; returns the exit code."""
         assert self.process is not None
+        Hotline.running.discard(self)
+        if self.process.poll() is not None:
+            return self.process.returncode
         self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=30)
 

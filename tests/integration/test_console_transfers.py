@@ -71,13 +71,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory,
     hotline = Hotline(data_dir, IVR_EMERGENCY_SURGE_AFTER="600", IVR_VHOLD_AFTER="0",
                       IVR_OUTBOUND_TRUNK=f"127.0.0.1:{ports[AGENCY][0]}")
     hotline.start()
-    add_web_user(hotline, ANI, "operator", ANI_PASSWORD)
-    wait_for_members(hotline, "police", {ANI, BUDI}, 15)
-    # Budi takes no queue call here (a break): he is reached only by ani's transfer.
-    run_ivr(hotline, "operator", "pause", BUDI, "--reason", "break")
-    wait_until(lambda: queue_members(hotline)["police"][BUDI]["paused"], 10, "budi paused")
-    yield hotline
-    hotline.stop()
+    try:
+        add_web_user(hotline, ANI, "operator", ANI_PASSWORD)
+        wait_for_members(hotline, "police", {ANI, BUDI}, 15)
+        # Budi takes no queue call here (a break): he is reached only by ani's transfer.
+        run_ivr(hotline, "operator", "pause", BUDI, "--reason", "break")
+        wait_until(lambda: queue_members(hotline)["police"][BUDI]["paused"], 10, "budi paused")
+        yield hotline
+    finally:
+        hotline.stop()
 
 
 def phone(name: str, ports: dict[str, tuple[int, int]], workdir: Path,
