@@ -25,6 +25,7 @@ from .events import QueueEvent, parse_event
 log = logging.getLogger(__name__)
 
 QUEUE_EVENTS = ("QueueCaller*", "QueueMember*")  # callers joining/leaving, members changing
+READY_WAIT_S = 15.0  # connected and not ready this long: see AmiClient._not_ready
 ActionValue = str | list[str]  # a list: the header repeated, one line per item
 
 
@@ -115,6 +116,7 @@ class AmiClient:
         )
         self._ready_steps: set[str] = set()  # of this connection: "login", "booted"
         self._ready_told = False
+        self._watchdog: asyncio.TimerHandle | None = None
         self.manager.register_event("FullyBooted", self._booted)
         for pattern in events:
             self.manager.register_event(pattern, self._dispatch)
@@ -123,6 +125,7 @@ class AmiClient:
         self.manager.connect()
 
     def close(self) -> None:
+        self._watch(None)
         self.manager.close()
 
     @property
@@ -143,6 +146,29 @@ class AmiClient:
 
     def _connected(self, manager: Manager) -> None:
         self._ready_steps, self._ready_told = set(), False
+        self._watch(asyncio.get_running_loop().call_later(READY_WAIT_S, self._not_ready))
+
+    def _watch(self, handle: asyncio.TimerHandle | None) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self._watchdog = handle
+
+    def _not_ready(self) -> None:
+        """``READY_WAIT_S`` after connecting and still not ready (seen on a loaded machine, a
+        node starting: one of a service's logins never told): a login that got no
+        ``FullyBooted`` counts as booted (Asterisk has been up that long); a login that got
+        no reply is dropped, so panoramisk connects and logs in again."""
+        self._watchdog = None
+        if self._ready_told:
+            return
+        if "login" in self._ready_steps:
+            log.warning("AMI %s: no FullyBooted %.0f s after the login; going on",
+                        self.address, READY_WAIT_S)
+            self._ready("booted")
+        else:
+            log.warning("AMI %s: no login reply in %.0f s; connecting again", self.address,
+                        READY_WAIT_S)
+            self.drop()
 
     def _logged_in(self, manager: Manager) -> None:
         self._ready("login")
@@ -160,12 +186,14 @@ class AmiClient:
         if self._ready_told or self._ready_steps != {"login", "booted"}:
             return
         self._ready_told = True
+        self._watch(None)
         log.info("AMI logged in to %s", self.address)
         if self.on_login is not None:
             self.on_login()
 
     def _disconnected(self, manager: Manager, exc: Exception | None) -> None:
         self._ready_steps, self._ready_told = set(), False
+        self._watch(None)
         log.warning("AMI link lost (%s); reconnecting", exc or "closed")
         if self.on_lost is not None:
             self.on_lost(exc)

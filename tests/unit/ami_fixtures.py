@@ -24,11 +24,14 @@ class FakeAsterisk:
 
     ``whole``: the full reply. ``cut``: the ack and one event, then the link is closed.
     ``silent``: the ack and one event, then nothing more (the link stays up).
-    ``actions`` is every action received, in order.
+    ``actions`` is every action received, in order. ``logins[n]`` says how connection n
+    answers its Login: ``booted`` (the reply, then FullyBooted: Asterisk up), ``not-booted``
+    (the reply only), ``silent`` (no reply).
     """
 
-    def __init__(self, replies: list[str]) -> None:
+    def __init__(self, replies: list[str], logins: list[str] | None = None) -> None:
         self.replies = replies
+        self.logins = logins or ["booted"]
         self.connections = 0
         self.status_asked = 0
         self.actions: list[dict[str, str]] = []
@@ -55,6 +58,7 @@ class FakeAsterisk:
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         mode = self.replies[min(self.connections, len(self.replies) - 1)]
+        self.login_mode = self.logins[min(self.connections, len(self.logins) - 1)]
         self.connections += 1
         self.writers.append(writer)
         writer.write(b"Asterisk Call Manager/9.0.0\r\n")
@@ -73,10 +77,13 @@ class FakeAsterisk:
                       writer: asyncio.StreamWriter) -> bool:
         name, action_id = action.get("Action", "").lower(), action.get("ActionID", "")
         tag = f"ActionID: {action_id}\r\n"
-        if name == "login":
+        if name == "login" and self.login_mode == "silent":
+            pass
+        elif name == "login":
+            booted = ("Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Ready\r\n\r\n"
+                      if self.login_mode == "booted" else "")
             writer.write(f"Response: Success\r\n{tag}Message: Authentication accepted\r\n\r\n"
-                         "Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Ready\r\n\r\n"
-                         .encode())
+                         f"{booted}".encode())
         elif name == "ping":
             writer.write(f"Response: Success\r\n{tag}Ping: Pong\r\n\r\n".encode())
         elif name == "queueadd":

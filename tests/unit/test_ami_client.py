@@ -15,6 +15,7 @@ import pytest
 from ami_fixtures import CALLER_JOIN, FakeAsterisk, until
 from panoramisk.message import Message
 
+from ivr.ami import client as client_module
 from ivr.ami.client import AmiClient, AmiLinkDown, AmiReply, TaskSet, events_of, reply_of
 from ivr.ami.events import CallerJoined, QueueEvent, QueueSeen
 from ivr.config import Settings
@@ -174,3 +175,39 @@ async def test_a_dropped_link_is_reported_and_logged_in_again(start_link: Start)
     await until(lambda: heard.logins == 2 and client.linked, "a second login")
     assert asterisk.connections == 2
     assert (await client.send({"Action": "Ping"}, 2.0)).success
+
+
+async def test_a_login_with_no_fullybooted_counts_once_the_wait_is_over(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client_module, "READY_WAIT_S", 0.3)
+    asterisk = FakeAsterisk(["whole"], logins=["not-booted"])
+    await asterisk.start()
+    heard = Heard()
+    client = AmiClient(Settings(ami_host="127.0.0.1", ami_port=asterisk.port,
+                                ami_secret="s3cret"), on_login=heard.login)
+    try:
+        client.connect()
+        await until(lambda: client.linked, "the login reply")
+        assert heard.logins == 0  # not told before FullyBooted or the wait
+        await until(lambda: heard.logins == 1, "the login told after the wait")
+        assert asterisk.connections == 1
+    finally:
+        client.close()
+        await asterisk.stop()
+
+
+async def test_a_login_with_no_reply_is_dropped_and_tried_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client_module, "READY_WAIT_S", 0.3)
+    asterisk = FakeAsterisk(["whole"], logins=["silent", "booted"])
+    await asterisk.start()
+    heard = Heard()
+    client = AmiClient(Settings(ami_host="127.0.0.1", ami_port=asterisk.port,
+                                ami_secret="s3cret"), on_login=heard.login)
+    try:
+        client.connect()
+        await until(lambda: heard.logins == 1 and client.linked, "a second, answered login")
+        assert asterisk.connections == 2
+    finally:
+        client.close()
+        await asterisk.stop()
