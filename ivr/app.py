@@ -302,7 +302,7 @@ async def run_roster(settings: Settings) -> None:
     queues = AsteriskQueues(settings)
 
     reload = PjsipReload(settings)
-    phones = PhoneAccounts(operators_conf_path(settings), reload)
+    phones = PhoneAccounts(operators_conf_path(settings), reload, settings.operator_proxy)
 
     async def after_pass() -> None:
         # New or changed phone accounts go live without a restart (roster/phones.py).

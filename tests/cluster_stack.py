@@ -6,7 +6,9 @@
   one redis (each node keeps its live state in its own redis database number).
 - Each node is a whole ``ivr run`` (Asterisk, FastAGI, AMI, roster, web) started with
   ``ip netns exec``, listening on its own address.
-- Kamailio in the root namespace on 10.77.0.1:5060 spreads new calls over the nodes.
+- Kamailio in the root namespace on 10.77.0.1:5060 spreads new calls over the nodes, and is
+  the operators' registrar (their phone accounts from the first node's roster): every node
+  reaches an operator without a fixed contact at sip:USER@10.77.0.1:5060.
 
 Everything is removed by ``Cluster.close()``: processes, namespaces, links, folders.
 """
@@ -36,7 +38,9 @@ from ivr.cluster.kamailio import (
     dispatcher_state,
     kamailio_command,
     render_kamailio,
+    roster_phones,
 )
+from ivr.roster.store import roster_path
 
 SUBNET = "10.77.0"
 FRONT_ADDRESS = f"{SUBNET}.1"
@@ -98,6 +102,7 @@ class ClusterNode(Hotline):
             "IVR_SIP_PORT": str(SIP_PORT), "IVR_TRUNK_MATCH": FRONT_ADDRESS,
             "IVR_AMI_HOST": net.address, "IVR_AMI_PERMIT": FRONT_ADDRESS,
             "IVR_WEB_HOST": net.address, "IVR_RESTART_SERVICES": "no",
+            "IVR_OPERATOR_PROXY": f"sip:{FRONT_ADDRESS}:{SIP_PORT}",
             "IVR_TICKET_NUMBER_PREFIX": str(ord(net.name[-1]) - ord("a") + 1),
             **shared, **overrides})
         self.ports["sip"] = SIP_PORT
@@ -166,7 +171,6 @@ class Cluster:
             ["redis-server", "--port", str(self.redis_port), "--bind", FRONT_ADDRESS,
              "--protected-mode", "no", "--save", "", "--appendonly", "no"],
             stdout=open(self.folder / "redis.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
-        self.start_kamailio()
         for index, net in enumerate(self.nets):
             shared = {"IVR_DATABASE_URL": database,
                       "IVR_REDIS_URL": f"{self.redis_url}/{index + 1}",
@@ -176,6 +180,7 @@ class Cluster:
         for node in self.nodes:
             if self.prepare is not None:
                 self.prepare(node.data_dir)
+        self.start_kamailio()
         with ThreadPoolExecutor(len(self.nodes)) as starting:  # the nodes start side by side
             list(starting.map(ClusterNode.start, self.nodes))
         self.arbiter = subprocess.Popen(
@@ -190,7 +195,9 @@ class Cluster:
     def start_kamailio(self) -> None:
         run_dir = self.folder / "kamailio"
         nodes = [Node(net.name, net.address, SIP_PORT) for net in self.nets]
-        config = render_kamailio(Front(FRONT_ADDRESS, SIP_PORT), nodes, run_dir)
+        roster = roster_path(self.nodes[0].data_dir) if self.nodes else None
+        phones = roster_phones(roster) if roster is not None and roster.exists() else {}
+        config = render_kamailio(Front(FRONT_ADDRESS, SIP_PORT), nodes, run_dir, phones=phones)
         self.kamailio = subprocess.Popen(
             kamailio_command(config, run_dir), stdout=open(run_dir / "kamailio.log", "wb"),  # noqa: SIM115
             stderr=subprocess.STDOUT, start_new_session=True)

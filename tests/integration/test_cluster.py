@@ -1,12 +1,13 @@
 """Two Asterisk nodes behind Kamailio on this machine (README "Cluster"), end to end.
 
 Each node is a whole `ivr run` in its own network namespace (10.77.0.2, 10.77.0.3) sharing one
-PostgreSQL and one redis; Kamailio (10.77.0.1:5060) spreads SIPp callers over them and takes a
-node whose Asterisk was killed out within 5 s.
+PostgreSQL and one redis; Kamailio (10.77.0.1:5060) spreads SIPp callers over them, takes a
+node whose Asterisk was killed out within 5 s, and is the operators' registrar.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -27,6 +28,9 @@ from hotline import (
 from sipp import Step
 from sipp_operator import OperatorPhone
 
+from ivr.roster.model import Assignment, Operator, Skills
+from ivr.roster.store import RosterStore, roster_path
+
 pytestmark = pytest.mark.integration
 
 FULL = os.environ.get("CLUSTER_FULL") == "1"  # make cluster: the longer form
@@ -40,11 +44,25 @@ CALLBACKS = {"IVR_CALLBACK_FIRST_AFTER": "1", "IVR_CALLBACK_EVERY": "2",
 CITIZEN_PORTS = (free_tcp_and_udp_port(), _media_port())
 OPERATOR, SKILLS = "ani", "police fire ambulance lang:id"
 PHONE_PORTS = (free_tcp_and_udp_port(), _media_port())
+# An operator whose phone registers with Kamailio only (no fixed contact): the 12345 queue.
+ROAMER, ROAMER_SKILLS = "budi", "lang:id"  # every operator on shift serves 12345
+ROAMER_PASSWORD = "sip-secret-budi-1"
+ROAMER_PORTS = (free_tcp_and_udp_port(), _media_port())
 
 
 def operator_on_shift(data_dir: Path) -> None:
-    """Every node's roster: `ani` on shift in the 112 queues, her phone on the bridge."""
+    """Every node's roster: `ani` on shift in the 112 queues, her phone on the bridge (a fixed
+    contact); `budi` on shift in the 12345 queue, his phone registering with Kamailio."""
     on_shift_now(data_dir, OPERATOR, SKILLS, f"sip:{OPERATOR}@{FRONT_ADDRESS}:{PHONE_PORTS[0]}")
+    store = RosterStore(roster_path(data_dir))
+    roster = store.load()
+    skills = Skills.parse(ROAMER_SKILLS)
+    first = roster.assignments[0]
+    store.save(dataclasses.replace(
+        roster, operators={**roster.operators,
+                           ROAMER: Operator(ROAMER, ROAMER_PASSWORD, "Budi", skills)},
+        assignments=(*roster.assignments,
+                     Assignment(first.day, ROAMER, first.shift, skills))))
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +145,58 @@ def test_one_operator_is_offered_the_longest_waiting_caller_of_any_node_one_at_a
         pause_everywhere(cluster, "test")  # the next test's callers wait
         for call in calls:
             call.kill()
+
+
+def kamailio_says(cluster: Cluster, line: str) -> int:
+    return cluster.kamailio_log().count(line)
+
+
+def test_an_operator_s_phone_registers_with_kamailio_and_answers_a_call_from_a_node(
+        cluster: Cluster, calls_dir: Path) -> None:
+    # A wrong password is refused by Kamailio (digest against the roster's HA1).
+    intruder = OperatorPhone(ROAMER, *ROAMER_PORTS, calls_dir,
+                             registers=(5060, "not-the-password"), address=FRONT_ADDRESS)
+    intruder.start()
+    assert intruder.process is not None and intruder.process.wait(timeout=30) != 0
+    assert intruder.refused().startswith("SIP/2.0 403"), intruder.trace.read_text()
+    assert not intruder.registered()
+    intruder.trace.rename(intruder.trace.with_suffix(".refused.log"))
+
+    # A 12345 caller lands on a node; the node rings budi at Kamailio, who has no phone for
+    # him yet: 404 back to the node, the caller keeps waiting, nobody else is rung.
+    caller = "0815000001"
+    call = cluster.call("12345", caller, [Step(1500, "1"), Step(2000, "0")], 60_000, calls_dir)
+    try:
+        node = wait_until(lambda: cluster.node_of(caller), 20, f"{caller} waiting on a node")
+        not_registered = f"to {ROAMER}: not registered"
+        wait_until(lambda: kamailio_says(cluster, not_registered), 20,
+                   f"the node's INVITE to {ROAMER} refused by Kamailio")
+        assert cluster.node_of(caller) == node
+
+        phone = OperatorPhone(ROAMER, *ROAMER_PORTS, calls_dir, answer_after_ms=500,
+                              registers=(5060, ROAMER_PASSWORD), address=FRONT_ADDRESS)
+        phone.start()
+        try:
+            wait_until(phone.registered, 10, f"{ROAMER}'s phone registered with Kamailio")
+            wait_until(lambda: phone.offered() == [caller], 30,
+                       f"{ROAMER}'s phone offered {caller}: {phone.offered()}")
+            wait_until(lambda: answered(phone), 15, f"{ROAMER} answered {caller}")
+            wait_until(lambda: cluster.node_of(caller) is None, 10,
+                       f"{caller} out of {node}'s queue")
+            assert call.poll() is None  # talking to budi, not hung up
+            assert kamailio_says(cluster, f"to {ROAMER} at sip:{ROAMER}@{FRONT_ADDRESS}:"
+                                 f"{ROAMER_PORTS[0]}"), cluster.kamailio_log()
+        finally:
+            phone.stop()
+    finally:
+        call.kill()
+
+
+def answered(phone: OperatorPhone) -> bool:
+    """The phone answered a call and the node took it (an ACK to its 200 OK reached it)."""
+    text = phone.trace.read_text(errors="replace") if phone.trace.exists() else ""
+    return any("received" in block and re.search(r"^ACK sip:", block, re.MULTILINE)
+               for block in re.split(r"^-{10,}.*$", text, flags=re.MULTILINE))
 
 
 def incidents(node: ClusterNode, caller: str) -> list[dict[str, Any]]:
