@@ -29,6 +29,7 @@ from .agi.server import serve
 from .ami.follower import QueueFollower
 from .call_routes import agi_routes, flow_store
 from .callers import CallerRegistry
+from .cluster.board import ClusterBoards
 from .cluster.member import ClusterMember
 from .config import Settings
 from .console.control import CallControl
@@ -105,6 +106,8 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
     """What the web app works with, built once per web process; ``board`` replaces redis's."""
     redis = redis_client(settings)
     live = LiveState(redis)
+    cluster = cluster_redis(settings)  # a cluster node: the wallboard shows every node
+    boards = ClusterBoards(cluster) if cluster is not None else None
     async with database(settings) as (engine, keeper):
         await keeper.ready.wait()  # the accounts need their tables; the keeper keeps trying
         desk = ticket_desk(settings, engine, keeper)
@@ -119,11 +122,14 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
                 tickets=desk, users=UserStore(engine), flows=flow_store(settings),
                 calls=CallStore(engine), operators=operators,
                 callers=CallerRegistry(engine), console=console,
-                database_ping=lambda: ping(engine))
+                database_ping=lambda: ping(engine), cluster=boards)
         finally:
             control.stop()
             desk.close()
             await redis.aclose()
+            if boards is not None and cluster is not None:
+                await boards.close()
+                await cluster.aclose()
 
 
 def web_app(settings: Settings, board: BoardSource | None = None) -> web.Application:
@@ -214,7 +220,8 @@ async def run_ami(settings: Settings) -> None:
             tasks.append(asyncio.create_task(follow_ups.keep_calling()))
         cluster = cluster_redis(settings)
         if cluster is not None:
-            member = ClusterMember(settings.node_name, cluster, live, desk, lane)
+            member = ClusterMember(settings.node_name, cluster, live, desk, lane,
+                                   board_url=settings.effective_redis_url)
             tasks.append(asyncio.create_task(member.keep_watch()))
         try:
             await until_stopped()
