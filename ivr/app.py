@@ -51,7 +51,7 @@ from .schema.upgrade import SchemaKeeper
 from .state import LiveState
 from .tickets.desk import TicketDesk, build_ticket_desk
 from .web.app import make_app
-from .web.live import BoardSource, RedisBoardSource
+from .web.live import BoardSource, ClusterSource, RedisBoardSource
 from .web.parts import WebParts
 
 log = logging.getLogger(__name__)
@@ -101,13 +101,14 @@ async def load_speech(settings: Settings) -> SpeechPort | None:
 
 
 @asynccontextmanager
-async def web_parts(settings: Settings, board: BoardSource | None = None
-                    ) -> AsyncIterator[WebParts]:
-    """What the web app works with, built once per web process; ``board`` replaces redis's."""
+async def web_parts(settings: Settings, board: BoardSource | None = None,
+                    nodes: ClusterSource | None = None) -> AsyncIterator[WebParts]:
+    """What the web app works with, built once per web process; ``board`` replaces redis's,
+    ``nodes`` the cluster's boards (tests)."""
     redis = redis_client(settings)
     live = LiveState(redis)
-    cluster = cluster_redis(settings)  # a cluster node: the wallboard shows every node
-    boards = ClusterBoards(cluster) if cluster is not None else None
+    cluster = cluster_redis(settings) if nodes is None else None
+    boards = ClusterBoards(cluster) if cluster is not None else None  # every node's board
     async with database(settings) as (engine, keeper):
         await keeper.ready.wait()  # the accounts need their tables; the keeper keeps trying
         desk = ticket_desk(settings, engine, keeper)
@@ -122,7 +123,7 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
                 tickets=desk, users=UserStore(engine), flows=flow_store(settings),
                 calls=CallStore(engine), operators=operators,
                 callers=CallerRegistry(engine), console=console,
-                database_ping=lambda: ping(engine), cluster=boards)
+                database_ping=lambda: ping(engine), cluster=nodes or boards)
         finally:
             control.stop()
             desk.close()
@@ -132,9 +133,11 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
                 await cluster.aclose()
 
 
-def web_app(settings: Settings, board: BoardSource | None = None) -> web.Application:
-    """The web app with its parts; ``board`` replaces redis as the live board (tests)."""
-    return make_app(settings, lambda: web_parts(settings, board))
+def web_app(settings: Settings, board: BoardSource | None = None,
+            nodes: ClusterSource | None = None) -> web.Application:
+    """The web app with its parts; ``board`` replaces redis as the live board, ``nodes`` the
+    cluster's boards (tests)."""
+    return make_app(settings, lambda: web_parts(settings, board, nodes))
 
 
 # --- the services --------------------------------------------------------------------------

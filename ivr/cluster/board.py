@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import cast
@@ -122,14 +122,16 @@ class ClusterBoards:
     """Reads the live nodes' boards: the cluster redis names them, each node's redis holds
     its board (one client per node's redis URL, kept)."""
 
-    def __init__(self, cluster: Redis, timezone: str = "UTC") -> None:
+    def __init__(self, cluster: Redis, timezone: str = "UTC",
+                 connect: Callable[[str], Redis] | None = None) -> None:
         self.cluster = cluster
         self.timezone = timezone
+        self.connect = connect or (lambda url: Redis.from_url(url, socket_timeout=2))
         self._clients: dict[str, Redis] = {}
 
     def _client(self, url: str) -> Redis:
         if url not in self._clients:
-            self._clients[url] = Redis.from_url(url, socket_timeout=2)
+            self._clients[url] = self.connect(url)
         return self._clients[url]
 
     async def read(self) -> list[NodeBoard]:
