@@ -199,6 +199,22 @@ def answered(phone: OperatorPhone) -> bool:
                for block in re.split(r"^-{10,}.*$", text, flags=re.MULTILINE))
 
 
+def board_shows(node: ClusterNode, where: dict[str, str], dead: str = ""
+                ) -> dict[str, Any] | None:
+    """The node's wallboard (its default scope: the cluster) when this test's callers waiting
+    in it (0813...) are exactly ``where`` (caller -> node), and ``dead`` is listed as not
+    alive."""
+    status, body = node.get("/api/v1/wallboard")
+    if status != 200 or body.get("scope") != "cluster":
+        return None
+    shown = {c["caller_number"]: c["node"] for q in body["queues"] for c in q["callers"]
+             if c["caller_number"].startswith("0813")}
+    alive = {n["name"]: n["alive"] for n in body["nodes"]}
+    if shown != where or (dead and alive.get(dead) is not False):
+        return None
+    return dict(body)
+
+
 def incidents(node: ClusterNode, caller: str) -> list[dict[str, Any]]:
     status, body = node.get(f"/api/v1/incidents?caller={caller}")
     assert status == 200, body
@@ -215,6 +231,15 @@ def test_spread_over_two_nodes_a_dead_node_out_within_5_s_its_112_callers_called
     assert spread == [CALLS // 2, CALLS // 2], where
 
     victim, survivor = cluster.nodes
+    # One wallboard over both nodes, read from node-b's web service: every caller, with
+    # the node they wait on; each operator once.
+    board = wait_until(lambda: board_shows(survivor, where), 10,
+                       f"node-b's cluster wallboard shows {where}")
+    assert [(n["name"], n["alive"]) for n in board["nodes"]] == [
+        ("node-a", True), ("node-b", True)], board["nodes"]
+    names = [o["name"] for o in board["operators"]]
+    assert sorted(names) == sorted(set(names)) and OPERATOR in names, board["operators"]
+    assert board_shows(victim, where)  # node-a's shows the same
     stranded = sorted(c for c, node in where.items() if node == victim.net.name)
     victim.kill_asterisk()
     killed_at = time.monotonic()
@@ -223,6 +248,12 @@ def test_spread_over_two_nodes_a_dead_node_out_within_5_s_its_112_callers_called
     print(f"{victim.net.name} out of the dispatcher {time.monotonic() - killed_at:.1f} s "
           f"after its Asterisk was killed")
     assert cluster.dispatcher()[survivor.sip_uri].startswith("A")
+    # The dead node's board is dropped from the cluster wallboard, not shown stale.
+    still = {c: n for c, n in where.items() if n == survivor.net.name}
+    board = wait_until(lambda: board_shows(survivor, still, dead=victim.net.name), 10,
+                       f"{victim.net.name} dropped from node-b's cluster wallboard")
+    print(f"{victim.net.name} dropped from the wallboard {time.monotonic() - killed_at:.1f} s "
+          "after the kill")
 
     later = [f"08140000{n:02d}" for n in range(CALLS)]
     after = [cluster.call("112", caller, [Step(0)], 3_000, calls_dir) for caller in later]
