@@ -172,6 +172,7 @@ def test_an_operator_s_phone_registers_with_kamailio_and_answers_a_call_from_a_n
         wait_until(lambda: kamailio_says(cluster, not_registered), 20,
                    f"the node's INVITE to {ROAMER} refused by Kamailio")
         assert cluster.node_of(caller) == node
+        assert not kamailio_says(cluster, f"to {ROAMER} at "), cluster.kamailio_log()
 
         phone = OperatorPhone(ROAMER, *ROAMER_PORTS, calls_dir, answer_after_ms=500,
                               registers=(5060, ROAMER_PASSWORD), address=FRONT_ADDRESS)
