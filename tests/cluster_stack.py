@@ -211,6 +211,12 @@ class Cluster:
         """Kamailio's dispatcher: node SIP URI -> flags (AP active, IP out)."""
         return dispatcher_state(self.folder / "kamailio")
 
+    def kamcmd(self, *words: str) -> str:
+        """A command to Kamailio over its control socket (e.g. ``ul.rm location budi``)."""
+        done = subprocess.run(["kamcmd", "-s", f"unix:{self.folder / 'kamailio'}/kamailio_ctl",
+                               *words], capture_output=True, text=True, timeout=10)
+        return done.stdout + done.stderr
+
     def arbiter_log(self) -> str:
         return (self.folder / "arbiter.log").read_text(errors="replace")
 

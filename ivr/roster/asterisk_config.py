@@ -32,9 +32,12 @@ def proxy_contact(proxy: str, username: str) -> str:
 
 def endpoint_sections(operator: Operator, proxy: str = "") -> str:
     """``proxy``: reach an operator without a fixed contact through it (no qualify: the proxy
-    answers for the phone, 404/480 when it has not registered)."""
+    answers for the phone, 404 when it has not registered). The phone's Contact is then kept
+    as it is (``rewrite_contact = no``): rewritten to where the answer came from, it would
+    name the proxy, and the ACK and BYE would loop there instead of reaching the phone."""
     user = operator.username
     caller_id = f'"{operator.name or user}" <{user}>'
+    proxied = bool(proxy and not operator.contact)
     contact = operator.contact or (proxy_contact(proxy, user) if proxy else "")
     aor = [f"[{user}]", "type = aor", "max_contacts = 1", "remove_existing = yes",
            "qualify_frequency = 0" if contact else "qualify_frequency = 30"]
@@ -44,7 +47,8 @@ def endpoint_sections(operator: Operator, proxy: str = "") -> str:
         f"[{user}]", "type = endpoint", "transport = transport-udp",
         f"context = {OPERATORS_CONTEXT}", "disallow = all", "allow = ulaw,alaw",
         "direct_media = no", "dtmf_mode = rfc4733", "rtp_symmetric = yes",
-        "rewrite_contact = yes", f"auth = {user}", f"aors = {user}",
+        "rewrite_contact = no" if proxied else "rewrite_contact = yes",
+        f"auth = {user}", f"aors = {user}",
         f"callerid = {caller_id}", "",
         f"[{user}]", "type = auth", "auth_type = userpass", f"username = {user}",
         f"password = {operator.password}", "",

@@ -356,6 +356,9 @@ def test_operators_are_reached_through_the_operator_proxy() -> None:
     assert "contact = sip:budi@10.77.0.1:5060" in text
     assert "contact = sip:ani@10.0.0.9:5062" in text  # a fixed contact stays as it is
     assert "qualify_frequency = 30" not in text
+    ani_part, budi_part = text.split("[budi]", 1)
+    assert "rewrite_contact = no" in budi_part  # budi's: the phone's own Contact
+    assert "rewrite_contact = yes" in ani_part  # ani's desk phone
     assert "contact = sip:budi" not in operators_conf([roaming])  # no proxy: it registers here
     check(Settings(operator_proxy="sip:10.77.0.1:5060"))
     check(Settings(operator_proxy="sip:kamailio.local"))
