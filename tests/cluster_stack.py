@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -127,6 +128,22 @@ class ClusterNode(Hotline):
             if marker in env and argv[0].endswith(b"asterisk") and b"-C" in argv:
                 return int(proc.name)
         return None
+
+    def hang_up_waiting(self) -> list[str]:
+        """Hang up every caller waiting in this node's queues (callers an earlier test left:
+        a killed SIPp sends no BYE); returns their numbers. Through AMI, as the console's
+        user (write class ``call``)."""
+        entries = [e for e in self.asterisk_queue_status() if e.get("Event") == "QueueEntry"]
+        if not entries:
+            return []
+        secret = (self.data_dir / "secrets" / "ami_secret").read_text().strip()
+        actions = "".join(f"Action: Hangup\r\nChannel: {e['Channel']}\r\n\r\n" for e in entries)
+        with socket.create_connection((self.net.address, self.ports["ami"]), timeout=5) as link:
+            link.sendall((f"Action: Login\r\nUsername: hotline-console\r\nSecret: {secret}"
+                          f"\r\n\r\n{actions}Action: Logoff\r\n\r\n").encode())
+            while link.recv(65536):
+                pass
+        return [e.get("CallerIDNum", "") for e in entries]
 
     def kill_asterisk(self) -> None:
         pid = self.asterisk_pid()
