@@ -163,8 +163,8 @@ def test_an_operator_s_phone_registers_with_kamailio_and_answers_a_call_from_a_n
     intruder.trace.rename(intruder.trace.with_suffix(".refused.log"))
 
     # budi, on shift, serves the 112 queues too: no caller an earlier test left there.
-    for node in cluster.nodes:
-        node.hang_up_waiting()
+    left = [number for node in cluster.nodes for number in node.hang_up_waiting()]
+    print(f"hung up {len(left)} caller(s) left waiting by earlier tests: {left}")
     # A 12345 caller lands on a node; the node rings budi at Kamailio, who has no phone for
     # him yet: 404 back to the node, the caller keeps waiting, nobody else is rung.
     caller = "0815000001"
@@ -182,11 +182,14 @@ def test_an_operator_s_phone_registers_with_kamailio_and_answers_a_call_from_a_n
         phone.start()
         try:
             wait_until(phone.registered, 10, f"{ROAMER}'s phone registered with Kamailio")
+            registered_at = time.monotonic()
             wait_until(lambda: answered(phone, caller), 30,
                        f"{ROAMER}'s phone offered and answered {caller}")
             wait_until(lambda: cluster.node_of(caller) is None, 10,
                        f"{caller} out of {node}'s queue")
             assert call.poll() is None  # talking to budi, not hung up
+            print(f"{ROAMER} answered {caller} on {node} "
+                  f"{time.monotonic() - registered_at:.1f} s after registering")
             assert kamailio_says(cluster, f"to {ROAMER} at sip:{ROAMER}@{FRONT_ADDRESS}:"
                                  f"{ROAMER_PORTS[0]}"), cluster.kamailio_log()
         finally:
