@@ -270,7 +270,8 @@ class Cluster:
     def call(self, number: str, caller: str, steps: list[Step], hold_ms: int,
              workdir: Path) -> subprocess.Popen[bytes]:
         return start_call(workdir, SIP_PORT, number, caller, steps, hold_ms,
-                          local_port=free_tcp_and_udp_port(), media_port=_media_port(),
+                          local_port=front_port(free_tcp_and_udp_port),
+                          media_port=front_port(_media_port, span=3),
                           host=FRONT_ADDRESS, routed=True)
 
     def node_of(self, caller: str) -> str | None:
@@ -281,6 +282,21 @@ class Cluster:
             if any(entry["caller_number"] == caller for entry in waiting(node)):
                 return node.net.name
         return None
+
+
+def front_port(pick: Callable[[], int], span: int = 1) -> int:
+    """A port ``pick`` finds free on the loopback that is free on the bridge address too
+    (with the ``span - 1`` after it): the callers' and phones' SIPp all listen there, and a
+    port free on 127.0.0.1 may be taken on 10.77.0.1 ("Unable to bind main socket")."""
+    while True:
+        port = pick()
+        try:
+            for offset in range(span):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                    udp.bind((FRONT_ADDRESS, port + offset))
+            return port
+        except OSError:
+            continue
 
 
 def waiting(node: ClusterNode) -> Iterator[dict[str, Any]]:
