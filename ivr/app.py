@@ -29,6 +29,7 @@ from .agi.server import serve
 from .ami.follower import QueueFollower
 from .call_routes import agi_routes, flow_store
 from .callers import CallerRegistry
+from .cluster.board import ClusterBoards
 from .cluster.member import ClusterMember
 from .config import Settings
 from .console.control import CallControl
@@ -50,7 +51,7 @@ from .schema.upgrade import SchemaKeeper
 from .state import LiveState
 from .tickets.desk import TicketDesk, build_ticket_desk
 from .web.app import make_app
-from .web.live import BoardSource, RedisBoardSource
+from .web.live import BoardSource, ClusterSource, RedisBoardSource
 from .web.parts import WebParts
 
 log = logging.getLogger(__name__)
@@ -100,11 +101,14 @@ async def load_speech(settings: Settings) -> SpeechPort | None:
 
 
 @asynccontextmanager
-async def web_parts(settings: Settings, board: BoardSource | None = None
-                    ) -> AsyncIterator[WebParts]:
-    """What the web app works with, built once per web process; ``board`` replaces redis's."""
+async def web_parts(settings: Settings, board: BoardSource | None = None,
+                    nodes: ClusterSource | None = None) -> AsyncIterator[WebParts]:
+    """What the web app works with, built once per web process; ``board`` replaces redis's,
+    ``nodes`` the cluster's boards (tests)."""
     redis = redis_client(settings)
     live = LiveState(redis)
+    cluster = cluster_redis(settings) if nodes is None else None
+    boards = ClusterBoards(cluster) if cluster is not None else None  # every node's board
     async with database(settings) as (engine, keeper):
         await keeper.ready.wait()  # the accounts need their tables; the keeper keeps trying
         desk = ticket_desk(settings, engine, keeper)
@@ -119,16 +123,21 @@ async def web_parts(settings: Settings, board: BoardSource | None = None
                 tickets=desk, users=UserStore(engine), flows=flow_store(settings),
                 calls=CallStore(engine), operators=operators,
                 callers=CallerRegistry(engine), console=console,
-                database_ping=lambda: ping(engine))
+                database_ping=lambda: ping(engine), cluster=nodes or boards)
         finally:
             control.stop()
             desk.close()
             await redis.aclose()
+            if boards is not None and cluster is not None:
+                await boards.close()
+                await cluster.aclose()
 
 
-def web_app(settings: Settings, board: BoardSource | None = None) -> web.Application:
-    """The web app with its parts; ``board`` replaces redis as the live board (tests)."""
-    return make_app(settings, lambda: web_parts(settings, board))
+def web_app(settings: Settings, board: BoardSource | None = None,
+            nodes: ClusterSource | None = None) -> web.Application:
+    """The web app with its parts; ``board`` replaces redis as the live board, ``nodes`` the
+    cluster's boards (tests)."""
+    return make_app(settings, lambda: web_parts(settings, board, nodes))
 
 
 # --- the services --------------------------------------------------------------------------
@@ -214,7 +223,8 @@ async def run_ami(settings: Settings) -> None:
             tasks.append(asyncio.create_task(follow_ups.keep_calling()))
         cluster = cluster_redis(settings)
         if cluster is not None:
-            member = ClusterMember(settings.node_name, cluster, live, desk, lane)
+            member = ClusterMember(settings.node_name, cluster, live, desk, lane,
+                                   board_url=settings.effective_redis_url)
             tasks.append(asyncio.create_task(member.keep_watch()))
         try:
             await until_stopped()
@@ -302,7 +312,7 @@ async def run_roster(settings: Settings) -> None:
     queues = AsteriskQueues(settings)
 
     reload = PjsipReload(settings)
-    phones = PhoneAccounts(operators_conf_path(settings), reload)
+    phones = PhoneAccounts(operators_conf_path(settings), reload, settings.operator_proxy)
 
     async def after_pass() -> None:
         # New or changed phone accounts go live without a restart (roster/phones.py).

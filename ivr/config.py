@@ -26,6 +26,7 @@ DEFAULT_DATA_DIR = "/var/lib/city-hotline"
 DEFAULT_CACHE_DIR = "/var/cache/city-hotline"
 # A cluster node's name: it starts every call's unique id (Asterisk's systemname).
 NODE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
+OPERATOR_PROXY = re.compile(r"sip:[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class ConfigError(ValueError):
@@ -49,6 +50,9 @@ class Settings:
     node_name: str = ""
     # The cluster's shared redis (its node heartbeats); empty: no cluster watch.
     cluster_redis_url: str = ""
+    # Operators' registrar and proxy (sip:HOST[:PORT], Kamailio in a cluster): operators
+    # without a fixed contact are reached at sip:USER@HOST[:PORT]. Empty: they register here.
+    operator_proxy: str = ""
     agi_host: str = "127.0.0.1"
     agi_port: int = 4573
     # FastAGI connections open at once; one more is closed and the dialplan's fallback queues
@@ -287,7 +291,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "hotline": ("data_dir", "cache_dir", "asterisk", "emergency_number", "hotline_number",
                 "default_language", "restart_services", "event_loop", "node_name",
                 "wrapup_seconds", "queue_wrapup_seconds"),
-    "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
+    "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end",
+            "operator_proxy"),
     "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
     "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_connect_port",
             "ami_secret", "board_coalesce_ms"),
@@ -399,6 +404,9 @@ def check(settings: Settings) -> None:
     if settings.node_name and not NODE_NAME.fullmatch(settings.node_name):
         raise ConfigError("setting node_name (IVR_NODE_NAME): lower-case letters, digits and "
                           "'-', at most 32, e.g. node-a")
+    if settings.operator_proxy and not OPERATOR_PROXY.fullmatch(settings.operator_proxy):
+        raise ConfigError("setting operator_proxy (IVR_OPERATOR_PROXY): sip:HOST[:PORT], "
+                          "e.g. sip:10.77.0.1:5060")
     if settings.notify_sms_method not in ("get", "post"):
         raise ConfigError("setting notify_sms_method (IVR_NOTIFY_SMS_METHOD): use get or post")
     if settings.notify_sms_url and "$to" not in settings.notify_sms_url \

@@ -6,7 +6,9 @@
   one redis (each node keeps its live state in its own redis database number).
 - Each node is a whole ``ivr run`` (Asterisk, FastAGI, AMI, roster, web) started with
   ``ip netns exec``, listening on its own address.
-- Kamailio in the root namespace on 10.77.0.1:5060 spreads new calls over the nodes.
+- Kamailio in the root namespace on 10.77.0.1:5060 spreads new calls over the nodes, and is
+  the operators' registrar (their phone accounts from the first node's roster): every node
+  reaches an operator without a fixed contact at sip:USER@10.77.0.1:5060.
 
 Everything is removed by ``Cluster.close()``: processes, namespaces, links, folders.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,7 +39,9 @@ from ivr.cluster.kamailio import (
     dispatcher_state,
     kamailio_command,
     render_kamailio,
+    roster_phones,
 )
+from ivr.roster.store import roster_path
 
 SUBNET = "10.77.0"
 FRONT_ADDRESS = f"{SUBNET}.1"
@@ -98,6 +103,7 @@ class ClusterNode(Hotline):
             "IVR_SIP_PORT": str(SIP_PORT), "IVR_TRUNK_MATCH": FRONT_ADDRESS,
             "IVR_AMI_HOST": net.address, "IVR_AMI_PERMIT": FRONT_ADDRESS,
             "IVR_WEB_HOST": net.address, "IVR_RESTART_SERVICES": "no",
+            "IVR_OPERATOR_PROXY": f"sip:{FRONT_ADDRESS}:{SIP_PORT}",
             "IVR_TICKET_NUMBER_PREFIX": str(ord(net.name[-1]) - ord("a") + 1),
             **shared, **overrides})
         self.ports["sip"] = SIP_PORT
@@ -122,6 +128,22 @@ class ClusterNode(Hotline):
             if marker in env and argv[0].endswith(b"asterisk") and b"-C" in argv:
                 return int(proc.name)
         return None
+
+    def hang_up_waiting(self) -> list[str]:
+        """Hang up every caller waiting in this node's queues (callers an earlier test left:
+        a killed SIPp sends no BYE); returns their numbers. Through AMI, as the console's
+        user (write class ``call``)."""
+        entries = [e for e in self.asterisk_queue_status() if e.get("Event") == "QueueEntry"]
+        if not entries:
+            return []
+        secret = (self.data_dir / "secrets" / "ami_secret").read_text().strip()
+        actions = "".join(f"Action: Hangup\r\nChannel: {e['Channel']}\r\n\r\n" for e in entries)
+        with socket.create_connection((self.net.address, self.ports["ami"]), timeout=5) as link:
+            link.sendall((f"Action: Login\r\nUsername: hotline-console\r\nSecret: {secret}"
+                          f"\r\n\r\n{actions}Action: Logoff\r\n\r\n").encode())
+            while link.recv(65536):
+                pass
+        return [e.get("CallerIDNum", "") for e in entries]
 
     def kill_asterisk(self) -> None:
         pid = self.asterisk_pid()
@@ -166,7 +188,6 @@ class Cluster:
             ["redis-server", "--port", str(self.redis_port), "--bind", FRONT_ADDRESS,
              "--protected-mode", "no", "--save", "", "--appendonly", "no"],
             stdout=open(self.folder / "redis.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
-        self.start_kamailio()
         for index, net in enumerate(self.nets):
             shared = {"IVR_DATABASE_URL": database,
                       "IVR_REDIS_URL": f"{self.redis_url}/{index + 1}",
@@ -176,6 +197,7 @@ class Cluster:
         for node in self.nodes:
             if self.prepare is not None:
                 self.prepare(node.data_dir)
+        self.start_kamailio()
         with ThreadPoolExecutor(len(self.nodes)) as starting:  # the nodes start side by side
             list(starting.map(ClusterNode.start, self.nodes))
         self.arbiter = subprocess.Popen(
@@ -190,7 +212,9 @@ class Cluster:
     def start_kamailio(self) -> None:
         run_dir = self.folder / "kamailio"
         nodes = [Node(net.name, net.address, SIP_PORT) for net in self.nets]
-        config = render_kamailio(Front(FRONT_ADDRESS, SIP_PORT), nodes, run_dir)
+        roster = roster_path(self.nodes[0].data_dir) if self.nodes else None
+        phones = roster_phones(roster) if roster is not None and roster.exists() else {}
+        config = render_kamailio(Front(FRONT_ADDRESS, SIP_PORT), nodes, run_dir, phones=phones)
         self.kamailio = subprocess.Popen(
             kamailio_command(config, run_dir), stdout=open(run_dir / "kamailio.log", "wb"),  # noqa: SIM115
             stderr=subprocess.STDOUT, start_new_session=True)
@@ -203,6 +227,12 @@ class Cluster:
     def dispatcher(self) -> dict[str, str]:
         """Kamailio's dispatcher: node SIP URI -> flags (AP active, IP out)."""
         return dispatcher_state(self.folder / "kamailio")
+
+    def kamcmd(self, *words: str) -> str:
+        """A command to Kamailio over its control socket (e.g. ``ul.rm location budi``)."""
+        done = subprocess.run(["kamcmd", "-s", f"unix:{self.folder / 'kamailio'}/kamailio_ctl",
+                               *words], capture_output=True, text=True, timeout=10)
+        return done.stdout + done.stderr
 
     def arbiter_log(self) -> str:
         return (self.folder / "arbiter.log").read_text(errors="replace")
@@ -240,7 +270,8 @@ class Cluster:
     def call(self, number: str, caller: str, steps: list[Step], hold_ms: int,
              workdir: Path) -> subprocess.Popen[bytes]:
         return start_call(workdir, SIP_PORT, number, caller, steps, hold_ms,
-                          local_port=free_tcp_and_udp_port(), media_port=_media_port(),
+                          local_port=front_port(free_tcp_and_udp_port),
+                          media_port=front_port(_media_port, span=3),
                           host=FRONT_ADDRESS, routed=True)
 
     def node_of(self, caller: str) -> str | None:
@@ -251,6 +282,21 @@ class Cluster:
             if any(entry["caller_number"] == caller for entry in waiting(node)):
                 return node.net.name
         return None
+
+
+def front_port(pick: Callable[[], int], span: int = 1) -> int:
+    """A port ``pick`` finds free on the loopback that is free on the bridge address too
+    (with the ``span - 1`` after it): the callers' and phones' SIPp all listen there, and a
+    port free on 127.0.0.1 may be taken on 10.77.0.1 ("Unable to bind main socket")."""
+    while True:
+        port = pick()
+        try:
+            for offset in range(span):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                    udp.bind((FRONT_ADDRESS, port + offset))
+            return port
+        except OSError:
+            continue
 
 
 def waiting(node: ClusterNode) -> Iterator[dict[str, Any]]:

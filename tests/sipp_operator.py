@@ -43,7 +43,8 @@ class OperatorPhone:
     hangs_up_after_ms: int = 0  # > 0: once answered it hangs up itself after this long
     # Once answered, DTMF captures to play, each after its pause (ms, pcap); then it stays on.
     presses: tuple[tuple[int, str], ...] = ()
-    registers: tuple[int, str] | None = None  # (Asterisk's SIP port, password): REGISTER
+    # (the registrar's SIP port on ``address``: Asterisk's or Kamailio's, password): REGISTER
+    registers: tuple[int, str] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     address: str = "127.0.0.1"  # where the phone listens
 
@@ -89,15 +90,27 @@ class OperatorPhone:
         scenario.write_text(registered_phone_scenario(self.answer_after_ms))
         log = open(self.workdir / f"phone-{self.username}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            ["sipp", f"127.0.0.1:{port}", "-sf", str(register), "-oocsf", str(scenario),
-             "-au", self.username, "-ap", password, "-i", "127.0.0.1", "-p", str(self.port),
+            ["sipp", f"{self.address}:{port}", "-sf", str(register), "-oocsf", str(scenario),
+             "-au", self.username, "-ap", password, "-i", self.address, "-p", str(self.port),
              "-mp", str(self.media_port), "-m", "1", "-nostdin",
              "-trace_msg", "-message_file", str(self.trace),
              "-trace_err", "-error_file", str(self.workdir / f"phone-{self.username}-err.log")],
             cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
 
+    def refused(self) -> str:
+        """The registrar's refusal of the authenticated REGISTER (its status line), if any."""
+        if not self.trace.exists():
+            return ""
+        text = self.trace.read_text(errors="replace")
+        for block in re.split(r"^-{10,}.*$", text, flags=re.MULTILINE):
+            found = re.search(r"^SIP/2.0 (40[13]) .*$", block, re.MULTILINE)
+            if "received" in block and found and re.search(r"^CSeq: *2 REGISTER", block,
+                                                          re.MULTILINE | re.IGNORECASE):
+                return found.group(0).strip()
+        return ""
+
     def registered(self) -> bool:
-        """Has Asterisk accepted the registration (200 OK to the REGISTER)?"""
+        """Has the registrar accepted the registration (200 OK to the REGISTER)?"""
         if not self.trace.exists():
             return False
         text = self.trace.read_text(errors="replace")

@@ -144,6 +144,8 @@ def caller_scenario(caller: Caller, actions: Iterable[str], hold_ms: int,
 
 _OPERATOR_HEADERS = (
     "[last_Via:]",
+    "[last_Record-Route:]",  # as phones do: in-dialog requests through a proxy (SIPp drops
+    # the line when the INVITE has none)
     "[last_From:]",
     "[last_To:];tag=[pid]SIPpOp[call_number]",
     "[last_Call-ID:]",

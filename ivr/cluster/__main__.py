@@ -4,7 +4,9 @@
   nodes' redis databases; it runs until stopped (Ctrl-C, SIGTERM).
 - ``python -m ivr.cluster kamailio --listen ADDRESS --node NAME=ADDRESS[:PORT] ... --out DIR``:
   write Kamailio's configuration and dispatcher list for these nodes into DIR and print the
-  command that runs it.
+  command that runs it; with ``--roster FILE`` also the operators' phone accounts.
+- ``python -m ivr.cluster phones --roster FILE --realm ADDRESS --out DIR``: write the phone
+  accounts again after a roster change (Kamailio reads the new table at the next REGISTER).
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from .arbiter import QueueArbiter
-from .kamailio import Front, Node, kamailio_command, render_kamailio
+from .kamailio import (
+    Front,
+    Node,
+    kamailio_command,
+    render_kamailio,
+    roster_phones,
+    write_phone_accounts,
+)
 
 
 def node_urls(words: list[str], form: str = "NAME=REDIS_URL") -> dict[str, str]:
@@ -73,11 +82,23 @@ def main(argv: list[str]) -> int:
     kamailio.add_argument("--node", action="append", required=True,
                           metavar="NAME=ADDRESS[:PORT]", help="an Asterisk node (once each)")
     kamailio.add_argument("--out", type=Path, required=True, help="the folder to write into")
+    kamailio.add_argument("--roster", type=Path, help="the roster file (operators' phones)")
+    kamailio.add_argument("--realm", default="", help="the digest realm (default: --listen)")
+    phones = commands.add_parser("phones", help="write the operators' phone accounts again")
+    phones.add_argument("--roster", type=Path, required=True, help="the roster file")
+    phones.add_argument("--realm", required=True, help="the digest realm (Kamailio's address)")
+    phones.add_argument("--out", type=Path, required=True, help="Kamailio's folder")
     args = parser.parse_args(argv)
     if args.command == "kamailio":
         out = args.out.resolve()
-        config = render_kamailio(Front(args.listen, args.port), sip_nodes(args.node), out)
+        accounts = roster_phones(args.roster) if args.roster else {}
+        config = render_kamailio(Front(args.listen, args.port, realm=args.realm),
+                                 sip_nodes(args.node), out, phones=accounts)
         print(" ".join(kamailio_command(config, out)))
+        return 0
+    if args.command == "phones":
+        table = write_phone_accounts(roster_phones(args.roster), args.realm, args.out.resolve())
+        print(f"{table}: phone accounts of the roster {args.roster}")
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(arbitrate(node_urls(args.node)))

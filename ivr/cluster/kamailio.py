@@ -1,14 +1,21 @@
-"""Kamailio in front of the Asterisk nodes: its configuration and dispatcher list.
+"""Kamailio in front of the Asterisk nodes: its configuration, dispatcher list and the
+operators' phone accounts.
 
 ``deploy/kamailio/kamailio.cfg`` is the template (``@@NAME@@`` placeholders, as Asterisk's);
-the dispatcher list names the nodes. Both are written into a run folder, never the checkout.
+the dispatcher list names the nodes. Kamailio is also the operators' registrar: it checks a
+phone's REGISTER with digest against ``db/subscriber`` (a db_text table of HA1 hashes, never
+the passwords, 0600), written from the roster. All are written into a run folder, never the
+checkout.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import socket
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +25,8 @@ MODULES_DIRS = (Path("/usr/lib/x86_64-linux-gnu/kamailio/modules"),
                 Path("/usr/lib/aarch64-linux-gnu/kamailio/modules"),
                 Path("/usr/lib/kamailio/modules"))
 DISPATCHER_SET = 1  # the one set of nodes kamailio.cfg selects from
+SUBSCRIBER_VERSION = 7  # the subscriber table's version auth_db checks (Kamailio 5.x)
+DB_FOLDER = "db"  # db_text's database folder inside the run folder
 
 
 class KamailioNotFound(RuntimeError):
@@ -46,6 +55,11 @@ class Front:
     ping_interval_s: int = 1
     probe_timeout_ms: int = 1000
     children: int = 2
+    realm: str = ""  # the digest realm of phones' REGISTERs; empty: the listen address
+
+    @property
+    def auth_realm(self) -> str:
+        return self.realm or self.address
 
 
 def dispatcher_list(nodes: list[Node]) -> str:
@@ -55,6 +69,60 @@ def dispatcher_list(nodes: list[Node]) -> str:
     1 sip:10.77.0.2:5060 0 0 name=node-a
     """
     return "".join(f"{DISPATCHER_SET} {node.sip_uri} 0 0 name={node.name}\n" for node in nodes)
+
+
+def ha1(username: str, realm: str, password: str) -> str:
+    """The digest HA1 a registrar keeps instead of the password: MD5(user:realm:password).
+
+    >>> ha1("ani", "10.77.0.1", "secret")
+    'd053db3e45e64d88eb326ae524f13c3b'
+    """
+    return hashlib.md5(f"{username}:{realm}:{password}".encode(),
+                       usedforsecurity=False).hexdigest()
+
+
+def _db_text_value(value: str) -> str:
+    """db_text's field escapes (``:`` separates fields)."""
+    return value.replace("\\", "\\\\").replace(":", "\\:").replace("\n", "\\n")
+
+
+def subscriber_table(phones: Mapping[str, str], realm: str) -> str:
+    """auth_db's ``subscriber`` table for db_text: one row per operator, with the HA1 of
+    their phone password (``phones``: user name -> password) in ``realm``."""
+    rows = [f"{number}:{_db_text_value(user)}:{_db_text_value(realm)}:"
+            f"{ha1(user, realm, phones[user])}\n"
+            for number, user in enumerate(sorted(phones), start=1)]
+    return "id(int,auto) username(string) domain(string) ha1(string)\n" + "".join(rows)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` whole, 0600 (a new file: db_text sees a newer modification time)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temporary, path)
+
+
+def write_phone_accounts(phones: Mapping[str, str], realm: str, run_dir: Path) -> Path:
+    """Write db_text's ``version`` and ``subscriber`` tables into ``run_dir/db`` (0700/0600);
+    returns the subscriber table's path. Kamailio reads the table again when it changed."""
+    folder = run_dir / DB_FOLDER
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    _write_private(folder / "version", "table_name(string) table_version(int)\n"
+                   f"subscriber:{SUBSCRIBER_VERSION}\n")
+    table = folder / "subscriber"
+    _write_private(table, subscriber_table(phones, realm))
+    return table
+
+
+def roster_phones(roster_file: Path) -> dict[str, str]:
+    """Every operator's phone password from a roster file: user name -> password."""
+    from ..roster.store import RosterStore
+
+    roster = RosterStore(roster_file).load()
+    return {name: operator.password for name, operator in roster.operators.items()}
 
 
 def modules_dir() -> Path:
@@ -72,15 +140,18 @@ def config_values(front: Front, run_dir: Path) -> dict[str, str]:
         "PROBE_TIMEOUT_MS": str(front.probe_timeout_ms), "CHILDREN": str(front.children),
         "MODULES_DIR": str(modules_dir()) + "/", "RUN_DIR": str(run_dir),
         "DISPATCHER_LIST": str(run_dir / "dispatcher.list"),
+        "AUTH_REALM": front.auth_realm, "DB_URL": f"text://{run_dir / DB_FOLDER}",
     }
 
 
 def render_kamailio(front: Front, nodes: list[Node], run_dir: Path,
-                    root: Path | None = None) -> Path:
-    """Write kamailio.cfg and dispatcher.list into ``run_dir``; returns the cfg's path."""
+                    root: Path | None = None, phones: Mapping[str, str] | None = None) -> Path:
+    """Write kamailio.cfg, dispatcher.list and the phone accounts (``phones``: user name ->
+    password; none: no phone can register) into ``run_dir``; returns the cfg's path."""
     template = (root or project_root()) / "deploy" / "kamailio" / "kamailio.cfg"
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "dispatcher.list").write_text(dispatcher_list(nodes))
+    write_phone_accounts(phones or {}, front.auth_realm, run_dir)
     config = run_dir / "kamailio.cfg"
     config.write_text(render_text(template.read_text(), config_values(front, run_dir),
                                   "deploy/kamailio/kamailio.cfg"))

@@ -6,6 +6,10 @@ second (3 s time to live) while its own AMI heartbeat says its Asterisk is up an
 node whose key expires is lost: the first live node to claim it (``SET NX``) reads the
 incident records of the shared database, and every 112 call of that node still ``waiting``
 becomes an abandoned call that this node calls back through its own outbound trunk.
+
+Beside its heartbeat, a node says where its live board is (``ivr:cluster:boards``: node name
+-> its redis URL), so a web service of any node can show the whole cluster's wallboard
+(``board.py``).
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 
 NODE_KEY = "ivr:cluster:node:"
 LOST_KEY = "ivr:cluster:lost:"
+BOARDS_KEY = "ivr:cluster:boards"  # node name -> its live board's redis URL (board.py)
 NODE_TTL_S = 3
 LOST_CLAIM_S = 120  # one survivor takes a lost node over; a node lost again later is again
 LOOK_BACK = timedelta(hours=6)  # the records searched for a lost node's waiting callers
@@ -61,8 +66,10 @@ def stranded_callers(incidents: list[IncidentReport], node: str) -> list[Inciden
 
 class ClusterMember:
     def __init__(self, name: str, cluster: Redis, own: LiveState, records: IncidentRecords,
-                 lane: Adopter, clock: Callable[[], float] = time.time) -> None:
+                 lane: Adopter, clock: Callable[[], float] = time.time,
+                 board_url: str = "") -> None:
         self.name = name
+        self.board_url = board_url  # this node's redis (its live board), "" to say nothing
         self.cluster = cluster
         self.own = own
         self.records = records
@@ -82,6 +89,9 @@ class ClusterMember:
         alive = await self.own.heartbeat("ami") is not None
         if alive:
             await self.cluster.set(NODE_KEY + self.name, str(self.clock()), ex=NODE_TTL_S)
+            if self.board_url:
+                await cast("Awaitable[int]",
+                           self.cluster.hset(BOARDS_KEY, self.name, self.board_url))
         up = {key.decode().removeprefix(NODE_KEY)
               async for key in self.cluster.scan_iter(match=NODE_KEY + "*")}
         lost = lost_nodes(self.known, up, self.name)

@@ -55,8 +55,10 @@ class PhoneAccounts:
     """Keeps the operators' PJSIP file equal to the roster; reloads PJSIP after a change
     (and again on the next pass while a reload failed)."""
 
-    def __init__(self, path: Path, reload: Callable[[], Awaitable[bool]]) -> None:
+    def __init__(self, path: Path, reload: Callable[[], Awaitable[bool]],
+                 proxy: str = "") -> None:
         self.path = path
+        self.proxy = proxy  # IVR_OPERATOR_PROXY (asterisk_config.endpoint_sections)
         self.reload = reload
         self._written: str | None = None
         self._reload_owed = False
@@ -76,7 +78,7 @@ class PhoneAccounts:
                             self.path.parent)
                 self._written = ""
             return
-        text = operators_conf(roster.operators.values())
+        text = operators_conf(roster.operators.values(), self.proxy)
         if text != self._current():
             write_private(self.path, text)
             self._written = text

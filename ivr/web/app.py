@@ -42,6 +42,8 @@ from .incidents_api import add_incident_routes
 from .keys import (
     CALLERS,
     CALLS,
+    CLUSTER,
+    CLUSTER_FEED,
     CONSOLE,
     CREDENTIALS,
     DATABASE_PING,
@@ -56,7 +58,7 @@ from .keys import (
     TICKETS,
     USERS,
 )
-from .live import BoardFeed, StreamSlots
+from .live import BoardFeed, ClusterFeed, StreamSlots
 from .live_api import add_live_routes
 from .metrics import metrics
 from .notices_api import add_notice_routes
@@ -101,6 +103,8 @@ def _parts(factory: PartsFactory) -> Callable[[web.Application], AsyncIterator[N
             app[USERS], app[FLOWS], app[CALLS] = parts.users, parts.flows, parts.calls
             app[OPERATORS], app[DATABASE_PING] = parts.operators, parts.database_ping
             app[CALLERS], app[CONSOLE] = parts.callers, parts.console
+            if parts.cluster is not None:
+                app[CLUSTER] = parts.cluster
             yield
     return provide
 
@@ -144,18 +148,26 @@ async def _accounts(app: web.Application) -> AsyncIterator[None]:
 async def _feed(app: web.Application) -> AsyncIterator[None]:
     feed = BoardFeed(app[SOURCE])
     app[FEED] = feed
-    task = asyncio.create_task(feed.run())
+    tasks = [asyncio.create_task(feed.run())]
+    if CLUSTER in app:  # a cluster node: every node's board too (README "Cluster")
+        app[CLUSTER_FEED] = ClusterFeed(app[CLUSTER])
+        tasks.append(asyncio.create_task(app[CLUSTER_FEED].run()))
     yield
     await feed.close()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    if CLUSTER_FEED in app:
+        await app[CLUSTER_FEED].close()
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _close_streams(app: web.Application) -> None:
     """On shutdown, end the event streams first so the server need not wait for them."""
     if FEED in app:
         await app[FEED].close()
+    if CLUSTER_FEED in app:
+        await app[CLUSTER_FEED].close()
 
 
 def make_app(settings: Settings, parts: PartsFactory) -> web.Application:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 TICKING = frozenset({"waited_s", "longest_wait_s", "in_state_s"})  # seconds that grow with `at`
-SETTINGS_KEYS = ("day", "levels_s", "silent_after_s")
+SETTINGS_KEYS = ("day", "levels_s", "silent_after_s", "scope", "nodes")
 
 
 def steady(entry: dict[str, Any]) -> dict[str, Any]:

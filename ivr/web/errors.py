@@ -36,7 +36,8 @@ INTERNAL = "internal-error"
 
 ERROR_STATUS: dict[str, int] = {
     # What the client sent cannot be read.
-    "bad-json": 400, "bad-hours": 400, "bad-query": 400, "bad-want": 400, "bad-caller": 400,
+    "bad-json": 400, "bad-hours": 400, "bad-query": 400, "bad-want": 400, "bad-scope": 400,
+    "bad-caller": 400,
     "bad-flow": 400, "bad-flow-number": 400, "bad-encoding": 400, "roster-error": 400,
     "roster-invalid": 400,  # an admin's operator or roster edit (roster/editing.py)
     "bad-outcome": 400, "bad-number": 400, "bad-caller-number": 400, "bad-wrapup": 400,

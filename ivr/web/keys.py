@@ -16,7 +16,7 @@ from ..roster.desk import OperatorDesk
 from ..state import LiveState
 from ..tickets.desk import TicketDesk
 from .credentials import Credentials
-from .live import BoardFeed, BoardSource, StreamSlots
+from .live import BoardFeed, BoardSource, ClusterFeed, ClusterSource, StreamSlots
 from .sessions import Signer
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -31,8 +31,11 @@ OPERATORS = web.AppKey("operator_desk", OperatorDesk)
 CALLERS = web.AppKey("callers", CallerRegistry)
 CONSOLE = web.AppKey("console", ConsoleDesk)
 DATABASE_PING: web.AppKey[Callable[[], None]] = web.AppKey("database_ping")
+# Only on a cluster node (IVR_CLUSTER_REDIS_URL): every node's board, and its feed.
+CLUSTER = web.AppKey("cluster_boards", ClusterSource)
 # The web app's own.
 SIGNER = web.AppKey("signer", Signer)
 FEED = web.AppKey("feed", BoardFeed)
+CLUSTER_FEED = web.AppKey("cluster_feed", ClusterFeed)
 CREDENTIALS = web.AppKey("credentials", Credentials)
 STREAMS = web.AppKey("streams", StreamSlots)

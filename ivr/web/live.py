@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ from redis.exceptions import RedisError
 
 from ..aio import within
 from ..ami.board import QueueBoard
+from ..cluster.board import NodeBoard
 from ..state import BOARD_CHANNEL, LiveState
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,61 @@ class BoardFeed:
 
     async def wait(self, seen: int, timeout_s: float) -> int:
         """The version after ``seen`` (or ``seen`` again after ``timeout_s`` without change)."""
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await within(self._changed.wait_for(
+                    lambda: self.version != seen or self.closed), timeout_s)
+            return self.version
+
+    async def close(self) -> None:
+        self.closed = True
+        async with self._changed:
+            self._changed.notify_all()
+
+
+class ClusterSource(Protocol):
+    async def read(self) -> list[NodeBoard]:
+        """Every node the cluster knows, alive or not, with the live ones' boards."""
+        ...
+
+
+def _fingerprint(nodes: list[NodeBoard]) -> str:
+    return json.dumps([[n.name, n.alive, n.board.to_dict() if n.board else None]
+                       for n in nodes], sort_keys=True)
+
+
+class ClusterFeed:
+    """The cluster's boards (every node's), read every ``every_s``; the version grows when
+    any node's board, or which nodes are alive, changed (README "Cluster": the wallboard)."""
+
+    def __init__(self, source: ClusterSource, every_s: float = 1.0) -> None:
+        self.source = source
+        self.every_s = every_s
+        self.snapshot: list[NodeBoard] = []
+        self.version = 0
+        self.closed = False
+        self._seen = ""
+        self._changed = asyncio.Condition()
+
+    async def run(self) -> None:
+        while not self.closed:
+            try:
+                await self.refresh(await self.source.read())
+            except (RedisError, OSError) as exc:
+                log.warning("cluster feed: redis unavailable (%s); retrying", exc)
+            await asyncio.sleep(self.every_s)
+
+    async def refresh(self, nodes: list[NodeBoard]) -> None:
+        seen = _fingerprint(nodes)
+        self.snapshot = nodes
+        if seen == self._seen:
+            return
+        self._seen = seen
+        async with self._changed:
+            self.version += 1
+            self._changed.notify_all()
+
+    async def wait(self, seen: int, timeout_s: float) -> int:
         async with self._changed:
             with contextlib.suppress(TimeoutError):
                 await within(self._changed.wait_for(

@@ -4,7 +4,10 @@
 figures on every change; ``?want=board-delta`` sends that once, then ``event: board-delta``
 with what changed (``board_delta``); ``?want=console`` (anyone logged in) sends
 ``event: console`` when the call offered to this user (queue member name = user name)
-changes. A comment line every 15 s keeps proxies from closing the stream. Each user may
+changes. On a cluster node (``IVR_CLUSTER_REDIS_URL``) the wallboard and its streams show
+every live node's queues as one (``scope=cluster``, the default there; README "Cluster");
+``?scope=node`` shows this node's own. A comment line every 15 s keeps proxies from closing
+the stream. Each user may
 have ``MAX_STREAMS_PER_USER`` (5) streams open; one more is refused with 429 (see
 ``live.StreamSlots``).
 """
@@ -18,6 +21,7 @@ from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from ..accounts import Role
 from ..ami.board import is_silent
@@ -28,18 +32,34 @@ from .auth import current
 from .board_delta import board_delta, is_empty
 from .errors import Refused
 from .inputs import bad_input, json_object
-from .keys import FEED, SETTINGS, STREAMS, TICKETS
+from .keys import CLUSTER, CLUSTER_FEED, FEED, SETTINGS, STREAMS, TICKETS
+from .live import BoardFeed, ClusterFeed
 from .ticket_json import ticket_json
-from .wallboard import wallboard_view
+from .wallboard import cluster_wallboard, wallboard_view
 
 KEEPALIVE_S = 15.0
 
 
-def board_body(app: web.Application) -> dict[str, Any]:
+SCOPES = ("cluster", "node")
+
+
+def board_scope(request: web.Request) -> str:
+    """``cluster`` (every node's queues as one) on a cluster node unless ``?scope=node``;
+    ``node`` elsewhere (one node is the whole hotline)."""
+    scope = request.query.get("scope", "cluster")
+    if scope not in SCOPES:
+        raise bad_input("bad-scope", "scope is cluster or node")
+    return "cluster" if scope == "cluster" and CLUSTER_FEED in request.app else "node"
+
+
+def board_body(app: web.Application, scope: str = "node") -> dict[str, Any]:
     settings = app[SETTINGS]
     levels = thresholds(settings.service_level_seconds)
-    return wallboard_view(app[FEED].snapshot, time.time(), levels,
-                          settings.emergency_silent_after)
+    if scope == "cluster":
+        return cluster_wallboard(app[CLUSTER_FEED].snapshot, time.time(), levels,
+                                 settings.emergency_silent_after)
+    return {**wallboard_view(app[FEED].snapshot, time.time(), levels,
+                             settings.emergency_silent_after), "scope": "node"}
 
 
 async def console_body(app: web.Application, username: str) -> dict[str, Any]:
@@ -57,8 +77,14 @@ async def console_body(app: web.Application, username: str) -> dict[str, Any]:
 
 
 async def wallboard(request: web.Request) -> web.Response:
-    """GET /api/v1/wallboard: per queue figures, abandoned callers, operators."""
-    return web.json_response(board_body(request.app))
+    """GET /api/v1/wallboard[?scope=cluster|node]: per queue figures, abandoned callers,
+    operators (in a cluster: each caller's and operator's node, and the nodes)."""
+    scope = board_scope(request)
+    if scope == "cluster":  # read now, not at the feed's next pass
+        feed = request.app[CLUSTER_FEED]
+        with contextlib.suppress(RedisError, OSError):  # else the feed's last read
+            await feed.refresh(await request.app[CLUSTER].read())
+    return web.json_response(board_body(request.app, scope))
 
 
 async def console(request: web.Request) -> web.Response:
@@ -78,6 +104,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         raise bad_input("bad-want", "want is board, board-delta or console")
     if want != "console" and not identity.user.role.allows(Role.SUPERVISOR):
         raise Refused("forbidden", "the board is for supervisors")
+    scope = board_scope(request)
     name, slots = identity.user.username, request.app[STREAMS]
     if slots.full():
         raise Refused("streams-full", f"the service has its {slots.total} live streams open; "
@@ -91,15 +118,18 @@ async def events(request: web.Request) -> web.StreamResponse:
                                                "X-Accel-Buffering": "no"})
         await response.prepare(request)
         with contextlib.suppress(ConnectionResetError):  # the browser left the page
-            await _stream(request, response, want, name)
+            await _stream(request, response, want, name, scope)
     finally:
         slots.give_back(name)
     return response
 
 
 async def _stream(request: web.Request, response: web.StreamResponse, want: str,
-                  username: str) -> None:
-    feed, seen, last = request.app[FEED], -1, ""
+                  username: str, scope: str = "node") -> None:
+    feed: BoardFeed | ClusterFeed = request.app[FEED]
+    if want != "console" and scope == "cluster":
+        feed = request.app[CLUSTER_FEED]
+    seen, last = -1, ""
     last_board: dict[str, Any] | None = None
     while not feed.closed:
         version = await feed.wait(seen, KEEPALIVE_S)
@@ -108,10 +138,10 @@ async def _stream(request: web.Request, response: web.StreamResponse, want: str,
             continue
         seen = version
         if want == "board":
-            await response.write(_sse("board", board_body(request.app)))
+            await response.write(_sse("board", board_body(request.app, scope)))
             continue
         if want == "board-delta":
-            last_board = await _send_board_delta(request.app, response, last_board)
+            last_board = await _send_board_delta(request.app, response, last_board, scope)
             continue
         body = await console_body(request.app, username)
         text = json.dumps(body)
@@ -121,9 +151,9 @@ async def _stream(request: web.Request, response: web.StreamResponse, want: str,
 
 
 async def _send_board_delta(app: web.Application, response: web.StreamResponse,
-                            last: dict[str, Any] | None) -> dict[str, Any]:
+                            last: dict[str, Any] | None, scope: str = "node") -> dict[str, Any]:
     """The whole board first, then what changed since the body last sent; returns it."""
-    body = board_body(app)
+    body = board_body(app, scope)
     if last is None:
         await response.write(_sse("board", body))
         return body

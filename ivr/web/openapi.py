@@ -24,13 +24,16 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("get", "/api/v1/queues", "operator", "Each queue, its waiting callers and its members"),
     ("get", "/api/v1/wallboard", "supervisor",
      "Per queue: waiting, longest wait, answered/abandoned today, service level, ASA, "
-     "abandon rate; abandoned callers; operators and time in state"),
+     "abandon rate; abandoned callers; operators and time in state. On a cluster node: "
+     "every live node's queues as one, each caller's and operator's node and the nodes "
+     "(?scope=cluster, the default there); ?scope=node: this node's own"),
     ("get", "/api/v1/events", "operator",
      "Server-sent events: ?want=board (supervisor, event 'board' = the wallboard body), "
      "?want=board-delta (supervisor: event 'board' once, then event 'board-delta' = the "
      "queues and operators that changed, their order, the abandoned list if it changed) or "
      "?want=console (event 'console' = the console body); at most 5 streams open per user, "
-     "one more is 429; at most IVR_WEB_MAX_STREAMS (200) over all users, one more is 503"),
+     "one more is 429; at most IVR_WEB_MAX_STREAMS (200) over all users, one more is 503; "
+     "?scope=cluster|node as for the wallboard"),
     ("get", "/api/v1/console", "operator",
      "The queue call offered to me (ringing/connected), its ticket, the caller's tickets"),
     ("get", "/api/v1/tickets", "operator", "Tickets of a caller: ?caller=NUMBER"),
@@ -288,10 +291,10 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
 # (the status of each id: ``errors.ERROR_STATUS``; its body: components/schemas/Error).
 ROUTE_ERRORS: dict[tuple[str, str], tuple[str, ...]] = {
     ("get", "/api/v1/queues"): ("live-unavailable",),
-    ("get", "/api/v1/wallboard"): ("live-unavailable",),
+    ("get", "/api/v1/wallboard"): ("bad-scope", "live-unavailable"),
     ("get", "/api/v1/console"): ("live-unavailable",),
     ("get", "/api/v1/operators"): ("live-unavailable",),
-    ("get", "/api/v1/events"): ("bad-want", "too-many-streams", "streams-full",
+    ("get", "/api/v1/events"): ("bad-want", "bad-scope", "too-many-streams", "streams-full",
                                 "live-unavailable"),
     ("get", "/api/v1/tickets"): ("bad-caller",),
     ("get", "/api/v1/tickets/{number}"): ("no-such-ticket", "invalid-ticket-number"),

@@ -19,7 +19,7 @@ from ..reports.store import CallStore
 from ..roster.desk import OperatorDesk
 from ..state import LiveState
 from ..tickets.desk import TicketDesk
-from .live import BoardSource
+from .live import BoardSource, ClusterSource
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class WebParts:
     callers: CallerRegistry  # registered callers' names and addresses
     console: ConsoleDesk  # the operator's own actions: queues, pauses, wrap-up, transfer
     database_ping: Callable[[], None]  # raises when the database cannot be reached
+    cluster: ClusterSource | None = None  # every node's board (a cluster node), else None
 
 
 PartsFactory = Callable[[], AbstractAsyncContextManager[WebParts]]

@@ -1,10 +1,12 @@
-"""The wallboard's figures from a stored queue board (pure: the time is passed in)."""
+"""The wallboard's figures from a stored queue board, or from every live node's board of a
+cluster (pure: the time is passed in)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..ami.board import Member, QueueBoard, QueueDay, QueueState, is_silent, wait_start
+from ..cluster.board import NodeBoard, merge_boards
 from ..stats.queue_day import queue_figures
 
 
@@ -70,3 +72,26 @@ def wallboard_view(board: QueueBoard, now: float, levels_s: tuple[int, ...],
                       for a in reversed(board.abandoned)],
         "operators": _operators(board, now),
     }
+
+
+def cluster_wallboard(nodes: list[NodeBoard], now: float, levels_s: tuple[int, ...],
+                      silent_after_s: float = 8.0) -> dict[str, Any]:
+    """The wallboard's body (``wallboard_view``) over the live nodes' boards, with each
+    caller's and operator's node and the list of nodes (pure)."""
+    merged = merge_boards({n.name: n.board for n in nodes if n.alive and n.board is not None})
+    view = wallboard_view(merged.board, now, levels_s, silent_after_s)
+    for queue in view["queues"]:
+        state = merged.board.queues.get(queue["name"]) or QueueState(queue["name"])
+        for shown, caller in zip(queue["callers"], state.waiting, strict=True):
+            shown["node"] = merged.caller_node[caller.unique_id]
+        by_node: dict[str, int] = {}
+        for caller in state.waiting:
+            node = merged.caller_node[caller.unique_id]
+            by_node[node] = by_node.get(node, 0) + 1
+        queue["waiting_by_node"] = by_node
+    for person in view["operators"]:
+        person["node"] = merged.operator_node.get(person["name"], "")
+    view["scope"] = "cluster"
+    view["nodes"] = [{"name": n.name, "alive": n.alive, "shown": n.alive and n.board is not None}
+                     for n in nodes]
+    return view

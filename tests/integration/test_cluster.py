@@ -1,12 +1,13 @@
 """Two Asterisk nodes behind Kamailio on this machine (README "Cluster"), end to end.
 
 Each node is a whole `ivr run` in its own network namespace (10.77.0.2, 10.77.0.3) sharing one
-PostgreSQL and one redis; Kamailio (10.77.0.1:5060) spreads SIPp callers over them and takes a
-node whose Asterisk was killed out within 5 s.
+PostgreSQL and one redis; Kamailio (10.77.0.1:5060) spreads SIPp callers over them, takes a
+node whose Asterisk was killed out within 5 s, and is the operators' registrar.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -27,6 +28,9 @@ from hotline import (
 from sipp import Step
 from sipp_operator import OperatorPhone
 
+from ivr.roster.model import Assignment, Operator, Skills
+from ivr.roster.store import RosterStore, roster_path
+
 pytestmark = pytest.mark.integration
 
 FULL = os.environ.get("CLUSTER_FULL") == "1"  # make cluster: the longer form
@@ -40,11 +44,25 @@ CALLBACKS = {"IVR_CALLBACK_FIRST_AFTER": "1", "IVR_CALLBACK_EVERY": "2",
 CITIZEN_PORTS = (free_tcp_and_udp_port(), _media_port())
 OPERATOR, SKILLS = "ani", "police fire ambulance lang:id"
 PHONE_PORTS = (free_tcp_and_udp_port(), _media_port())
+# An operator whose phone registers with Kamailio only (no fixed contact): the 12345 queue.
+ROAMER, ROAMER_SKILLS = "budi", "lang:id"  # every operator on shift serves 12345
+ROAMER_PASSWORD = "sip-secret-budi-1"
+ROAMER_PORTS = (free_tcp_and_udp_port(), _media_port())
 
 
 def operator_on_shift(data_dir: Path) -> None:
-    """Every node's roster: `ani` on shift in the 112 queues, her phone on the bridge."""
+    """Every node's roster: `ani` on shift in the 112 queues, her phone on the bridge (a fixed
+    contact); `budi` on shift in the 12345 queue, his phone registering with Kamailio."""
     on_shift_now(data_dir, OPERATOR, SKILLS, f"sip:{OPERATOR}@{FRONT_ADDRESS}:{PHONE_PORTS[0]}")
+    store = RosterStore(roster_path(data_dir))
+    roster = store.load()
+    skills = Skills.parse(ROAMER_SKILLS)
+    first = roster.assignments[0]
+    store.save(dataclasses.replace(
+        roster, operators={**roster.operators,
+                           ROAMER: Operator(ROAMER, ROAMER_PASSWORD, "Budi", skills)},
+        assignments=(*roster.assignments,
+                     Assignment(first.day, ROAMER, first.shift, skills))))
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +147,94 @@ def test_one_operator_is_offered_the_longest_waiting_caller_of_any_node_one_at_a
             call.kill()
 
 
+def kamailio_says(cluster: Cluster, line: str) -> int:
+    return cluster.kamailio_log().count(line)
+
+
+def test_an_operator_s_phone_registers_with_kamailio_and_answers_a_call_from_a_node(
+        cluster: Cluster, calls_dir: Path) -> None:
+    # A wrong password is refused by Kamailio (digest against the roster's HA1).
+    intruder = OperatorPhone(ROAMER, *ROAMER_PORTS, calls_dir,
+                             registers=(5060, "not-the-password"), address=FRONT_ADDRESS)
+    intruder.start()
+    assert intruder.process is not None and intruder.process.wait(timeout=30) != 0
+    assert intruder.refused().startswith("SIP/2.0 403"), intruder.trace.read_text()
+    assert not intruder.registered()
+    intruder.trace.rename(intruder.trace.with_suffix(".refused.log"))
+
+    # budi, on shift, serves the 112 queues too: no caller an earlier test left there.
+    left = [number for node in cluster.nodes for number in node.hang_up_waiting()]
+    print(f"hung up {len(left)} caller(s) left waiting by earlier tests: {left}")
+    # A 12345 caller lands on a node; the node rings budi at Kamailio, who has no phone for
+    # him yet: 404 back to the node, the caller keeps waiting, nobody else is rung.
+    caller = "0815000001"
+    refusals = {net.name: f"INVITE from node {net.address} to {ROAMER}: not registered"
+                for net in cluster.nets}
+    before = {name: kamailio_says(cluster, line) for name, line in refusals.items()}
+    call = cluster.call("12345", caller, [Step(1500, "1"), Step(2000, "0")], 60_000, calls_dir)
+    try:
+        node = wait_until(lambda: cluster.node_of(caller), 20, f"{caller} waiting on a node")
+        # (app_queue first tells the caller their place, ~7 s, then rings budi)
+        wait_until(lambda: kamailio_says(cluster, refusals[node]) > before[node], 25,
+                   f"{node}'s INVITE to {ROAMER} for {caller} refused by Kamailio")
+        assert cluster.node_of(caller) == node
+        assert not kamailio_says(cluster, f"to {ROAMER} at "), cluster.kamailio_log()
+
+        phone = OperatorPhone(ROAMER, *ROAMER_PORTS, calls_dir, answer_after_ms=500,
+                              registers=(5060, ROAMER_PASSWORD), address=FRONT_ADDRESS)
+        phone.start()
+        try:
+            wait_until(phone.registered, 10, f"{ROAMER}'s phone registered with Kamailio")
+            registered_at = time.monotonic()
+            wait_until(lambda: answered(phone, caller), 30,
+                       f"{ROAMER}'s phone offered and answered {caller}")
+            wait_until(lambda: cluster.node_of(caller) is None, 10,
+                       f"{caller} out of {node}'s queue")
+            assert call.poll() is None  # talking to budi, not hung up
+            print(f"{ROAMER} answered {caller} on {node} "
+                  f"{time.monotonic() - registered_at:.1f} s after registering")
+            assert kamailio_says(cluster, f"to {ROAMER} at sip:{ROAMER}@{FRONT_ADDRESS}:"
+                                 f"{ROAMER_PORTS[0]}"), cluster.kamailio_log()
+        finally:
+            phone.stop()
+            cluster.kamcmd("ul.rm", "location", ROAMER)  # his phone is gone
+    finally:
+        call.kill()
+
+
+def answered(phone: OperatorPhone, caller: str) -> bool:
+    """The phone was offered ``caller``'s call, answered it, and the node took the answer
+    (its ACK to the phone's 200 OK reached the phone)."""
+    text = phone.trace.read_text(errors="replace") if phone.trace.exists() else ""
+    offered, acked = set(), set()
+    for block in re.split(r"^-{10,}.*$", text, flags=re.MULTILINE):
+        call_id = re.search(r"^Call-ID:\s*(\S+)", block, re.MULTILINE | re.IGNORECASE)
+        if "received" not in block or call_id is None:
+            continue
+        if re.search(r"^INVITE sip:", block, re.MULTILINE) and re.search(
+                rf"^From:[^<]*<sip:{caller}@", block, re.MULTILINE | re.IGNORECASE):
+            offered.add(call_id.group(1))
+        elif re.search(r"^ACK sip:", block, re.MULTILINE):
+            acked.add(call_id.group(1))
+    return bool(offered & acked)
+
+
+def board_shows(node: ClusterNode, where: dict[str, str], dead: str = ""
+                ) -> dict[str, Any] | None:
+    """The node's wallboard (its default scope: the cluster) when this test's callers waiting
+    in it (0813...) are exactly ``where`` (caller -> node), and ``dead`` is listed as not
+    alive."""
+    status, body = node.get("/api/v1/wallboard")
+    if status != 200 or body.get("scope") != "cluster":
+        return None
+    shown = {c["caller_number"]: c["node"] for q in body["queues"] for c in q["callers"]
+             if c["caller_number"].startswith("0813")}
+    alive = {n["name"]: n["alive"] for n in body["nodes"]}
+    if shown != where or (dead and alive.get(dead) is not False):
+        return None
+    return dict(body)
+
+
 def incidents(node: ClusterNode, caller: str) -> list[dict[str, Any]]:
     status, body = node.get(f"/api/v1/incidents?caller={caller}")
     assert status == 200, body
@@ -145,6 +251,15 @@ def test_spread_over_two_nodes_a_dead_node_out_within_5_s_its_112_callers_called
     assert spread == [CALLS // 2, CALLS // 2], where
 
     victim, survivor = cluster.nodes
+    # One wallboard over both nodes, read from node-b's web service: every caller, with
+    # the node they wait on; each operator once.
+    board = wait_until(lambda: board_shows(survivor, where), 10,
+                       f"node-b's cluster wallboard shows {where}")
+    assert [(n["name"], n["alive"]) for n in board["nodes"]] == [
+        ("node-a", True), ("node-b", True)], board["nodes"]
+    names = [o["name"] for o in board["operators"]]
+    assert sorted(names) == sorted(set(names)) and OPERATOR in names, board["operators"]
+    assert board_shows(victim, where)  # node-a's shows the same
     stranded = sorted(c for c, node in where.items() if node == victim.net.name)
     victim.kill_asterisk()
     killed_at = time.monotonic()
@@ -153,6 +268,12 @@ def test_spread_over_two_nodes_a_dead_node_out_within_5_s_its_112_callers_called
     print(f"{victim.net.name} out of the dispatcher {time.monotonic() - killed_at:.1f} s "
           f"after its Asterisk was killed")
     assert cluster.dispatcher()[survivor.sip_uri].startswith("A")
+    # The dead node's board is dropped from the cluster wallboard, not shown stale.
+    still = {c: n for c, n in where.items() if n == survivor.net.name}
+    board = wait_until(lambda: board_shows(survivor, still, dead=victim.net.name), 10,
+                       f"{victim.net.name} dropped from node-b's cluster wallboard")
+    print(f"{victim.net.name} dropped from the wallboard {time.monotonic() - killed_at:.1f} s "
+          "after the kill")
 
     later = [f"08140000{n:02d}" for n in range(CALLS)]
     after = [cluster.call("112", caller, [Step(0)], 3_000, calls_dir) for caller in later]

@@ -5,6 +5,8 @@ kamailio.cfg is checked by Kamailio itself."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import stat
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +23,18 @@ from ivr.cluster.kamailio import (
     dispatcher_list,
     kamailio_command,
     render_kamailio,
+    roster_phones,
+    subscriber_table,
+    write_phone_accounts,
 )
 from ivr.cluster.member import NODE_KEY, ClusterMember, lost_nodes, stranded_callers
 from ivr.config import ConfigError, Settings, check
 from ivr.emergency.lane import EmergencyLane
 from ivr.outbound.engine import OutboundEngine
 from ivr.outbound.model import CallRequest, TryResult
+from ivr.roster.asterisk_config import operators_conf
+from ivr.roster.model import Operator, Roster, Skills
+from ivr.roster.store import RosterStore
 from ivr.runtime.render import template_values
 from ivr.tickets.records import IncidentReport, IncidentView
 
@@ -291,3 +299,69 @@ def test_kamailio_s_files_are_written_for_the_nodes_named(
     assert f"-f {tmp_path / 'kamailio.cfg'}" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="the port is a number"):
         sip_nodes(["node-a=10.0.0.2:sip"])
+
+
+# -- Kamailio as the operators' registrar ---------------------------------------------------
+
+
+def test_the_phone_accounts_hold_ha1_hashes_only_0600(tmp_path: Path) -> None:
+    table = write_phone_accounts({"budi": "pw-budi-123", "ani": "pw:ani"}, "10.77.0.1", tmp_path)
+    text = table.read_text()
+    assert text.splitlines() == [
+        "id(int,auto) username(string) domain(string) ha1(string)",
+        f"1:ani:10.77.0.1:{hashlib.md5(b'ani:10.77.0.1:pw:ani').hexdigest()}",
+        f"2:budi:10.77.0.1:{hashlib.md5(b'budi:10.77.0.1:pw-budi-123').hexdigest()}"]
+    assert "pw-budi-123" not in text and "pw:ani" not in text
+    assert stat.S_IMODE(table.stat().st_mode) == 0o600
+    assert stat.S_IMODE(table.parent.stat().st_mode) == 0o700
+    assert (tmp_path / "db" / "version").read_text().splitlines()[1] == "subscriber:7"
+    assert subscriber_table({}, "r") == "id(int,auto) username(string) domain(string) ha1(string)\n"
+    assert subscriber_table({"a": "x"}, "h:5060").startswith(
+        "id(int,auto) username(string) domain(string) ha1(string)\n1:a:h\\:5060:")
+
+
+def test_kamailio_registers_phones_and_sends_nodes_calls_to_them(tmp_path: Path) -> None:
+    config = render_kamailio(Front("10.0.0.1"), NODES, tmp_path, phones={"budi": "pw-budi-123"})
+    text = config.read_text()
+    assert 'auth_check("10.0.0.1", "subscriber", "1")' in text
+    assert f'modparam("auth_db", "db_url", "text://{tmp_path / "db"}")' in text
+    assert 'modparam("usrloc", "db_mode", 0)' in text  # in memory
+    assert 'ds_is_from_list("1", "3")' in text and 'lookup("location")' in text
+    assert Front("10.0.0.1", realm="hotline.example").auth_realm == "hotline.example"
+
+
+def test_the_phones_command_writes_the_roster_s_accounts_again(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    roster = tmp_path / "roster.json"
+    RosterStore(roster).save(Roster(operators={
+        "budi": Operator("budi", "pw-budi-123", "Budi", Skills.parse("lang:id"))}))
+    out = tmp_path / "kamailio"
+    assert main(["kamailio", "--listen", "10.0.0.1", "--node", "node-a=10.0.0.2",
+                 "--out", str(out), "--roster", str(roster)]) == 0
+    assert roster_phones(roster) == {"budi": "pw-budi-123"}
+    first = (out / "db" / "subscriber").read_text()
+    assert ":budi:10.0.0.1:" in first
+    RosterStore(roster).save(Roster(operators={
+        "budi": Operator("budi", "pw-budi-456", "Budi", Skills.parse("lang:id"))}))
+    assert main(["phones", "--roster", str(roster), "--realm", "10.0.0.1",
+                 "--out", str(out)]) == 0
+    assert (out / "db" / "subscriber").read_text() != first
+    assert "phone accounts" in capsys.readouterr().out
+
+
+def test_operators_are_reached_through_the_operator_proxy() -> None:
+    roaming = Operator("budi", "pw-budi-123", "Budi", Skills.parse("lang:id"))
+    desk = Operator("ani", "pw-ani-1234", "Ani", Skills.parse("police"), "sip:ani@10.0.0.9:5062")
+    text = operators_conf([roaming, desk], "sip:10.77.0.1:5060")
+    assert "contact = sip:budi@10.77.0.1:5060" in text
+    assert "contact = sip:ani@10.0.0.9:5062" in text  # a fixed contact stays as it is
+    assert "qualify_frequency = 30" not in text
+    ani_part, budi_part = text.split("[budi]", 1)
+    assert "rewrite_contact = no" in budi_part  # budi's: the phone's own Contact
+    assert "rewrite_contact = yes" in ani_part  # ani's desk phone
+    assert "contact = sip:budi" not in operators_conf([roaming])  # no proxy: it registers here
+    check(Settings(operator_proxy="sip:10.77.0.1:5060"))
+    check(Settings(operator_proxy="sip:kamailio.local"))
+    for bad in ("10.77.0.1:5060", "sip:budi@10.77.0.1", "sip:10.77.0.1:port"):
+        with pytest.raises(ConfigError, match="IVR_OPERATOR_PROXY"):
+            check(Settings(operator_proxy=bad))

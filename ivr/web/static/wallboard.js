@@ -6,8 +6,16 @@ let board = null, receivedAt = 0;
 
 function since() { return (Date.now() - receivedAt) / 1000; }
 
+// A cluster's board (README "Cluster") names its nodes, and each caller's and operator's node.
+function drawNodes() {
+  const nodes = document.getElementById("nodes");
+  if (!nodes) return;
+  nodes.textContent = (board.nodes || []).map((n) => `${n.name}: ${n.alive ? "up" : "down"}`).join("  ");
+}
+
 function draw() {
   if (!board) return;
+  drawNodes();
   const extra = since();
   fill("queues", board.queues.map((q) => row([
     q.name, {text: q.waiting, cls: "num waiting"},
@@ -19,16 +27,17 @@ function draw() {
   // A 112 caller with no key for silent_after_s is a silent call (it ticks here too).
   const silent = (q, c) => c.silent || (EMERGENCY.includes(q.name) && !c.keyed &&
     c.waited_s + extra >= board.silent_after_s);
+  const on = (x) => (x.node ? ` · ${x.node}` : "");  // a cluster's board: the node
   fill("waiting", board.queues.flatMap((q) => q.callers.map((c) => row([
-    q.name, c.caller_number, {text: duration(c.waited_s + extra), cls: "num"}, c.language, c.ticket,
+    q.name + on(c), c.caller_number, {text: duration(c.waited_s + extra), cls: "num"}, c.language, c.ticket,
     silent(q, c) ? {text: "silent", cls: "silent"}
       : (c.virtual ? {text: "virtual hold: called back", cls: "virtual"} : "")],
     {caller: c.caller_number, silent: silent(q, c) ? "yes" : "no",
-     virtual: c.virtual ? "yes" : "no"}))));
+     virtual: c.virtual ? "yes" : "no", node: c.node || ""}))));
   fill("operators", board.operators.map((o) => row([
-    o.name, o.paused ? "paused" : (o.call || o.state.replace(/_/g, " ")),
+    o.name, (o.paused ? "paused" : (o.call || o.state.replace(/_/g, " "))) + on(o),
     {text: duration(o.in_state_s + extra), cls: "num"}, o.paused_reason, o.queues.join(", ")],
-    {operator: o.name})));
+    {operator: o.name, node: o.node || ""})));
   fill("abandoned", board.abandoned.map((a) => row([
     new Date(a.at * 1000).toLocaleTimeString(), a.queue, a.caller_number, duration(a.waited_s),
     a.callback || ""], {caller: a.caller_number})));
