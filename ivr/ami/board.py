@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..clock import day_of
 from ..queues import EMERGENCY_QUEUES
 from .events import (
     AgentAnswered,
@@ -97,10 +98,14 @@ class AbandonedCall:
 
 @dataclass
 class QueueDay:
-    """Today's answered and abandoned calls of one queue, as seconds waited (for the stats)."""
+    """Today's answered and abandoned calls of one queue, as seconds waited (for the stats).
 
-    answer_waits: list[int] = field(default_factory=list)
-    abandon_waits: list[int] = field(default_factory=list)
+    Waits are kept to a tenth of a second, as the call records are: a wait of 15.4 s is not
+    "within 15 s" (whole seconds rounded it to 15 and counted it; the simulated day caught it
+    against SIPp's own times)."""
+
+    answer_waits: list[float] = field(default_factory=list)
+    abandon_waits: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -121,8 +126,10 @@ class Offer:
 
 
 def local_day(now: float, timezone: str) -> str:
-    """The calendar day (YYYY-MM-DD) of ``now`` in the city's time zone."""
-    return datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone)).date().isoformat()
+    """The calendar day (YYYY-MM-DD) of the real moment ``now`` in the city's time zone, by
+    the day clock (``ivr/clock.py``: a simulated day's days pass in minutes)."""
+    return datetime.fromtimestamp(day_of(now), UTC).astimezone(ZoneInfo(timezone)
+                                                               ).date().isoformat()
 
 
 @dataclass
@@ -179,9 +186,10 @@ class QueueBoard:
         elif isinstance(event, CallerAbandoned):
             gone = self._remove_caller(state, event.unique_id)
             number = gone.caller_number if gone else ""
-            waited = round(now - wait_start(event.queue, gone)) if gone else event.hold_time_s
+            waited = (round(now - wait_start(event.queue, gone), 1) if gone
+                      else float(event.hold_time_s))
             self.day_of(event.queue, now).abandon_waits.append(waited)
-            self.abandoned.append(AbandonedCall(event.queue, number, now, waited,
+            self.abandoned.append(AbandonedCall(event.queue, number, now, round(waited),
                                                 event.unique_id))
             del self.abandoned[:-ABANDONED_KEPT]
             self._drop_offers(event.unique_id)
@@ -210,7 +218,8 @@ class QueueBoard:
         waited = round(now - start) if start is not None else (known.waited_s if known else 0)
         if isinstance(event, AgentAnswered):
             waited = waited if start is not None else event.hold_time_s
-            self.day_of(event.queue, now).answer_waits.append(waited)
+            exact = round(now - start, 1) if start is not None else float(event.hold_time_s)
+            self.day_of(event.queue, now).answer_waits.append(exact)
         state = "connected" if isinstance(event, AgentAnswered) else "ringing"
         self.offers[event.member] = Offer(event.queue, event.unique_id, event.caller_number,
                                           language, ticket, state, now, waited,
@@ -292,8 +301,8 @@ class QueueBoard:
             queues={name: _queue_of(name, q) for name, q in data.get("queues", {}).items()},
             abandoned=[_abandoned_of(a) for a in data.get("abandoned", [])],
             day=str(data.get("day", "")),
-            today={name: QueueDay([int(w) for w in d.get("answer_waits", [])],
-                                  [int(w) for w in d.get("abandon_waits", [])])
+            today={name: QueueDay([float(w) for w in d.get("answer_waits", [])],
+                                  [float(w) for w in d.get("abandon_waits", [])])
                    for name, d in data.get("today", {}).items()},
             offers={name: _offer_of(o) for name, o in data.get("offers", {}).items()},
             timezone=timezone,
