@@ -100,6 +100,9 @@ class Settings:
     # Seconds an operator stays out of new calls after a queue call to give its wrap-up code
     # (ended early by saving the code; 0: no wrap-up pause).
     wrapup_seconds: float = 30.0
+    # Asterisk's own wrap-up (queues.conf wrapuptime): seconds after any queue call before a
+    # member is offered the next one, whatever the console says.
+    queue_wrapup_seconds: int = 15
     # A 112 caller who pressed no key this many seconds after arriving is marked silent.
     emergency_silent_after: float = 8.0
     # The prank lane: a number with this many calls marked "prank" within this many days
@@ -283,7 +286,7 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
 SECTIONS: dict[str, tuple[str, ...]] = {
     "hotline": ("data_dir", "cache_dir", "asterisk", "emergency_number", "hotline_number",
                 "default_language", "restart_services", "event_loop", "node_name",
-                "wrapup_seconds"),
+                "wrapup_seconds", "queue_wrapup_seconds"),
     "sip": ("sip_host", "sip_port", "trunk_match", "rtp_port_start", "rtp_port_end"),
     "agi": ("agi_host", "agi_port", "agi_max_sessions", "agi_max_sessions_per_address"),
     "ami": ("ami_host", "ami_port", "ami_permit", "ami_user", "ami_connect_port",
@@ -410,6 +413,8 @@ def check(settings: Settings) -> None:
         calling_hours(settings.survey_hours)
     except ValueError as exc:
         raise ConfigError(f"setting survey_hours (IVR_SURVEY_HOURS): {exc}") from exc
+    if settings.queue_wrapup_seconds < 0:
+        raise ConfigError("setting queue_wrapup_seconds (IVR_QUEUE_WRAPUP_SECONDS): 0 or more")
     if settings.vhold_after < 0 or settings.vhold_tries < 1 or not settings.vhold_ring > 0:
         raise ConfigError("settings vhold_after (IVR_VHOLD_AFTER, seconds, 0 for off), "
                           "vhold_tries (IVR_VHOLD_TRIES, at least 1) and vhold_ring "

@@ -58,6 +58,7 @@ def template_values(settings: Settings) -> dict[str, str]:
         "AMI_PERMIT": ami_permit(s),
         "RTP_PORT_START": str(s.rtp_port_start),
         "RTP_PORT_END": str(s.rtp_port_end),
+        "QUEUE_WRAPUP": str(s.queue_wrapup_seconds),
         "OUTBOUND_CONTACT": f"contact = sip:{s.outbound_trunk}" if s.outbound_trunk else
         "; no outbound trunk (IVR_OUTBOUND_TRUNK): callbacks are off",
         "EMERGENCY_MOH": emergency_dialplan.moh_classes(
