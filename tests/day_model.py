@@ -185,6 +185,17 @@ def truth(callers: Iterable[CallerLog], answered_at: Mapping[str, float]) -> lis
     return calls
 
 
+def most_waiting(calls: Iterable[TruthCall], queue: str) -> int:
+    """The most callers of ``queue`` waiting at one moment (a saturated queue has a line)."""
+    edges = sorted(edge for c in calls if c.queue == queue
+                   for edge in ((c.start, 1), (c.ended_wait, -1)))
+    most = now = 0
+    for _, step in edges:
+        now += step
+        most = max(most, now)
+    return most
+
+
 # -- figures ------------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from day_model import (
     differences,
     hourly_shares,
     markdown,
+    most_waiting,
     parse_marks,
     per_hour,
     report_figures,
@@ -140,6 +141,8 @@ def test_the_ground_truth_of_answered_and_abandoned_calls():
     assert not calls["2"].answered and calls["2"].waited_s == pytest.approx(40.0)
     # 12345: the wait starts in the queue (after the keys), as our figures count it.
     assert calls["3"].answered and calls["3"].waited_s == pytest.approx(16.5)
+    assert most_waiting(calls.values(), EMERGENCY) == 1  # 1 answered before 2 came
+    assert most_waiting(calls.values(), HOTLINE) == 1
 
 
 def test_truth_is_grouped_by_the_shift_its_wait_began_in_by_the_day_clock():
