@@ -300,7 +300,7 @@ def day_operator_scenario(ring_ms: int, talk_mu: float, talk_sigma: float) -> st
                "From: [$us];tag=[pid]SIPpOp[call_number]", "To: [$them]", "[last_Call-ID:]",
                "CSeq: 1 BYE", "Max-Forwards: 70"]
     return scenario("day-operator", [
-        keep, ringing(), mark("offered [$caller]"),
+        keep, ringing(), mark("offered [$caller] from [$junk]"),  # SIPp wants $junk used
         recv(request="CANCEL", timeout=str(ring_ms), ontimeout="answer"),
         send(with_body(["SIP/2.0 200 OK", *tagged, "[last_CSeq:]"])),
         send(with_body(["SIP/2.0 487 Request Terminated", *tagged,
