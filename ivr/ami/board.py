@@ -31,6 +31,7 @@ from .events import (
 
 ABANDONED_KEPT = 200
 KEYED_KEPT = 5000  # calls remembered as having pressed a key (the silent-call mark)
+LEFT_KEPT = 200  # callers who just left a queue, for an answer event that comes after
 
 
 @dataclass
@@ -145,6 +146,9 @@ class QueueBoard:
     # When the AMI service last stored the board (epoch s): a new AMI process reads back the
     # queue calls that ended after it from Asterisk's queue_log (ivr/ami/queue_log.py).
     seen_until: float = 0.0
+    # Callers who just left a queue (not stored): when Asterisk tells the leave before the
+    # answer, the answer still times the wait from the join (not HoldTime's whole seconds).
+    left: dict[str, WaitingCaller] = field(default_factory=dict, repr=False, compare=False)
 
     def queue(self, name: str) -> QueueState:
         if name not in self.queues:
@@ -182,7 +186,11 @@ class QueueBoard:
             index = min(max(event.position - 1, 0), len(state.waiting))
             state.waiting.insert(index, caller)
         elif isinstance(event, CallerLeft):
-            self._remove_caller(state, event.unique_id)
+            gone = self._remove_caller(state, event.unique_id)
+            if gone is not None:
+                self.left[f"{event.queue} {event.unique_id}"] = gone
+                while len(self.left) > LEFT_KEPT:
+                    del self.left[next(iter(self.left))]
         elif isinstance(event, CallerAbandoned):
             gone = self._remove_caller(state, event.unique_id)
             number = gone.caller_number if gone else ""
@@ -208,6 +216,8 @@ class QueueBoard:
             return
         waiting = next((c for c in self.queue(event.queue).waiting
                         if c.unique_id == event.unique_id), None)
+        if waiting is None and isinstance(event, AgentAnswered):
+            waiting = self.left.pop(f"{event.queue} {event.unique_id}", None)
         old = self.offers.get(event.member)
         known = old if old is not None and old.unique_id == event.unique_id else None
         language = event.language or (waiting.language if waiting else "") or (
