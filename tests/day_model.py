@@ -5,8 +5,9 @@ Ground truth comes from SIPp's own log lines (``tests/sipp_scenarios.py``: ``mar
 caller logs ``invite``, ``queued`` (after its keys), then ``ended`` (Asterisk hung up) or
 ``gave-up``; each operator's phone logs ``offered <caller>`` and ``answered <caller>``. A
 call is answered when some phone answered its caller; its wait runs from where our system
-starts counting it (112: the arrival, the INVITE; 12345: joining the queue, after the keys)
-to the phone's answer; an unanswered call was abandoned after waiting until it gave up.
+starts counting it (112: the arrival, the INVITE; 12345: joining the queue, after the keys
+and the flow's "connecting you to an operator", which the caller sits through) to the
+phone's answer; an unanswered call was abandoned after waiting until it gave up.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import signal
 import subprocess
 import threading
 import time
+import wave
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -299,8 +300,11 @@ def run_day(plan: DayPlan, workdir: Path, log: Any = print) -> DayResult:
 
 def place(stack: Hotline, call: PlannedCall, workdir: Path) -> subprocess.Popen[bytes]:
     """One caller: a SIPp process of its own, logging its marks."""
-    # 12345: the keys, then the last one's length (140 ms), so ``queued`` is when it ended.
-    actions = ([*step_actions(call.number, HOTLINE_KEYS, workdir), pause(140)]
+    # 12345: the keys, then the last one's length (140 ms) and the announcement the flow
+    # plays before the queue ("connecting you to an operator"): ``queued`` is when the
+    # caller is in line, where our figures start the wait.
+    actions = ([*step_actions(call.number, HOTLINE_KEYS, workdir),
+                pause(140 + round(1000 * announcement_s()))]
                if call.queue == dm.HOTLINE else [])
     scenario = workdir / f"caller-{call.number}.xml"
     scenario.write_text(patient_caller_scenario(Caller(call.number), actions,
@@ -312,6 +316,13 @@ def place(stack: Hotline, call: PlannedCall, workdir: Path) -> subprocess.Popen[
          "-mp", str(_media_port()), "-m", "1", "-l", "1", "-nostdin", "-timeout", "300s",
          "-trace_logs", "-log_file", str(workdir / f"caller-{call.number}-marks.log")],
         cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
+
+
+def announcement_s(language: str = "id") -> float:
+    """The length of the 12345 flow's "connecting you to an operator" (JoinQueue's prompt)."""
+    root = Path(__file__).resolve().parents[1]
+    with wave.open(str(root / "recordings" / language / "connecting-operator.wav")) as audio:
+        return audio.getnframes() / audio.getframerate()
 
 
 def report_lines(stack: Hotline, day: date) -> dict[tuple[str, str], dm.Figures]:

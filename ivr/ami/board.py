@@ -101,7 +101,7 @@ class AbandonedCall:
 class QueueDay:
     """Today's answered and abandoned calls of one queue, as seconds waited (for the stats).
 
-    Waits are kept to a tenth of a second, as the call records are: a wait of 15.4 s is not
+    Waits are kept to the millisecond, as the call records are: a wait of 15.04 s is not
     "within 15 s" (whole seconds rounded it to 15 and counted it; the simulated day caught it
     against SIPp's own times)."""
 
@@ -194,7 +194,7 @@ class QueueBoard:
         elif isinstance(event, CallerAbandoned):
             gone = self._remove_caller(state, event.unique_id)
             number = gone.caller_number if gone else ""
-            waited = (round(now - wait_start(event.queue, gone), 1) if gone
+            waited = (round(now - wait_start(event.queue, gone), 3) if gone
                       else float(event.hold_time_s))
             self.day_of(event.queue, now).abandon_waits.append(waited)
             self.abandoned.append(AbandonedCall(event.queue, number, now, round(waited),
@@ -228,7 +228,7 @@ class QueueBoard:
         waited = round(now - start) if start is not None else (known.waited_s if known else 0)
         if isinstance(event, AgentAnswered):
             waited = waited if start is not None else event.hold_time_s
-            exact = round(now - start, 1) if start is not None else float(event.hold_time_s)
+            exact = round(now - start, 3) if start is not None else float(event.hold_time_s)
             self.day_of(event.queue, now).answer_waits.append(exact)
         state = "connected" if isinstance(event, AgentAnswered) else "ringing"
         self.offers[event.member] = Offer(event.queue, event.unique_id, event.caller_number,

@@ -41,9 +41,9 @@ def call_record(event: AgentAnswered | CallerAbandoned, caller: WaitingCaller | 
     joined = now - waited
     if caller is not None:
         # Asterisk's HoldTime is whole seconds, cut down (15.7 s is "15"): the wait is timed
-        # from the join the board saw, to a tenth of a second, as the wallboard's.
+        # from the join the board saw, to the millisecond, as the wallboard's.
         joined = wait_start(event.queue, caller)
-        waited = max(0.0, round(now - joined, 1))
+        waited = max(0.0, round(now - joined, 3))
     number = caller.caller_number if caller is not None else ""
     # The day and shift the call counts in follow the day clock (ivr/clock.py); the wait is
     # real seconds.
