@@ -32,14 +32,18 @@ def main() -> int:
     parser.add_argument("--burst", type=int, default=FULL.burst_12345)
     parser.add_argument("--seed", type=int, default=FULL.seed)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "day.md")
+    parser.add_argument("--keep", type=Path, help="run in this folder and keep it (SIPp logs)")
     args = parser.parse_args()
     plan = DayPlan(**{**{k: getattr(FULL, k) for k in FULL.__dataclass_fields__},
                       "real_s": args.real_s, "calls_112": args.calls_112,
                       "calls_12345": args.calls_12345, "burst_12345": args.burst,
                       "seed": args.seed})
     command = "python bench/simulated_day.py " + " ".join(sys.argv[1:])
-    with tempfile.TemporaryDirectory(prefix="day-") as work:
-        result = run_day(plan, Path(work), log=lambda text: print(text, file=sys.stderr))
+    if args.keep:
+        result = run_day(plan, args.keep, log=lambda text: print(text, file=sys.stderr))
+    else:
+        with tempfile.TemporaryDirectory(prefix="day-") as work:
+            result = run_day(plan, Path(work), log=lambda text: print(text, file=sys.stderr))
     save(result, args.out, command.strip())
     print(summary(result, command.strip()))
     emergency = result.truth_of(dm.EMERGENCY)

@@ -95,6 +95,7 @@ class DayResult:
     board_rows: list[dm.Row]
     sipp_exit_codes: dict[str, int]
     most_waiting_12345: int
+    not_in_line: dict[str, str]  # caller number -> what SIPp logged (no "queued" mark)
     seconds: float
     load: str
     notes: list[str] = field(default_factory=list)
@@ -294,7 +295,10 @@ def run_day(plan: DayPlan, workdir: Path, log: Any = print) -> DayResult:
     return DayResult(plan, day, staff, peaks, truth, len(calls), report_rows, board_rows,
                      {n: p.returncode if p.returncode is not None else -9
                       for n, p in processes.items()},
-                     dm.most_waiting(truth, dm.HOTLINE), time.monotonic() - began,
+                     dm.most_waiting(truth, dm.HOTLINE),
+                     {c.number: " ".join(m.what for m in c.marks) or "no marks"
+                      for c in callers if c.first("queued") is None},
+                     time.monotonic() - began,
                      f"{load_before} / {_load()}")
 
 
@@ -368,6 +372,11 @@ def summary(result: DayResult, command: str) -> str:
         f"{pct(truth[dm.EMERGENCY].sl20)}; 12345 SL 20 s {pct(truth[dm.HOTLINE].sl20)}, "
         f"{truth[dm.HOTLINE].abandoned} abandoned, up to {result.most_waiting_12345} 12345 "
         "callers waiting at once.",
+        "",
+        f"Callers who never got in line (no `queued` mark): {len(result.not_in_line)}"
+        + (": " + ", ".join(f"{n} ({what}, SIPp exit {result.sipp_exit_codes.get(n)})"
+                            for n, what in sorted(result.not_in_line.items()))
+           if result.not_in_line else "") + ".",
         "",
         dm.markdown(result.rows),
     ]
