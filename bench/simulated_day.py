@@ -48,7 +48,7 @@ def main() -> int:
     print(summary(result, command.strip()))
     emergency = result.truth_of(dm.EMERGENCY)
     ok = (emergency.sl15 or 0) >= 0.9 and (emergency.sl20 or 0) >= 0.95 and not any(
-        r.off for r in result.rows)
+        r.off for r in result.rows) and not result.not_in_line
     return 0 if ok else 1
 
 
