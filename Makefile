@@ -6,7 +6,7 @@ PYTHON  ?= python3
 BIN      = $(VENV)/bin
 STAMP    = $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test setup host lint typecheck unit integration bench faults cluster screenshots clean help
+.PHONY: run test setup host lint typecheck unit integration bench faults cluster day screenshots clean help
 
 help:
 	@echo "make run    set up what is missing and run the whole hotline (Ctrl-C stops it)"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench  the benchmarks of bench/README.md (about 10 minutes; not part of make test)"
 	@echo "make faults the fault suite's full form (about 13 minutes; make test runs a short one)"
 	@echo "make cluster the two-node cluster test's longer form (20 + 20 calls; README Cluster)"
+	@echo "make day    the full simulated day: 24 h in 10 minutes (bench/results/day.md; make test runs a short one)"
 	@echo "make screenshots  the README's screenshots from the live stack (docs/screenshots)"
 
 setup: host $(STAMP)
@@ -78,6 +79,12 @@ faults: setup
 # after; `make test` runs the short form (4 and 4).
 cluster: setup
 	CLUSTER_FULL=1 $(BIN)/pytest -q -s --durations=0 tests/integration/test_cluster.py
+
+# The simulated day (issue 18, bench/README.md section 8): 24 hours in 10 minutes against the
+# real stack, SIPp callers and operators; our figures beside SIPp's in bench/results/day.md.
+# `make test` runs a 2-minute day (tests/integration/test_simulated_day.py).
+day: setup
+	$(BIN)/python bench/simulated_day.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -302,6 +302,7 @@ async def run_web(settings: Settings) -> None:
 async def run_roster(settings: Settings) -> None:
     """The roster engine: queue members follow the roster, pauses and emergency surges;
     operators' phone accounts follow the roster's operators."""
+    from .clock import day_now
     from .roster.actions import AsteriskQueues
     from .roster.engine import RosterEngine
     from .roster.phones import PhoneAccounts, PjsipReload, operators_conf_path
@@ -321,7 +322,7 @@ async def run_roster(settings: Settings) -> None:
 
     engine = RosterEngine(RosterStore(roster_path(settings.data_dir)), queues, PauseDesk(redis),
                           surge_after_s=settings.emergency_surge_after, on_pass=after_pass,
-                          wrapup_s=settings.wrapup_seconds)
+                          wrapup_s=settings.wrapup_seconds, day_clock=day_now)
     queues.on_login, queues.on_event, queues.on_lost = (
         engine.logged_in, engine.event, engine.link_lost)
     queues.start()

@@ -259,3 +259,59 @@ def registered_phone_scenario(answer_after_ms: int) -> str:
         recv(request="INVITE", crlf="true"), ringing(), pause(answer_after_ms), answer(),
         recv(request="ACK", crlf="true"), *hung_up(), _element("nop", next="done"),
         '  <label id="options"/>', send(with_body(options_ok)), '  <label id="done"/>'])
+
+
+# The simulated day (tests/day_run.py): callers with patience and operators with drawn
+# handle times. Both sides log what happened with SIPp's own clock ([timestamp], epoch
+# seconds, in the file of -trace_logs): the ground truth the day compares our figures with.
+
+def mark(what: str) -> str:
+    """A line ``<what> <date> <time> <epoch>`` in SIPp's log file (-trace_logs)."""
+    return f'  <nop><action><log message="{what} [timestamp]"/></action></nop>'
+
+
+def patient_caller_scenario(caller: Caller, actions: Iterable[str], patience_ms: int) -> str:
+    """A caller who does ``actions`` (key presses), then waits: for Asterisk's BYE (the
+    operator ended the call), or ``patience_ms`` and hangs up. Logged: ``invite``, ``queued``
+    (after the actions), ``ended`` (Asterisk hung up) or ``gave-up`` (they did)."""
+    reply = ["SIP/2.0 200 OK", "[last_Via:]", "[last_From:]", "[last_To:]", "[last_Call-ID:]",
+             "[last_CSeq:]"]
+    return scenario("patient-citizen", [
+        mark("invite"), *invite(caller), ack(caller), *actions, mark("queued"),
+        recv(request="BYE", timeout=str(patience_ms), ontimeout="gone"),
+        mark("ended"), send(with_body(reply), next="done"),
+        '  <label id="gone"/>', mark("gave-up"), *bye(caller), '  <label id="done"/>'])
+
+
+def day_operator_scenario(ring_ms: int, talk_mu: float, talk_sigma: float) -> str:
+    """An operator's phone for the simulated day: rings ``ring_ms``, answers, talks for a
+    lognormal time (SIPp's ``distribution``: exp(N(mu, sigma)) milliseconds) and hangs up.
+    A CANCEL while ringing (the caller gave up) is answered 200 + 487. Logged: ``offered
+    <caller>`` and ``answered <caller>`` (the caller's number from the INVITE's From)."""
+    keep = ('  <recv request="INVITE" crlf="true"><action>'
+            '<ereg regexp=".*" search_in="hdr" header="From:" assign_to="them"/>'
+            '<ereg regexp="sip:([^@>;]*)@" search_in="hdr" header="From:" '
+            'assign_to="junk,caller"/>'
+            '<ereg regexp=".*" search_in="hdr" header="To:" assign_to="us"/>'
+            '<ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="peer"/>'
+            '</action></recv>')
+    tagged = ["[last_Via:]", "[last_From:]", "[last_To:];tag=[pid]SIPpOp[call_number]",
+              "[last_Call-ID:]"]
+    hang_up = ["BYE [$peer] SIP/2.0",
+               "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]",
+               "From: [$us];tag=[pid]SIPpOp[call_number]", "To: [$them]", "[last_Call-ID:]",
+               "CSeq: 1 BYE", "Max-Forwards: 70"]
+    return scenario("day-operator", [
+        keep, ringing(), mark("offered [$caller] from [$junk]"),  # SIPp wants $junk used
+        recv(request="CANCEL", timeout=str(ring_ms), ontimeout="answer"),
+        send(with_body(["SIP/2.0 200 OK", *tagged, "[last_CSeq:]"])),
+        send(with_body(["SIP/2.0 487 Request Terminated", *tagged,
+                        "CSeq: [last_cseq_number] INVITE"])),
+        recv(request="ACK", next="done"),
+        '  <label id="answer"/>', answer(), recv(request="ACK", crlf="true"),
+        mark("answered [$caller]"),
+        _element("pause", distribution="lognormal", mean=f"{talk_mu:.4f}",
+                 stdev=f"{talk_sigma:.4f}"),
+        mark("hung-up [$caller]"),
+        send(with_body(hang_up), retrans=RETRANSMIT_MS), recv(response="200"),
+        '  <label id="done"/>'])

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..clock import day_of
 from ..queues import EMERGENCY_QUEUES
 from .events import (
     AgentAnswered,
@@ -30,6 +31,7 @@ from .events import (
 
 ABANDONED_KEPT = 200
 KEYED_KEPT = 5000  # calls remembered as having pressed a key (the silent-call mark)
+LEFT_KEPT = 200  # callers who just left a queue, for an answer event that comes after
 
 
 @dataclass
@@ -97,10 +99,14 @@ class AbandonedCall:
 
 @dataclass
 class QueueDay:
-    """Today's answered and abandoned calls of one queue, as seconds waited (for the stats)."""
+    """Today's answered and abandoned calls of one queue, as seconds waited (for the stats).
 
-    answer_waits: list[int] = field(default_factory=list)
-    abandon_waits: list[int] = field(default_factory=list)
+    Waits are kept to the millisecond, as the call records are: a wait of 15.04 s is not
+    "within 15 s" (whole seconds rounded it to 15 and counted it; the simulated day caught it
+    against SIPp's own times)."""
+
+    answer_waits: list[float] = field(default_factory=list)
+    abandon_waits: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -121,8 +127,10 @@ class Offer:
 
 
 def local_day(now: float, timezone: str) -> str:
-    """The calendar day (YYYY-MM-DD) of ``now`` in the city's time zone."""
-    return datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(timezone)).date().isoformat()
+    """The calendar day (YYYY-MM-DD) of the real moment ``now`` in the city's time zone, by
+    the day clock (``ivr/clock.py``: a simulated day's days pass in minutes)."""
+    return datetime.fromtimestamp(day_of(now), UTC).astimezone(ZoneInfo(timezone)
+                                                               ).date().isoformat()
 
 
 @dataclass
@@ -138,6 +146,9 @@ class QueueBoard:
     # When the AMI service last stored the board (epoch s): a new AMI process reads back the
     # queue calls that ended after it from Asterisk's queue_log (ivr/ami/queue_log.py).
     seen_until: float = 0.0
+    # Callers who just left a queue (not stored): when Asterisk tells the leave before the
+    # answer, the answer still times the wait from the join (not HoldTime's whole seconds).
+    left: dict[str, WaitingCaller] = field(default_factory=dict, repr=False, compare=False)
 
     def queue(self, name: str) -> QueueState:
         if name not in self.queues:
@@ -175,13 +186,18 @@ class QueueBoard:
             index = min(max(event.position - 1, 0), len(state.waiting))
             state.waiting.insert(index, caller)
         elif isinstance(event, CallerLeft):
-            self._remove_caller(state, event.unique_id)
+            gone = self._remove_caller(state, event.unique_id)
+            if gone is not None:
+                self.left[f"{event.queue} {event.unique_id}"] = gone
+                while len(self.left) > LEFT_KEPT:
+                    del self.left[next(iter(self.left))]
         elif isinstance(event, CallerAbandoned):
             gone = self._remove_caller(state, event.unique_id)
             number = gone.caller_number if gone else ""
-            waited = round(now - wait_start(event.queue, gone)) if gone else event.hold_time_s
+            waited = (round(now - wait_start(event.queue, gone), 3) if gone
+                      else float(event.hold_time_s))
             self.day_of(event.queue, now).abandon_waits.append(waited)
-            self.abandoned.append(AbandonedCall(event.queue, number, now, waited,
+            self.abandoned.append(AbandonedCall(event.queue, number, now, round(waited),
                                                 event.unique_id))
             del self.abandoned[:-ABANDONED_KEPT]
             self._drop_offers(event.unique_id)
@@ -200,6 +216,8 @@ class QueueBoard:
             return
         waiting = next((c for c in self.queue(event.queue).waiting
                         if c.unique_id == event.unique_id), None)
+        if waiting is None and isinstance(event, AgentAnswered):
+            waiting = self.left.pop(f"{event.queue} {event.unique_id}", None)
         old = self.offers.get(event.member)
         known = old if old is not None and old.unique_id == event.unique_id else None
         language = event.language or (waiting.language if waiting else "") or (
@@ -210,7 +228,8 @@ class QueueBoard:
         waited = round(now - start) if start is not None else (known.waited_s if known else 0)
         if isinstance(event, AgentAnswered):
             waited = waited if start is not None else event.hold_time_s
-            self.day_of(event.queue, now).answer_waits.append(waited)
+            exact = round(now - start, 3) if start is not None else float(event.hold_time_s)
+            self.day_of(event.queue, now).answer_waits.append(exact)
         state = "connected" if isinstance(event, AgentAnswered) else "ringing"
         self.offers[event.member] = Offer(event.queue, event.unique_id, event.caller_number,
                                           language, ticket, state, now, waited,
@@ -292,8 +311,8 @@ class QueueBoard:
             queues={name: _queue_of(name, q) for name, q in data.get("queues", {}).items()},
             abandoned=[_abandoned_of(a) for a in data.get("abandoned", [])],
             day=str(data.get("day", "")),
-            today={name: QueueDay([int(w) for w in d.get("answer_waits", [])],
-                                  [int(w) for w in d.get("abandon_waits", [])])
+            today={name: QueueDay([float(w) for w in d.get("answer_waits", [])],
+                                  [float(w) for w in d.get("abandon_waits", [])])
                    for name, d in data.get("today", {}).items()},
             offers={name: _offer_of(o) for name, o in data.get("offers", {}).items()},
             timezone=timezone,

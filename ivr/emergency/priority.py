@@ -32,7 +32,8 @@ def arrival_priority(lane: Lane, arrived_epoch: float) -> int:
 
 def dialplan_expression(lane: Lane, epoch_variable: str = "HOTLINE_ARRIVED") -> str:
     """``arrival_priority`` as an Asterisk expression over a channel variable of epoch seconds."""
-    return (f"$[{LANES[lane] * SPAN + SPAN - 1} - ((${{{epoch_variable}}} - {EPOCH0})"
+    # Whole seconds (the first 10 digits): the arrival may carry milliseconds.
+    return (f"$[{LANES[lane] * SPAN + SPAN - 1} - ((${{{epoch_variable}:0:10}} - {EPOCH0})"
             f" % {SPAN})]")
 
 

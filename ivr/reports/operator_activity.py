@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from ..ami.client import TaskSet
 from ..ami.events import AgentDone, MemberRemoved, MemberUpdated, QueueEvent
+from ..clock import day_of
 from .records import HANDLED, MISSED, PAUSE, OperatorActivity
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class PauseBook:
 
 
 def pause_record(name: str, pause: OpenPause, now: float) -> OperatorActivity:
-    return OperatorActivity(name, PAUSE, datetime.fromtimestamp(pause.since, UTC),
+    return OperatorActivity(name, PAUSE, datetime.fromtimestamp(day_of(pause.since), UTC),
                             round(max(0.0, now - pause.since), 3), pause.reason)
 
 
@@ -72,10 +73,10 @@ def call_record(event: AgentDone, now: float) -> OperatorActivity | None:
     """A completed call (handled, its talk time) or a missed offer; None for a dump."""
     if event.outcome == "completed":
         return OperatorActivity(event.member, HANDLED,
-                                datetime.fromtimestamp(now - event.talk_s, UTC),
+                                datetime.fromtimestamp(day_of(now - event.talk_s), UTC),
                                 float(event.talk_s), "", event.queue, event.unique_id)
     if event.outcome == "missed":
-        return OperatorActivity(event.member, MISSED, datetime.fromtimestamp(now, UTC), 0.0,
+        return OperatorActivity(event.member, MISSED, datetime.fromtimestamp(day_of(now), UTC), 0.0,
                                 "", event.queue, event.unique_id)
     return None
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..ami.board import WaitingCaller, wait_start
 from ..ami.client import TaskSet
 from ..ami.events import AgentAnswered, CallerAbandoned, QueueEvent, VirtualHoldSeen
-from ..queues import EMERGENCY_QUEUES
+from ..clock import day_of
 from ..tickets.errors import StoreUnavailable
 from .records import ABANDONED, ANSWERED, CallRecord, OperatorActivity, VirtualHoldStep
 from .tables import insert_once, operator_activity, queue_calls, virtual_hold_steps
@@ -38,11 +38,16 @@ def call_record(event: AgentAnswered | CallerAbandoned, caller: WaitingCaller | 
     the board knew of it from its join (None when the join was not seen). A 112 call's wait
     counts from its arrival at Asterisk (``board.wait_start``), not from joining this queue."""
     waited = float(event.hold_time_s)
-    joined = caller.joined_at if caller is not None else now - waited
-    if caller is not None and event.queue in EMERGENCY_QUEUES:
+    joined = now - waited
+    if caller is not None:
+        # Asterisk's HoldTime is whole seconds, cut down (15.7 s is "15"): the wait is timed
+        # from the join the board saw, to the millisecond, as the wallboard's.
         joined = wait_start(event.queue, caller)
-        waited = max(0.0, round(now - joined, 1))
+        waited = max(0.0, round(now - joined, 3))
     number = caller.caller_number if caller is not None else ""
+    # The day and shift the call counts in follow the day clock (ivr/clock.py); the wait is
+    # real seconds.
+    joined = day_of(joined)
     language = caller.language if caller is not None else ""
     ticket = caller.ticket if caller is not None else ""
     if isinstance(event, AgentAnswered):

@@ -8,11 +8,12 @@ import json
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from redis.asyncio import Redis
 
+from ..clock import day_now
 from ..config import Settings
 from ..state import LiveState
 from .csvfile import CsvError, export_csv, import_csv
@@ -63,7 +64,7 @@ def _roster(settings: Settings, store: RosterStore, verb: str, target: str | Non
         print(f"imported {target}: {len(roster.assignments)} assignments in the roster")
     elif verb == "show":
         moment = (datetime.combine(date.fromisoformat(target), datetime.now().time(), roster.tz)
-                  if target else datetime.now(UTC))
+                  if target else day_now())
         for username, skills in sorted(on_shift(roster, moment).items()):
             print(f"{username}\t{skills}")
         return 0

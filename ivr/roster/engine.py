@@ -60,11 +60,14 @@ class RosterEngine:
     def __init__(self, store: RosterStore, queues: QueuesPort, pauses: PausesPort,
                  clock: Clock = utc_now, surge_after_s: float = DEFAULT_SURGE_AFTER_S,
                  on_pass: Callable[[], Awaitable[None]] | None = None,
-                 wrapup_s: float = 0.0) -> None:
+                 wrapup_s: float = 0.0, day_clock: Clock | None = None) -> None:
         self.store = store
         self.queues = queues
         self.pauses = pauses
         self.clock = clock
+        # Which shift is on follows the day clock (ivr/clock.py; a simulated day scales it);
+        # None: ``clock``. Waits and wrap-ups are real seconds (``clock``).
+        self.day_clock = day_clock
         self.surge_after_s = surge_after_s
         self.on_pass = on_pass
         self.wrapup_s = wrapup_s
@@ -158,7 +161,8 @@ class RosterEngine:
                         self.surge_after_s)
             self._surging = surging
         away = await self.pauses.away()  # logged out of their queues: kept out, surge too
-        working = {u: s for u, s in on_shift(roster, clock).items() if u not in away}
+        day = self.day_clock() if self.day_clock is not None else clock
+        working = {u: s for u, s in on_shift(roster, day).items() if u not in away}
         operators = {u: o for u, o in roster.operators.items() if u not in away}
         pauses = wrap_up_pauses(self.last_calls(), await self.pauses.wrap_marks(),
                                 await self.pauses.all(), clock.timestamp(), self.wrapup_s)

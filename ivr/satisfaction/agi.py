@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from ..agi.protocol import AgiHangup
 from ..agi.server import Route
+from ..clock import day_now
 from ..dialplan_vars import HOTLINE_LANGUAGE, HOTLINE_TICKET
 from ..flows.ports import CallChannel
 from ..flows.prompts import Prompts
@@ -70,7 +71,7 @@ async def record_comment(channel: SurveyChannel, prompts: Prompts, language: str
 
 def survey_route(desk: RatingDesk, prompts: Prompts, recordings_dir: Path,
                  clock: Callable[[], datetime] | None = None) -> Route:
-    now = clock or (lambda: datetime.now(UTC))
+    now = clock or day_now  # calling hours follow the day clock (ivr/clock.py)
 
     async def survey(channel: SurveyChannel) -> None:
         number = normalize(await channel.get_variable(HOTLINE_TICKET))

@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..ami.client import TaskSet
+from ..clock import day_now
 from ..config import Settings
 from ..dialplan_vars import HOTLINE_LANGUAGE, HOTLINE_TICKET
 from ..notify import SMS
@@ -108,7 +109,7 @@ class SatisfactionCalls:
         self.caller_id = f'"{settings.hotline_number}" <{settings.hotline_number}>'
         self.sms = SmsSurvey(bool(settings.notify_sms_url),
                              settings.notify_public_url.rstrip("/"), settings.hotline_number)
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or day_now  # calling hours follow the day clock
         self._tasks = TaskSet("follow-up calls", log)
         self._ending: set[str] = set()  # numbers whose job ended, its end not yet kept
 

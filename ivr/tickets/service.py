@@ -10,12 +10,13 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..clock import day_now
 from ..notify import notices, outbox
 from ..notify.rules import overdue_message, overdue_recipients
 from ..reports.records import CallRecord
@@ -48,7 +49,8 @@ SYSTEM_ACTOR = "system"
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """The day clock's now (ivr/clock.py): deadlines follow a simulated day's time scale."""
+    return day_now()
 
 
 class TicketService:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from ..clock import day_now
 from ..config import Settings
 from ..flows.ports import CallReport, TicketStatusView
 from .records import IncidentReport, Rating
@@ -41,7 +42,7 @@ class TicketDeskLike(Protocol):
 
 class SpoolingDesk:
     def __init__(self, spool: Spool, full_desk: FullDesk,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = day_now) -> None:
         self.spool, self._make_full, self.clock = spool, full_desk, clock
         self._full: TicketDeskLike | None = None
 

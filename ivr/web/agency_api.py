@@ -17,12 +17,13 @@ see every agency (``User.sees_agency``) and route tickets handed back (``assign`
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from ..accounts import Role, User
+from ..clock import day_now
 from ..tickets.errors import NoSuchTicket
 from ..tickets.inbox import checked_note, deadline_state, hand_back_reason, inbox_order
 from ..tickets.records import TicketRecord
@@ -63,7 +64,7 @@ async def inbox(request: web.Request) -> web.Response:
     user = current(request).user
     agencies = _agencies(user, request.query.get("agency", "").strip()[:40])
     records = await request.app[TICKETS].agency_tickets(agencies)
-    now, soon = datetime.now(UTC), _soon(request)
+    now, soon = day_now(), _soon(request)
     rows = sorted(records, key=lambda r: inbox_order(
         deadline_state(r.status, r.due_at, now, soon), r.due_at))
     return web.json_response({"agencies": list(agencies), "mine": list(user.agencies),
@@ -84,7 +85,7 @@ async def _own_ticket(request: web.Request) -> TicketRecord:
 
 async def one_ticket(request: web.Request) -> web.Response:
     record = await _own_ticket(request)
-    return web.json_response(inbox_json(record, datetime.now(UTC), _soon(request)))
+    return web.json_response(inbox_json(record, day_now(), _soon(request)))
 
 
 def _actor(request: web.Request) -> str:
@@ -92,7 +93,7 @@ def _actor(request: web.Request) -> str:
 
 
 async def _reply(request: web.Request, record: TicketRecord) -> web.Response:
-    return web.json_response(inbox_json(record, datetime.now(UTC), _soon(request)))
+    return web.json_response(inbox_json(record, day_now(), _soon(request)))
 
 
 async def accept(request: web.Request) -> web.Response:
@@ -144,7 +145,7 @@ async def assign(request: web.Request) -> web.Response:
 async def handed_back(request: web.Request) -> web.Response:
     """The hotline's re-route list: tickets handed back, each with the agency's reason."""
     records = await request.app[TICKETS].handed_back()
-    now, soon = datetime.now(UTC), _soon(request)
+    now, soon = day_now(), _soon(request)
     return web.json_response({"at": time.time(),
                               "tickets": [inbox_json(r, now, soon) for r in records]})
 

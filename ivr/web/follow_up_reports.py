@@ -12,11 +12,11 @@ them under the calls and tickets (``follow_up_sections``). The figures are defin
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..reports.callbacks import CallbackLine, callback_lines
 from ..reports.follow_up_facts import callback_facts, message_facts, survey_facts
 from ..reports.follow_up_tables import callback_table, notification_table, satisfaction_table
@@ -86,7 +86,7 @@ async def _satisfaction(request: web.Request, period: Period
     facts = await desk.in_transaction(survey_facts, period.start, period.end)
     agencies, scores = await desk.score_facts(period.start, period.end)
     return (satisfaction_figures(facts, period),
-            scorecard_lines(scores, agencies, period, datetime.now(UTC)))
+            scorecard_lines(scores, agencies, period, day_now()))
 
 
 async def callbacks_report(request: web.Request) -> web.Response:

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..emergency.outcomes import OUTCOMES, NoSuchIncident
 from ..tickets.records import IncidentView
 from .auth import current
@@ -74,7 +75,7 @@ def _checked(pattern: re.Pattern[str], value: str, what: str) -> str:
 
 
 async def list_incidents(request: web.Request) -> web.Response:
-    now = datetime.now(UTC)
+    now = day_now()
     start = _when(request, "start", now - timedelta(days=1))
     end = _when(request, "end", now + timedelta(minutes=1))
     caller = request.query.get("caller", "")

@@ -8,10 +8,9 @@ checked: a 400 ``bad-template`` names the field), and go back to the built-in on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aiohttp import web
 
+from ..clock import day_now
 from ..notify import notices
 from ..notify.citizen import PLACEHOLDERS, checked_wording
 from .auth import current
@@ -34,7 +33,7 @@ async def save_template(request: web.Request) -> web.Response:
     desk = request.app[TICKETS]
     await desk.on_database(notices.save_template, desk.service.sessions, event, language,
                            text, "web:" + current(request).user.username,
-                           datetime.now(UTC))
+                           day_now())
     return web.json_response({"event": event, "language": language, "subject": text.subject,
                               "body": text.body, "built_in": False})
 

@@ -101,7 +101,8 @@ OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
      "the web service also escalates them to each agency's supervisor every minute"),
     ("get", "/api/v1/reports/calls", "supervisor",
      "Calls offered, answered, abandoned, service level (15 s, 20 s, IVR_SERVICE_LEVEL_SECONDS) "
-     "and ASA: ?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|shift|queue (city days; default today); "
+     "and ASA: ?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|shift|queue (city days; default today), "
+     "&queue=NAME (that queue's calls only); "
      "&format=csv or Accept: text/csv for CSV"),
     ("get", "/api/v1/reports/tickets", "supervisor",
      "Tickets opened, resolved and overdue: ?from&to&by=day|category|agency; "

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..reports.operator_figures import (
     FIGURE_COLUMNS,
     OperatorFigures,
@@ -126,7 +127,7 @@ def current_window(shifts: list[Shift], now: datetime, timezone: str) -> Window:
 async def my_figures(request: web.Request) -> web.Response:
     """GET /api/v1/me/figures: my own figures for the shift running now."""
     username = current(request).user.username
-    window = current_window(roster_shifts(request), datetime.now(UTC),
+    window = current_window(roster_shifts(request), day_now(),
                             request.app[SETTINGS].ticket_timezone)
     lines = await _figures(request, window, username)
     shift, start, end = window

@@ -8,10 +8,10 @@ second, so the reply is 202 and ``GET /api/v1/operators`` shows the state Asteri
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..roster.csvfile import CsvError, export_csv, import_csv
 from ..roster.model import RosterError, on_shift, validate
 from ..roster.store import to_json
@@ -61,7 +61,7 @@ async def get_roster(request: web.Request) -> web.Response:
     for operator in body["operators"]:
         operator.pop("password", None)
     body["warnings"] = [{"kind": w.kind, "message": w.message} for w in validate(roster)]
-    body["on_shift"] = {u: str(s) for u, s in on_shift(roster, datetime.now(UTC)).items()}
+    body["on_shift"] = {u: str(s) for u, s in on_shift(roster, day_now()).items()}
     return web.json_response(body)
 
 

@@ -12,13 +12,13 @@ status, and per agency the mean time to resolve and the scorecard's rates. A bad
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from pathlib import Path
 from string import Template
 from typing import Any
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..reports.csv_export import to_csv
 from ..reports.periods import BadPeriod, Period, month_period
 from ..reports.public import (
@@ -42,12 +42,12 @@ CACHE = {"Cache-Control": "public, max-age=60"}  # anyone may ask: let proxies h
 
 def _period(request: web.Request) -> Period:
     return month_period(request.query.get("month"), request.app[SETTINGS].ticket_timezone,
-                        datetime.now(UTC))
+                        day_now())
 
 
 async def performance(request: web.Request, period: Period) -> PublicPerformance:
     """The month's figures: call records, ticket tallies and the scorecard's facts."""
-    desk, now = request.app[TICKETS], datetime.now(UTC)
+    desk, now = request.app[TICKETS], day_now()
     records = await request.app[CALLS].calls_between(period.start, period.end)
     tickets = await desk.on_database(public_tickets, desk.service.sessions, period.start,
                                      period.end)

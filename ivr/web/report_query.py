@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..reports.csv_export import to_csv
 from ..reports.periods import BadPeriod, Period, parse_period
 from .inputs import bad_input
@@ -33,7 +33,7 @@ class BadQuery(ValueError):
 def parse_query(request: web.Request, groupings: Sequence[str]) -> Query:
     try:
         period = parse_period(request.query.get("from"), request.query.get("to"),
-                              request.app[SETTINGS].ticket_timezone, datetime.now(UTC))
+                              request.app[SETTINGS].ticket_timezone, day_now())
     except BadPeriod as exc:
         raise BadQuery(str(exc)) from None
     by = request.query.get("by", groupings[0])

@@ -1,6 +1,6 @@
 """Daily, shift, queue, category and agency reports for supervisors: JSON, CSV and a page.
 
-``GET /api/v1/reports/calls?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|shift|queue`` and
+``GET /api/v1/reports/calls?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|shift|queue[&queue=NAME]`` and
 ``GET /api/v1/reports/tickets?from&to&by=day|category|agency`` answer JSON, or CSV with a
 header row for ``&format=csv`` or ``Accept: text/csv``; ``/reports`` shows them all as bar
 charts with CSV links, then the follow-up reports (``follow_up_reports.py``: callbacks,
@@ -12,12 +12,13 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from string import Template
 from typing import Any
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..reports.calls import CALL_GROUPINGS, CallLine, call_lines, call_total
 from ..reports.charts import call_table, ticket_table
 from ..reports.periods import Period
@@ -84,6 +85,9 @@ async def calls_report(request: web.Request) -> web.Response:
     query = api_query(request, CALL_GROUPINGS)
     levels = _levels(request)
     records = await _call_records(request, query.period)
+    queue = request.query.get("queue", "")
+    if queue:  # one queue's lines (e.g. by=shift&queue=emergency: a queue per shift)
+        records = [r for r in records if r.queue == queue]
     lines = call_lines(records, query.period, query.by, roster_shifts(request), levels)
     body = {**head(query), "service_level_thresholds_s": list(levels),
             "lines": [call_line_json(line, levels) for line in lines],
@@ -98,7 +102,7 @@ async def tickets_report(request: web.Request) -> web.Response:
     """GET /api/v1/reports/tickets: opened, resolved and overdue tickets."""
     query = api_query(request, TICKET_GROUPINGS)
     facts = await _ticket_facts(request, query.period)
-    lines = ticket_lines(facts, query.period, query.by, datetime.now(UTC))
+    lines = ticket_lines(facts, query.period, query.by, day_now())
     body = {**head(query), "lines": [ticket_line_json(line) for line in lines],
             "total": {name: sum(getattr(line, name) for line in lines)
                       for name in ("opened", "resolved", "overdue")}}
@@ -114,7 +118,7 @@ async def reports_page(request: web.Request) -> web.Response:
     period, levels, shifts = query.period, _levels(request), roster_shifts(request)
     records = await _call_records(request, period)
     facts = await _ticket_facts(request, period)
-    now = datetime.now(UTC)
+    now = day_now()
     sections = [
         call_table(f"Calls by {by}", call_lines(records, period, by, shifts, levels), levels,
                    csv_url("calls", period, by))

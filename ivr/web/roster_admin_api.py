@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..roster.editing import (
     checked_operator,
     week_grid,
@@ -109,7 +110,7 @@ async def remove_operator(request: web.Request) -> web.Response:
     """DELETE /api/v1/roster/operators/{username}: refused while on the roster from today."""
     username = request.match_info["username"]
     await _edit(request, lambda roster: without_operator(
-        roster, username, datetime.now(UTC).astimezone(roster.tz).date()))
+        roster, username, day_now().astimezone(roster.tz).date()))
     await remember(request, "operator", username, "removed")
     return web.json_response({"username": username, "removed": True})
 
@@ -117,7 +118,7 @@ async def remove_operator(request: web.Request) -> web.Response:
 def _monday(request: web.Request, roster: Roster) -> date:
     raw = request.query.get("week", "")
     if not raw:
-        return week_of(datetime.now(UTC).astimezone(roster.tz).date())
+        return week_of(day_now().astimezone(roster.tz).date())
     try:
         return week_of(date.fromisoformat(raw))
     except ValueError:

@@ -14,12 +14,12 @@ lines (the route is open to the agency role, the lines are not).
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from string import Template
 from typing import Any
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..reports.charts import scorecard_table
 from ..reports.csv_export import to_csv
 from ..reports.periods import BadPeriod, Period, month_period
@@ -55,13 +55,13 @@ async def _lines(request: web.Request, period: Period) -> list[ScoreLine]:
     """The period's lines the user may see."""
     agencies, facts = await request.app[TICKETS].score_facts(period.start, period.end)
     user = current(request).user
-    return [line for line in scorecard_lines(facts, agencies, period, datetime.now(UTC))
+    return [line for line in scorecard_lines(facts, agencies, period, day_now())
             if user.sees_agency(line.agency)]
 
 
 def _period(request: web.Request) -> Period:
     return month_period(request.query.get("month"), request.app[SETTINGS].ticket_timezone,
-                        datetime.now(UTC))
+                        day_now())
 
 
 async def scorecard(request: web.Request) -> web.Response:

@@ -11,13 +11,14 @@ SMS survey links to when the follow-up call was not answered. The token is the t
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from string import Template
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from ..clock import day_now
 from ..satisfaction.rules import RATINGS, rating_of
 from ..tickets.errors import NoSuchTicket, StoreUnavailable, TicketError
 from ..tickets.records import Rating
@@ -102,7 +103,7 @@ async def _page(request: web.Request, token: str, message: str = "",
     if record is None:
         raise web.HTTPNotFound(text="no such report")
     settings = request.app[SETTINGS]
-    view = tracking_view(record, datetime.now(UTC), settings.ticket_reopen_days,
+    view = tracking_view(record, day_now(), settings.ticket_reopen_days,
                          ZoneInfo(settings.ticket_timezone))
     signer = request.app[SIGNER]
     body = page_html(view, token, signer.csrf_token("reopen|" + token), message,
@@ -166,7 +167,7 @@ async def rate(request: web.Request) -> web.Response:
     words = texts(record.language)
     if rating is None or not may_rate(record):
         return await _page(request, token, words["rate"], status=409)
-    await desk.rate(Rating(record.number, rating, "web", datetime.now(UTC)))
+    await desk.rate(Rating(record.number, rating, "web", day_now()))
     return await _page(request, token, words["rate_thanks"])
 
 

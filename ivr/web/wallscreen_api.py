@@ -9,10 +9,9 @@ poll of a few GROUP BYs (``ivr.tickets.tallies``) costs less than pushing on eve
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aiohttp import web
 
+from ..clock import day_now
 from ..queues import ALL_QUEUES
 from ..reports.wall_targets import bucket_starts, day_trends
 from ..reports.wallscreen import today_and_month
@@ -33,7 +32,7 @@ async def trends(request: web.Request) -> web.Response:
     levels per hour (the sparklines), the day's levels against the queue's targets and the
     state they give ("ok", "amber", "red"; ``reports.wall_targets``)."""
     settings = request.app[SETTINGS]
-    now = datetime.now(UTC)
+    now = day_now()
     today, _ = today_and_month(now, settings.ticket_timezone)
     starts = bucket_starts(today.start, now)
     cells = await request.app[CALLS].trend(starts, today.end)

@@ -136,9 +136,11 @@ def test_112_priority_expression_is_arrival_priority() -> None:
     for lane in ("prank", "normal", "callback"):
         expression = dialplan_expression(lane)  # type: ignore[arg-type]
         arrived = EPOCH0 + 86_400 * 40 + 17
+        # The arrival carries milliseconds (emergency-112); the expression takes the first
+        # 10 characters (whole seconds), as Asterisk's ${VAR:0:10} does.
         as_python = expression.removeprefix("$[").removesuffix("]").replace(
-            "${HOTLINE_ARRIVED}", str(arrived))
-        assert eval(as_python) == arrival_priority(lane, arrived)  # noqa: S307
+            "${HOTLINE_ARRIVED:0:10}", f"{arrived}.734"[:10])
+        assert eval(as_python) == arrival_priority(lane, arrived + 0.734)  # noqa: S307
 
 
 def test_dialplan_uses_the_shared_variable_names(etc: Path) -> None:

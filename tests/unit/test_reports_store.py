@@ -59,6 +59,24 @@ def test_a_112_record_waits_from_arrival_a_hotline_one_from_its_queue() -> None:
     assert (answered.waited_s, answered.joined_at) == (4.0, datetime.fromtimestamp(T0 + 30, UTC))
 
 
+def test_a_wait_is_timed_to_the_millisecond_not_asterisks_whole_seconds() -> None:
+    caller = WaitingCaller("u5", "0814", T0)
+    answered = call_record(AgentAnswered("hotline", "u5", "ani", "0814", 15), caller, T0 + 15.04)
+    assert answered.waited_s == 15.04  # HoldTime said 15: "within 15 s" it was not
+
+
+def test_a_record_counts_in_the_day_of_the_day_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ivr.clock import DayClock
+    from ivr.reports import store as store_module
+
+    clock = DayClock(720, T0, T0 - 3600)  # a day in 2 minutes, from an hour before T0
+    monkeypatch.setattr(store_module, "day_of", clock.day)
+    record = call_record(AgentAnswered("fire", "u6", "ani", "0815", 3),
+                         WaitingCaller("u6", "0815", T0 + 10), T0 + 13)
+    assert record.joined_at == datetime.fromtimestamp(T0 - 3600 + 10 * 720, UTC)
+    assert record.waited_s == 3.0  # the wait stays real seconds
+
+
 def test_the_store_writes_and_reads_between(tmp_path: Path) -> None:
     store = CallStore(make_engine(f"sqlite:///{tmp_path}/db.sqlite3"))
     upgrade_database(store.engine)

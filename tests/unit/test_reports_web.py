@@ -65,6 +65,16 @@ async def test_calls_by_queue_today(client: TestClient) -> None:
     assert body["total"]["offered"] == 2
 
 
+async def test_calls_of_one_queue(client: TestClient) -> None:
+    """``&queue=``: one queue's lines, e.g. a queue per shift (the simulated day's table)."""
+    fire = await (await client.get("/api/v1/reports/calls?by=day&queue=fire",
+                                   headers=as_user("sri"))).json()
+    assert [(x["offered"], x["answered"]) for x in fire["lines"]] == [(2, 1)]
+    police = await (await client.get("/api/v1/reports/calls?by=day&queue=police",
+                                     headers=as_user("sri"))).json()
+    assert [x["offered"] for x in police["lines"]] == [0]
+
+
 async def test_calls_by_day_and_shift_list_every_period(client: TestClient) -> None:
     days = await (await client.get("/api/v1/reports/calls?from=2026-01-01&to=2026-01-03",
                                    headers=as_user("sri"))).json()

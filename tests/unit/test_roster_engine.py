@@ -193,3 +193,16 @@ async def test_the_wrap_up_pause_runs_from_the_answer_to_the_code_or_the_limit(
     pauses.wrapped["ani"] = clock.now.timestamp()  # the code is saved
     await engine.reconcile()
     assert not asterisk.members[("fire", "PJSIP/ani")].paused
+
+
+async def test_the_shift_follows_the_day_clock_and_waits_the_real_one(tmp_path: Path) -> None:
+    """A simulated day (ivr/clock.py): the day clock says which shift is on; the real clock
+    (``clock``) still times waits and surges."""
+    engine, asterisk, _, clock = setup(tmp_path)
+    day = Clock(datetime.combine(D, time(10, 0), Roster().tz))  # the morning, by the day
+    engine.day_clock = day
+    await engine.logged_in()
+    assert asterisk.names("fire") == {"ani"}  # the real clock says 15:59:58, but it's 10:00
+    day.now = datetime.combine(D, time(16, 30), Roster().tz)
+    await engine.reconcile()
+    assert asterisk.names("fire") == {"budi"}

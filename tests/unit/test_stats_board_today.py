@@ -102,3 +102,20 @@ def test_a_caller_moved_to_another_queue_is_no_longer_the_operator_s_call() -> N
     board.apply(CallerJoined("fire", "a", "0811", 1), T0 + 5)
     assert "ani" not in board.offers
     assert [c.unique_id for c in board.queues["fire"].waiting] == ["a"]
+
+
+def test_waits_are_timed_to_the_millisecond_even_when_the_leave_comes_first() -> None:
+    """Asterisk's HoldTime is whole seconds cut down (15.04 s is 15): counted from the join
+    the board saw, 15.04 s is not within 15 s; a 112 wait counts from the arrival."""
+    board = QueueBoard()
+    board.apply(CallerJoined("hotline", "a", "0812", 1), T0)
+    board.apply(CallerLeft("hotline", "a"), T0 + 15.04)  # Asterisk may tell the leave first
+    board.apply(AgentAnswered("hotline", "a", "ani", "0812", 15), T0 + 15.04)
+    board.apply(CallerJoined("emergency", "b", "0811", 1, arrived_at=T0 - 0.45), T0)
+    board.apply(AgentAnswered("emergency", "b", "budi", "0811", 2), T0 + 2.3)
+    board.apply(CallerJoined("hotline", "c", "0813", 1), T0)
+    board.apply(CallerAbandoned("hotline", "c", 20), T0 + 20.96)
+    assert board.today["hotline"].answer_waits == [15.04]
+    assert board.today["emergency"].answer_waits == [2.75]
+    assert board.today["hotline"].abandon_waits == [20.96]
+    assert board.offers["ani"].waited_s == 15
