@@ -60,27 +60,16 @@ class RedisBoardSource:
             await redis.aclose()
 
 
-class BoardFeed:
-    """The latest board snapshot and a version number that grows with each change."""
+class VersionedFeed:
+    """A version number that grows with each change, and waiting for the next one (the
+    board feed's and the cluster feed's shared part)."""
 
-    def __init__(self, source: BoardSource) -> None:
-        self.source = source
-        self.snapshot = QueueBoard()
+    def __init__(self) -> None:
         self.version = 0
         self.closed = False
         self._changed = asyncio.Condition()
 
-    async def run(self) -> None:
-        while not self.closed:
-            try:
-                async for _ in self.source.changes():
-                    await self._refresh()
-            except (RedisError, OSError) as exc:
-                log.warning("live feed: redis unavailable (%s); retrying", exc)
-            await asyncio.sleep(1.0)
-
-    async def _refresh(self) -> None:
-        self.snapshot = await self.source.load_board()
+    async def _bump(self) -> None:
         async with self._changed:
             self.version += 1
             self._changed.notify_all()
@@ -99,6 +88,28 @@ class BoardFeed:
             self._changed.notify_all()
 
 
+class BoardFeed(VersionedFeed):
+    """The latest board snapshot and a version number that grows with each change."""
+
+    def __init__(self, source: BoardSource) -> None:
+        super().__init__()
+        self.source = source
+        self.snapshot = QueueBoard()
+
+    async def run(self) -> None:
+        while not self.closed:
+            try:
+                async for _ in self.source.changes():
+                    await self._refresh()
+            except (RedisError, OSError) as exc:
+                log.warning("live feed: redis unavailable (%s); retrying", exc)
+            await asyncio.sleep(1.0)
+
+    async def _refresh(self) -> None:
+        self.snapshot = await self.source.load_board()
+        await self._bump()
+
+
 class ClusterSource(Protocol):
     async def read(self) -> list[NodeBoard]:
         """Every node the cluster knows, alive or not, with the live ones' boards."""
@@ -110,18 +121,16 @@ def _fingerprint(nodes: list[NodeBoard]) -> str:
                        for n in nodes], sort_keys=True)
 
 
-class ClusterFeed:
+class ClusterFeed(VersionedFeed):
     """The cluster's boards (every node's), read every ``every_s``; the version grows when
     any node's board, or which nodes are alive, changed (README "Cluster": the wallboard)."""
 
     def __init__(self, source: ClusterSource, every_s: float = 1.0) -> None:
+        super().__init__()
         self.source = source
         self.every_s = every_s
         self.snapshot: list[NodeBoard] = []
-        self.version = 0
-        self.closed = False
         self._seen = ""
-        self._changed = asyncio.Condition()
 
     async def run(self) -> None:
         while not self.closed:
@@ -137,21 +146,7 @@ class ClusterFeed:
         if seen == self._seen:
             return
         self._seen = seen
-        async with self._changed:
-            self.version += 1
-            self._changed.notify_all()
-
-    async def wait(self, seen: int, timeout_s: float) -> int:
-        async with self._changed:
-            with contextlib.suppress(TimeoutError):
-                await within(self._changed.wait_for(
-                    lambda: self.version != seen or self.closed), timeout_s)
-            return self.version
-
-    async def close(self) -> None:
-        self.closed = True
-        async with self._changed:
-            self._changed.notify_all()
+        await self._bump()
 
 
 class StreamSlots:
