@@ -11,7 +11,6 @@ checkout.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import socket
 import subprocess
@@ -19,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..roster.phones import write_private
 from ..runtime.render import project_root, render_text
 
 MODULES_DIRS = (Path("/usr/lib/x86_64-linux-gnu/kamailio/modules"),
@@ -95,25 +95,16 @@ def subscriber_table(phones: Mapping[str, str], realm: str) -> str:
     return "id(int,auto) username(string) domain(string) ha1(string)\n" + "".join(rows)
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Replace ``path`` whole, 0600 (a new file: db_text sees a newer modification time)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, path)
-
-
 def write_phone_accounts(phones: Mapping[str, str], realm: str, run_dir: Path) -> Path:
     """Write db_text's ``version`` and ``subscriber`` tables into ``run_dir/db`` (0700/0600);
     returns the subscriber table's path. Kamailio reads the table again when it changed."""
     folder = run_dir / DB_FOLDER
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)
-    _write_private(folder / "version", "table_name(string) table_version(int)\n"
+    write_private(folder / "version", "table_name(string) table_version(int)\n"
                    f"subscriber:{SUBSCRIBER_VERSION}\n")
     table = folder / "subscriber"
-    _write_private(table, subscriber_table(phones, realm))
+    write_private(table, subscriber_table(phones, realm))
     return table
 
 
