@@ -312,13 +312,15 @@ def on_shift_now(data_dir: Path, username: str, skills: str, contact: str,
 
 
 def wait_until(check: Callable[[], Any], timeout_s: float, what: str,
-               every_s: float = 0.1) -> Any:
-    """``check()``'s first true result within ``timeout_s``; else an error naming ``what``."""
+               every_s: float = 0.1, why: Callable[[], str] | None = None) -> Any:
+    """``check()``'s first true result within ``timeout_s``; else an error naming ``what``
+    (and, with ``why``, what it returns then: the logs that explain the failure)."""
     deadline = time.monotonic() + timeout_s
     while True:
         result = check()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s: {what}")
+            raise AssertionError(f"not within {timeout_s} s: {what}"
+                                 + (f"\n{why()}" if why is not None else ""))
         time.sleep(every_s)

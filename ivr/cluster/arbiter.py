@@ -151,6 +151,8 @@ class QueueArbiter:
                 await self.step()
             except (RedisError, OSError) as exc:
                 log.warning("queue arbiter: %r", exc)
+            except Exception:  # one bad pass must not stop the arbiter; logged with its cause
+                log.exception("queue arbiter pass failed; trying again")
             await asyncio.sleep(every_s)
 
     async def step(self) -> None:

@@ -41,13 +41,21 @@ HOLD_MS = 60_000 if FULL else 25_000
 CALLBACKS = {"IVR_CALLBACK_FIRST_AFTER": "1", "IVR_CALLBACK_EVERY": "2",
              "IVR_CALLBACK_TRIES": "1", "IVR_CALLBACK_RING": "5",
              "IVR_OUTBOUND_MAX_IN_FLIGHT": str(CALLS)}
-CITIZEN_PORTS = (free_tcp_and_udp_port(), _media_port())
 OPERATOR, SKILLS = "ani", "police fire ambulance lang:id"
-PHONE_PORTS = (free_tcp_and_udp_port(), _media_port())
 # An operator whose phone registers with Kamailio only (no fixed contact): the 12345 queue.
 ROAMER, ROAMER_SKILLS = "budi", "lang:id"  # every operator on shift serves 12345
 ROAMER_PASSWORD = "sip-secret-budi-1"
-ROAMER_PORTS = (free_tcp_and_udp_port(), _media_port())
+
+
+def phone_ports() -> tuple[int, int]:
+    """A SIP and a media port free now (picked when the cluster starts, not at collection:
+    in the whole suite that is many minutes earlier, and the ports may be taken by then)."""
+    return free_tcp_and_udp_port(), _media_port()
+
+
+CITIZEN_PORTS: tuple[int, int] = (0, 0)
+PHONE_PORTS: tuple[int, int] = (0, 0)
+ROAMER_PORTS: tuple[int, int] = (0, 0)
 
 
 def operator_on_shift(data_dir: Path) -> None:
@@ -69,6 +77,8 @@ def operator_on_shift(data_dir: Path) -> None:
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     # The surge (every operator offered a 112 caller waiting 10 s, pauses lifted) is off: it
     # would lift the arbiter's pauses too (README "Cluster", limits).
+    global CITIZEN_PORTS, PHONE_PORTS, ROAMER_PORTS
+    CITIZEN_PORTS, PHONE_PORTS, ROAMER_PORTS = phone_ports(), phone_ports(), phone_ports()
     stack = Cluster(tmp_path_factory.mktemp("cluster"), prepare=operator_on_shift,
                     IVR_OUTBOUND_TRUNK=f"{FRONT_ADDRESS}:{CITIZEN_PORTS[0]}",
                     IVR_EMERGENCY_SURGE_AFTER="600", **CALLBACKS)
@@ -134,7 +144,8 @@ def test_one_operator_is_offered_the_longest_waiting_caller_of_any_node_one_at_a
     try:
         pause_everywhere(cluster, "cluster")  # back, and handed to the arbiter
         wait_until(lambda: len(phone.offered()) >= len(callers), 60,
-                   f"{OPERATOR} offered every caller: {phone.offered()}")
+                   f"{OPERATOR} offered every caller: {phone.offered()}",
+                   why=lambda: why_not_offered(cluster, phone))
         assert phone.offered() == callers, (where, phone.offered())
         assert calls_at_once(phone) == 1
         # The arbiter moved her from node to node a few times, it did not flap.
@@ -145,6 +156,19 @@ def test_one_operator_is_offered_the_longest_waiting_caller_of_any_node_one_at_a
         pause_everywhere(cluster, "test")  # the next test's callers wait
         for call in calls:
             call.kill()
+
+
+def why_not_offered(cluster: Cluster, phone: OperatorPhone) -> str:
+    """What a failed wait for the operator's offers shows: her phone's own log, each node's
+    view of her, and the arbiter's last words."""
+    phone_log = phone.workdir / f"phone-{phone.username}.log"
+    seen = {node.net.name: {queue: members.get(OPERATOR) for queue, members
+                            in queue_members(node).items() if queue.startswith("emergency")}
+            for node in cluster.nodes}
+    said = phone_log.read_text(errors="replace")[-1500:] if phone_log.exists() else ""
+    return (f"phone alive: {phone.process is not None and phone.process.poll() is None}; "
+            f"phone log: {said}\n"
+            f"members: {seen}\narbiter: {cluster.arbiter_log()[-3000:]}")
 
 
 def kamailio_says(cluster: Cluster, line: str) -> int:
