@@ -26,6 +26,14 @@ from sipp import Step, start_call
 _rtp_block = count()
 
 
+def _rtp_lane() -> int:
+    """This test process's share of Asterisk's RTP ports (one of 40 lanes of 400): the xdist
+    worker's number when the tests run in parallel (two workers never share a lane), else
+    from the process id."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ...
+    return int(worker[2:]) % 40 if worker.startswith("gw") else os.getpid() % 40
+
+
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -51,7 +59,7 @@ class Hotline:
     def __init__(self, data_dir: Path, **overrides: str) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        block = 20000 + 400 * (os.getpid() % 40) + 100 * (next(_rtp_block) % 4)
+        block = 20000 + 400 * _rtp_lane() + 100 * (next(_rtp_block) % 4)
         self.ports = {
             "sip": free_tcp_and_udp_port(), "ami": free_port(), "agi": free_port(),
             "web": free_port(), "redis": free_port(),
