@@ -40,14 +40,19 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest -q -n auto tests/unit
 
+# Integration: two at a time (each test module on one worker, its own ports and stacks), then
+# the `solo` ones alone: their service-level timings and the cluster's bridge need the machine.
+INTEGRATION = $(BIN)/pytest -q --durations=15 -n 2 --dist loadfile -m "not solo" tests/integration \
+	&& $(BIN)/pytest -q --durations=5 -m solo tests/integration
+
 integration: setup
-	$(BIN)/pytest -q --durations=15 tests/integration
+	$(INTEGRATION)
 
 test: setup
 	$(BIN)/ruff check ivr tests agi_scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n auto tests/unit
-	$(BIN)/pytest -q --durations=15 tests/integration
+	$(INTEGRATION)
 
 # Benchmarks (bench/README.md): not part of `make test`; about 10 minutes. Each prints Markdown
 # tables and keeps its figures in bench/results/*.json. SPEECH=1 adds the vosk speech bench.

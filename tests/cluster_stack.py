@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hotline import Hotline, _media_port, free_port, free_tcp_and_udp_port
+from hotline import Hotline, free_port, free_tcp_and_udp_port, media_port
 from sipp import Step, start_call
 from tickets_pg import PostgresServer, pg_bin_dir
 
@@ -271,7 +271,7 @@ class Cluster:
              workdir: Path) -> subprocess.Popen[bytes]:
         return start_call(workdir, SIP_PORT, number, caller, steps, hold_ms,
                           local_port=front_port(free_tcp_and_udp_port),
-                          media_port=front_port(_media_port, span=3),
+                          media_port=front_port(media_port, span=3),
                           host=FRONT_ADDRESS, routed=True)
 
     def node_of(self, caller: str) -> str | None:

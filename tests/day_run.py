@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import day_model as dm
-from hotline import Hotline, _media_port, free_tcp_and_udp_port
+from hotline import Hotline, free_tcp_and_udp_port, media_port
 from sipp import Step, step_actions
 from sipp_scenarios import Caller, day_operator_scenario, patient_caller_scenario, pause
 
@@ -135,7 +135,7 @@ class DayPhone:
 
     def __init__(self, username: str, workdir: Path, plan: DayPlan, seed: int) -> None:
         self.username, self.workdir, self.plan, self.seed = username, workdir, plan, seed
-        self.port, self.media_port = free_tcp_and_udp_port(), _media_port()
+        self.port, self.media_port = free_tcp_and_udp_port(), media_port()
         self.log = workdir / f"phone-{username}-marks.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -321,7 +321,7 @@ def place(stack: Hotline, call: PlannedCall, workdir: Path) -> subprocess.Popen[
     return subprocess.Popen(
         ["sipp", f"127.0.0.1:{stack.ports['sip']}", "-sf", str(scenario),
          "-s", QUEUE_NUMBER[call.queue], "-i", "127.0.0.1", "-p", str(free_tcp_and_udp_port()),
-         "-mp", str(_media_port()), "-m", "1", "-l", "1", "-nostdin", "-timeout", "300s",
+         "-mp", str(media_port()), "-m", "1", "-l", "1", "-nostdin", "-timeout", "300s",
          "-trace_logs", "-log_file", str(workdir / f"caller-{call.number}-marks.log")],
         cwd=workdir, stdout=out, stderr=subprocess.STDOUT)
 

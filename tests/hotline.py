@@ -17,38 +17,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from itertools import count
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ports import free_port, free_tcp_and_udp_port, media_port, rtp_block
 from sipp import Step, start_call
-
-_rtp_block = count()
-
-
-def _rtp_lane() -> int:
-    """This test process's share of Asterisk's RTP ports (one of 40 lanes of 400): the xdist
-    worker's number when the tests run in parallel (two workers never share a lane), else
-    from the process id."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ...
-    return int(worker[2:]) % 40 if worker.startswith("gw") else os.getpid() % 40
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def free_tcp_and_udp_port() -> int:
-    while True:
-        port = free_port(socket.SOCK_DGRAM)
-        try:
-            with socket.socket() as tcp:
-                tcp.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
 
 
 class Hotline:
@@ -59,7 +32,7 @@ class Hotline:
     def __init__(self, data_dir: Path, **overrides: str) -> None:
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        block = 20000 + 400 * _rtp_lane() + 100 * (next(_rtp_block) % 4)
+        block = rtp_block()
         self.ports = {
             "sip": free_tcp_and_udp_port(), "ami": free_port(), "agi": free_port(),
             "web": free_port(), "redis": free_port(),
@@ -229,23 +202,8 @@ class Hotline:
     def call(self, number: str, caller: str, steps: list[Step], hold_ms: int,
              workdir: Path, headers: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
         return start_call(workdir, self.ports["sip"], number, caller, steps, hold_ms,
-                          local_port=free_tcp_and_udp_port(), media_port=_media_port(),
+                          local_port=free_tcp_and_udp_port(), media_port=media_port(),
                           headers=headers)
-
-
-def _media_port() -> int:
-    """An even free UDP port with the next one free too (RTP and RTCP)."""
-    while True:
-        port = free_port(socket.SOCK_DGRAM)
-        if port % 2 == 0 and port < 65000:
-            try:
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as a, \
-                        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as b:
-                    a.bind(("127.0.0.1", port + 1))
-                    b.bind(("127.0.0.1", port + 2))
-                return port
-            except OSError:
-                continue
 
 
 def service_log(stack: Hotline, name: str) -> str:

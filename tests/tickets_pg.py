@@ -12,12 +12,12 @@ import contextlib
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 PG_ROOT = Path("/usr/lib/postgresql")
 
@@ -26,12 +26,6 @@ def pg_bin_dir() -> Path | None:
     """The newest installed PostgreSQL's bin folder, or None."""
     found = sorted(PG_ROOT.glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     return found[-1].parent if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PostgresServer:

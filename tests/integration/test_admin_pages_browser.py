@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from hotline import (
     Hotline,
-    _media_port,
     free_tcp_and_udp_port,
+    media_port,
     service_log,
     wait_for_members,
     wait_until,
@@ -144,7 +144,7 @@ def test_an_admin_adds_an_operator_who_registers_and_answers_after_a_roster_tick
     admin.wait_for_selector(f'#operators tr[data-operator="{NEW_OPERATOR}"]')
     admin.wait_for_selector(f'#history li:has-text("{NEW_OPERATOR}: added")')
     # No restart: the roster service rewrites the PJSIP file and reloads; the phone registers.
-    port, media = free_tcp_and_udp_port(), _media_port()
+    port, media = free_tcp_and_udp_port(), media_port()
     phone = OperatorPhone(NEW_OPERATOR, port, media, tmp_path, answer_after_ms=500,
                           registers=(stack.ports["sip"], SIP_PASSWORD))
     try:

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from cluster_stack import FRONT_ADDRESS, Cluster, ClusterNode
 from hotline import (
-    _media_port,
     free_tcp_and_udp_port,
+    media_port,
     on_shift_now,
     queue_members,
     run_ivr,
@@ -31,7 +31,7 @@ from sipp_operator import OperatorPhone
 from ivr.roster.model import Assignment, Operator, Skills
 from ivr.roster.store import RosterStore, roster_path
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.solo]
 
 FULL = os.environ.get("CLUSTER_FULL") == "1"  # make cluster: the longer form
 CALLS = 20 if FULL else 4  # callers before the kill (half on each node), and as many after
@@ -50,7 +50,7 @@ ROAMER_PASSWORD = "sip-secret-budi-1"
 def phone_ports() -> tuple[int, int]:
     """A SIP and a media port free now (picked when the cluster starts, not at collection:
     in the whole suite that is many minutes earlier, and the ports may be taken by then)."""
-    return free_tcp_and_udp_port(), _media_port()
+    return free_tcp_and_udp_port(), media_port()
 
 
 CITIZEN_PORTS: tuple[int, int] = (0, 0)

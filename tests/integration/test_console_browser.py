@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hotline import Hotline, _media_port, free_tcp_and_udp_port, on_shift_now, wait_for_members
+from hotline import Hotline, free_tcp_and_udp_port, media_port, on_shift_now, wait_for_members
 from sipp_operator import OperatorPhone
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -34,7 +34,7 @@ REGISTERED = {"name": "Siti Aminah", "address": "Jl. Merdeka 12, RT 03/RW 05",
 
 @pytest.fixture(scope="module")
 def phone_port() -> tuple[int, int]:
-    return free_tcp_and_udp_port(), _media_port()
+    return free_tcp_and_udp_port(), media_port()
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from hotline import (
     Hotline,
-    _media_port,
     free_tcp_and_udp_port,
+    media_port,
     queue_members,
     run_ivr,
     wait_for_members,
@@ -60,7 +60,7 @@ def roster_now(data_dir: Path, ports: dict[str, tuple[int, int]]) -> None:
 
 @pytest.fixture(scope="module")
 def ports() -> dict[str, tuple[int, int]]:
-    return {name: (free_tcp_and_udp_port(), _media_port()) for name in (ANI, BUDI, AGENCY)}
+    return {name: (free_tcp_and_udp_port(), media_port()) for name in (ANI, BUDI, AGENCY)}
 
 
 @pytest.fixture(scope="module")

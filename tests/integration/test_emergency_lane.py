@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from hotline import (
     Hotline,
-    _media_port,
     free_tcp_and_udp_port,
+    media_port,
     on_shift_now,
     run_ivr,
     wait_for_members,
@@ -43,7 +43,7 @@ CALLBACKS = {"IVR_CALLBACK_FIRST_AFTER": "3", "IVR_CALLBACK_EVERY": "2",
 
 @pytest.fixture(scope="module")
 def ports() -> dict[str, tuple[int, int]]:
-    return {name: (free_tcp_and_udp_port(), _media_port()) for name in ("phone", "citizen")}
+    return {name: (free_tcp_and_udp_port(), media_port()) for name in ("phone", "citizen")}
 
 
 @pytest.fixture(scope="module")

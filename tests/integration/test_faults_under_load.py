@@ -53,7 +53,7 @@ from hotline import Hotline, free_port, on_shift_now, wait_until
 from sipp import Step
 from tickets_pg import PostgresServer, pg_bin_dir
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.solo]
 
 FULL = os.environ.get("FAULTS_FULL") == "1"  # make faults
 CALLS = 60 if FULL else 16  # one a second

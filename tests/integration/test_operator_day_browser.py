@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from hotline import (
     Hotline,
-    _media_port,
     free_tcp_and_udp_port,
+    media_port,
     on_shift_now,
     wait_for_members,
     wait_until,
@@ -38,7 +38,7 @@ WRAPUP_S = 20
 
 @pytest.fixture(scope="module")
 def phone_port() -> tuple[int, int]:
-    return free_tcp_and_udp_port(), _media_port()
+    return free_tcp_and_udp_port(), media_port()
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from hotline import (
     Hotline,
-    _media_port,
     free_tcp_and_udp_port,
+    media_port,
     queue_members,
     run_ivr,
     wait_for_members,
@@ -37,7 +37,7 @@ EMERGENCY_QUEUES = ("police", "fire", "ambulance", "emergency")
 
 @pytest.fixture(scope="module")
 def phone_ports() -> dict[str, tuple[int, int]]:
-    return {name: (free_tcp_and_udp_port(), _media_port()) for name in OPERATORS}
+    return {name: (free_tcp_and_udp_port(), media_port()) for name in OPERATORS}
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,9 @@ import pytest
 from dtmf_pcap import write_dtmf_pcap
 from hotline import (
     Hotline,
-    _media_port,
     call_id_of,
     free_tcp_and_udp_port,
+    media_port,
     service_log,
     wait_until,
 )
@@ -56,7 +56,7 @@ class Gateway(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def citizen_port() -> tuple[int, int]:
-    return free_tcp_and_udp_port(), _media_port()
+    return free_tcp_and_udp_port(), media_port()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import day_model as dm
 import pytest
 from day_run import DayPlan, run_day, save
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.solo]
 
 def test_a_short_simulated_day_meets_112s_targets_and_our_figures_equal_sipps(tmp_path: Path):
     result = run_day(DayPlan(), tmp_path / "day")

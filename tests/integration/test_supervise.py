@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hotline import Hotline, _media_port, free_tcp_and_udp_port, wait_for_members, wait_until
+from hotline import Hotline, free_tcp_and_udp_port, media_port, wait_for_members, wait_until
 from sipp import Step
 from sipp_operator import OperatorPhone
 from test_console_browser import CHROMIUM, CHROMIUM_FLAGS
@@ -55,7 +55,7 @@ def roster_now(data_dir: Path, phones: dict[str, int]) -> None:
 
 @pytest.fixture(scope="module")
 def ports() -> dict[str, tuple[int, int]]:
-    return {name: (free_tcp_and_udp_port(), _media_port())
+    return {name: (free_tcp_and_udp_port(), media_port())
             for name in (ENGLISH, INDONESIAN, SUPERVISOR)}
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hotline import Hotline, _media_port, free_tcp_and_udp_port, on_shift_now, wait_for_members
+from hotline import Hotline, free_tcp_and_udp_port, media_port, on_shift_now, wait_for_members
 from sipp import Step
 from sipp_operator import OperatorPhone
 from test_console_browser import CHROMIUM, CHROMIUM_FLAGS, add_web_user, register_caller
@@ -29,7 +29,7 @@ REGISTERED = {"name": "Dewi Lestari", "address": "Jl. Dago 45, Coblong", "distri
 
 @pytest.fixture(scope="module")
 def phone_port() -> tuple[int, int]:
-    return free_tcp_and_udp_port(), _media_port()
+    return free_tcp_and_udp_port(), media_port()
 
 
 @pytest.fixture(scope="module")

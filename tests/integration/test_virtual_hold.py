@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from hotline import (
     Hotline,
-    _media_port,
     free_tcp_and_udp_port,
+    media_port,
     on_shift_now,
     wait_for_members,
     wait_until,
@@ -33,7 +33,7 @@ TO_OPERATOR = [Step(1500, "1"), Step(2000, "0")]  # Indonesian; an operator
 
 @pytest.fixture(scope="module")
 def ports() -> dict[str, tuple[int, int]]:
-    return {name: (free_tcp_and_udp_port(), _media_port()) for name in ("operator", "citizen")}
+    return {name: (free_tcp_and_udp_port(), media_port()) for name in ("operator", "citizen")}
 
 
 @pytest.fixture(scope="module")
