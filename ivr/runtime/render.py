@@ -144,9 +144,10 @@ def render_asterisk_config(settings: Settings, root: Path | None = None) -> Path
 
 
 def copy_prompts(source: Path, target: Path) -> None:
-    """Copy recordings/<lang>/*.wav into the data folder (only files that changed)."""
-    for wav in source.glob("*/*.wav"):
-        dest = target / wav.parent.name / wav.name
+    """Copy recordings/<lang>/ (with its sub-folders: the digits a ticket number is read
+    with) into the data folder, only files that changed."""
+    for wav in source.glob("*/**/*.wav"):
+        dest = target / wav.relative_to(source)
         if dest.exists() and filecmp.cmp(wav, dest, shallow=False):
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -258,3 +258,12 @@ def test_copy_prompts_replaces_only_changed_files(tmp_path: Path) -> None:
     copy_prompts(source, target)
     assert (target / "en" / "menu.wav").read_bytes() == b"new"
     assert (target / "en" / "same.wav").stat().st_mtime == same_mtime
+
+
+def test_copy_prompts_copies_the_digits_folder_too(tmp_path: Path) -> None:
+    # A 12345 caller's ticket number is read with recordings/<lang>/digits/N.wav.
+    source, target = tmp_path / "recordings", tmp_path / "sounds"
+    (source / "id" / "digits").mkdir(parents=True)
+    (source / "id" / "digits" / "7.wav").write_bytes(b"seven")
+    copy_prompts(source, target)
+    assert (target / "id" / "digits" / "7.wav").read_bytes() == b"seven"
