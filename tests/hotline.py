@@ -16,12 +16,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ports import free_port, free_tcp_and_udp_port, media_port, rtp_block
 from sipp import Step, start_call
+
+from ivr.tickets.numbers import COUNTER_DIGITS
 
 
 class Hotline:
@@ -247,6 +250,21 @@ def admin_ivr(stack: Hotline, *args: str) -> subprocess.CompletedProcess[str]:
     """Run an `ivr` command (as an admin would) against this hotline's data folder."""
     return subprocess.run([sys.executable, "-m", "ivr", *args], env=stack.env,
                           capture_output=True, text=True, timeout=60)
+
+
+def number_read_back_ms(language: str = "id") -> int:
+    """How long a 12345 caller hears the new ticket number, at most: "ticket created", the
+    number, "once more", the number again, each digit as long as the longest digit prompt.
+    A key pressed during the read-back is not heard: steps press the next one after this."""
+    folder = Path(__file__).resolve().parents[1] / "recordings" / language
+    digit = max(seconds_of(wav) for wav in (folder / "digits").glob("*.wav"))
+    spoken = seconds_of(folder / "ticket-created.wav") + seconds_of(folder / "ticket-repeat.wav")
+    return int((spoken + 2 * (COUNTER_DIGITS + 1) * digit + 1) * 1000)
+
+
+def seconds_of(wav: Path) -> float:
+    with wave.open(str(wav)) as audio:
+        return audio.getnframes() / audio.getframerate()
 
 
 def call_id_of(stack: Hotline, caller: str) -> str:

@@ -49,7 +49,7 @@ from fault_load import (
     seconds_until,
     spooled,
 )
-from hotline import Hotline, free_port, on_shift_now, wait_until
+from hotline import Hotline, free_port, number_read_back_ms, on_shift_now, wait_until
 from sipp import Step
 from tickets_pg import PostgresServer, pg_bin_dir
 
@@ -100,7 +100,7 @@ def report_audio(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def report_steps(audio: Path) -> list[Step]:
     """Indonesian, report, public utilities; speak, #; the number read back; an operator."""
     return [Step(1500, "1"), Step(2000, "1"), Step(2000, "2"), Step(7000, "", audio=audio),
-            Step(4500, "#"), Step(17000, "1")]
+            Step(4500, "#"), Step(number_read_back_ms(), "1")]
 
 
 def callers_of(fault: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hotline import Hotline, call_id_of, service_log
+from hotline import Hotline, call_id_of, number_read_back_ms, service_log
 from sipp import Step
 
 pytestmark = pytest.mark.integration
@@ -24,6 +24,15 @@ def ticket_opened(hotline: Hotline, caller: str) -> str:
     return found.group(1)
 
 
+def digits_heard(hotline: Hotline) -> dict[str, str]:
+    """Channel -> the digit prompts Asterisk played on it, in order (from its own log)."""
+    heard: dict[str, str] = {}
+    for found in re.finditer(r"<(\S+)> Playing '[^']*/digits/(\d)\.\w+'",
+                             service_log(hotline, "asterisk")):
+        heard[found.group(1)] = heard.get(found.group(1), "") + found.group(2)
+    return heard
+
+
 def test_report_then_status_by_phone(hotline: Hotline, calls_dir: Path):
     reporter = "082300000101"
     description = calls_dir / "description.wav"
@@ -31,13 +40,16 @@ def test_report_then_status_by_phone(hotline: Hotline, calls_dir: Path):
                     "Ada sampah menumpuk di jalan Merdeka"], check=True)
     # Indonesian (1), report (1), waste and environment (3); the description prompt (6 s)
     # and the beep, then the caller talks (about 3 s) and presses #; the number is read
-    # twice (about 17 s); then 1 for an operator.
+    # twice (about 17 s, 22 at most); then 1 for an operator.
+    read_back = number_read_back_ms()
     steps = [Step(1500, "1"), Step(2000, "1"), Step(2000, "3"),
-             Step(7000, "", audio=description), Step(4500, "#"), Step(17000, "1")]
+             Step(7000, "", audio=description), Step(4500, "#"), Step(read_back, "1")]
     report = hotline.call("12345", reporter, steps, 12000, calls_dir)
-    queue, entry = hotline.wait_for_caller(reporter, 1.5 + 2 + 2 + 11.5 + 17 + CONNECTING_S + 5)
+    queue, entry = hotline.wait_for_caller(
+        reporter, 1.5 + 2 + 2 + 11.5 + read_back / 1000 + CONNECTING_S + 5)
     number = ticket_opened(hotline, reporter)
     assert (queue, entry["language"], entry["ticket"]) == ("hotline", "id", number)
+    assert number * 2 in digits_heard(hotline).values()  # the caller heard it, twice
     assert report.wait(timeout=60) == 0
 
     status, body = hotline.get(f"/open311/v2/requests/{number}.json")
