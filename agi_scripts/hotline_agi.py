@@ -6,13 +6,13 @@ want a FastAGI server. Settings come from the IVR_* environment Asterisk passes 
 
 A process per call: it imports only the flows (``ivr.call_routes``), not the services; a 112
 incident goes to the spool, which the services' flush writes to the database
-(``ivr.tickets.spooling_desk``). Imports are inside ``main`` so ``--help``-style misuse
-costs nothing.
+(``ivr.tickets.spooling_desk``). The flow runs without an event loop, so the process does
+not import asyncio (``ivr.agi.classic``). Imports are inside ``main`` so ``--help``-style
+misuse costs nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 
@@ -32,7 +32,7 @@ def main() -> int:
     desk = spooling_desk(settings)
     headers = read_headers_with_pyst2()
     try:
-        return asyncio.run(run_classic(agi_routes(settings, desk), sys.argv[1], headers))
+        return run_classic(agi_routes(settings, desk), sys.argv[1], headers)
     finally:
         desk.close()
 

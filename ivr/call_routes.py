@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from .agi.server import Route
+from .agi.route import Route
 from .config import Settings
 from .flows.engine import FlowEngine
 from .flows.ports import SpeechPort, TicketDeskPort

@@ -5,7 +5,6 @@ Only this module writes to the AGI socket; flows call these methods.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +27,13 @@ log = logging.getLogger(__name__)
 COMMAND_TIMEOUT = 120.0
 
 
+class LineReader(Protocol):
+    """Where AGI replies come from (an ``asyncio.StreamReader``, or the classic launcher's
+    stdin)."""
+
+    async def readline(self) -> bytes: ...
+
+
 class CommandWriter(Protocol):
     """Where AGI command lines go (an ``asyncio.StreamWriter``)."""
 
@@ -42,7 +48,7 @@ class AgiChannel:
     def __init__(
         self,
         headers: dict[str, str],
-        reader: asyncio.StreamReader,
+        reader: LineReader,
         writer: CommandWriter,
         *,
         command_timeout: float = COMMAND_TIMEOUT,
@@ -137,4 +143,5 @@ class AgiChannel:
         await self.command(f"VERBOSE {quote(message)} {level}")
 
 
-__all__ = ["AgiChannel", "AgiCommandError", "AgiError", "AgiHangup", "CommandWriter"]
+__all__ = ["AgiChannel", "AgiCommandError", "AgiError", "AgiHangup", "CommandWriter",
+           "LineReader"]

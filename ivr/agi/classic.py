@@ -2,17 +2,21 @@
 
 pyst2 reads the AGI headers (its ``AGI()`` does that on construction); the flow then talks
 over the same pipes through our :class:`AgiChannel`, so both transports share one code path.
+The pipes block, and a process serves one call: the flow runs without an event loop
+(``ivr.aio.run_without_loop``), so the process never imports asyncio unless a step needs it
+(``ivr.aio.on_a_loop``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import sys
 from collections.abc import Mapping
+from typing import BinaryIO
 
+from ..aio import close_own_loop, run_without_loop
 from .channel import AgiChannel
-from .server import Route, run_flow
+from .route import Route, run_flow
 
 
 def read_headers_with_pyst2() -> dict[str, str]:
@@ -27,21 +31,42 @@ def read_headers_with_pyst2() -> dict[str, str]:
     return {key: str(value) for key, value in agi.env.items()}
 
 
-async def run_classic(routes: Mapping[str, Route], path: str, headers: dict[str, str]) -> int:
+class PipeReader:
+    """Asterisk's replies on stdin, a line at a time (blocking: nothing else to wait for)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    async def readline(self) -> bytes:
+        return self.stream.readline()
+
+
+class PipeWriter:
+    """Our commands to Asterisk on stdout, flushed at each ``drain``."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data)
+
+    async def drain(self) -> None:
+        self.stream.flush()
+
+
+def run_classic(routes: Mapping[str, Route], path: str, headers: dict[str, str],
+                stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
     """Run route ``path`` over stdin/stdout; 0 when it ran, 2 for an unknown route."""
     route = routes.get(path)
     if route is None:
         print(f"unknown AGI route {path!r}; known: {', '.join(routes)}", file=sys.stderr)
         return 2
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    transport, protocol = await loop.connect_write_pipe(
-        asyncio.streams.FlowControlMixin, sys.stdout)
-    writer = asyncio.StreamWriter(transport, protocol, reader, loop)
-    await run_flow(route, AgiChannel(headers, reader, writer), path)
-    # A process per call: what the flow left running (the 112 incident record) must finish
-    # before the process ends, or it would be cancelled with the loop.
-    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-    await asyncio.gather(*pending, return_exceptions=True)
+    channel = AgiChannel(headers, PipeReader(stdin or sys.stdin.buffer),
+                         PipeWriter(stdout or sys.stdout.buffer))
+    try:
+        run_without_loop(run_flow(route, channel, path))
+    finally:
+        # A process per call: what a step left running on a loop (only when one was needed)
+        # finishes before the process ends.
+        close_own_loop()
     return 0

@@ -17,16 +17,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Protocol
 
 from ..aio import within
 from .channel import COMMAND_TIMEOUT, AgiChannel, CommandWriter
-from .protocol import AgiError, AgiHangup, AgiHeaderError, parse_headers
+from .protocol import AgiHeaderError, parse_headers
+from .route import Route, run_flow
 
 log = logging.getLogger(__name__)
-
-Route = Callable[[AgiChannel], Awaitable[None]]
 
 HEADER_TIMEOUT = 5.0  # Asterisk sends its headers at once; an idle connection is closed
 MAX_HEADER_LINES = 200  # Asterisk sends ~25, plus one per AGI() argument
@@ -123,25 +122,13 @@ class FastAgiServer:
                       channel.unique_id, path, ", ".join(sorted(self.routes)))
             return
         self.sessions += 1
-        await run_flow(route, channel, path)
-
-
-async def run_flow(route: Route, channel: AgiChannel, path: str) -> None:
-    """Run one flow; its failure is logged with the call's id and left to the dialplan."""
-    try:
-        await route(channel)
-    except AgiHangup:
-        log.info("call %s (%s): caller hung up", channel.unique_id, path)
-    except asyncio.CancelledError:
-        # The server is stopping: the call goes back to the dialplan, whose fallback queues it.
-        log.warning("call %s (%s): server stopping, call handed back to the dialplan",
-                    channel.unique_id, path)
-    except AgiError as exc:
-        log.error("call %s (%s): AGI failed, dialplan fallback takes over: %s",
-                  channel.unique_id, path, exc)
-    except Exception:
-        log.exception("call %s (%s): route crashed, dialplan fallback takes over",
-                      channel.unique_id, path)
+        try:
+            await run_flow(route, channel, path)
+        except asyncio.CancelledError:
+            # The server is stopping: the call goes back to the dialplan, whose fallback
+            # queues it.
+            log.warning("call %s (%s): server stopping, call handed back to the dialplan",
+                        channel.unique_id, path)
 
 
 async def read_headers(reader: asyncio.StreamReader) -> dict[str, str]:

@@ -7,15 +7,16 @@ sets channel variables (see ``dialplan_vars``) and the dialplan queues, hangs up
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..agi.protocol import AgiHangup
+from ..aio import loop_running, run_without_loop
 from ..dialplan_vars import (
     DTMF_KEYS,
     HOTLINE_LANGUAGE,
@@ -48,6 +49,9 @@ from .model import (
 from .ports import CallChannel, CallReport, SpeechPort, TicketDeskPort
 from .prompts import Prompts
 from .spoken import Speaker, date_words
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +301,10 @@ class FlowEngine:
         self.in_background(transcribe(), f"ticket {number}: transcription")
 
     def in_background(self, work: Awaitable[object], what: str) -> None:
-        """Run ``work`` after the caller has moved on; a failure is logged, never raised."""
+        """Run ``work`` after the caller has moved on; a failure is logged, never raised.
+
+        Without an event loop (the classic launcher's process per call, which ends only
+        when its work is done) the work runs here and now."""
 
         async def guarded() -> None:
             try:
@@ -305,12 +312,19 @@ class FlowEngine:
             except Exception:
                 log.exception("%s failed", what)
 
+        if not loop_running():
+            run_without_loop(guarded())
+            return
+        import asyncio
+
         task = asyncio.create_task(guarded())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     async def settle(self) -> None:
         """Wait for the background work still running (tests, shutdown)."""
+        import asyncio
+
         while self._background:
             await asyncio.gather(*self._background)
 

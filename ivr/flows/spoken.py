@@ -7,11 +7,11 @@ espeak-ng in that language, cached by text in ``<sounds>/tts/<lang>/``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from pathlib import Path
 
+from ..aio import on_a_loop
 from .ports import PromptPlayer
 from .prompts import Prompts
 
@@ -42,6 +42,15 @@ def date_words(moment: datetime, language: str) -> str:
 def digit_prompts(number: str) -> list[str]:
     """The prompt names that read ``number`` digit by digit (non-digits are skipped)."""
     return [f"digits/{d}" for d in number if d.isdigit()]
+
+
+async def exit_code(argv: list[str]) -> int:
+    """Run a program, its output thrown away, without holding up the other calls."""
+    import asyncio
+
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    return await proc.wait()
 
 
 class Speaker:
@@ -78,9 +87,7 @@ class Speaker:
                       text],
                      [sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(target), "norm",
                       "-3"]):
-            proc = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-            if await proc.wait() != 0:
+            if await on_a_loop(exit_code(argv)) != 0:
                 log.warning("synthesis failed (%s) for %r", argv[0], text)
                 return None
         raw.unlink(missing_ok=True)

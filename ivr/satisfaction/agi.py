@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..agi.protocol import AgiHangup
-from ..agi.server import Route
+from ..agi.route import Route
 from ..clock import day_now
 from ..dialplan_vars import HOTLINE_LANGUAGE, HOTLINE_TICKET
 from ..flows.ports import CallChannel

@@ -11,11 +11,11 @@ the first time one is asked for.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from ..aio import loop_running, on_a_loop
 from ..clock import day_now
 from ..config import Settings
 from ..flows.ports import CallReport, TicketStatusView
@@ -50,7 +50,12 @@ class SpoolingDesk:
                                     queue: str) -> None:
         """The 112 incident into the spool (the services' flush writes it to the database)."""
         report = IncidentReport(unique_id, caller_number, service, queue, self.clock())
-        await asyncio.to_thread(self.spool.append, report)
+        if loop_running():  # a test's loop: the file write must not hold it up
+            import asyncio
+
+            await asyncio.to_thread(self.spool.append, report)
+        else:  # the launcher's process per call: nothing else waits on it
+            self.spool.append(report)
 
     def full(self) -> TicketDeskLike:
         if self._full is None:
@@ -58,16 +63,16 @@ class SpoolingDesk:
         return self._full
 
     async def open_from_call(self, report: CallReport) -> str:
-        return await self.full().open_from_call(report)
+        return await on_a_loop(self.full().open_from_call(report))
 
     async def status_by_number(self, number: str) -> TicketStatusView | None:
-        return await self.full().status_by_number(number)
+        return await on_a_loop(self.full().status_by_number(number))
 
     async def attach_transcript(self, number: str, transcript: str) -> bool:
-        return await self.full().attach_transcript(number, transcript)
+        return await on_a_loop(self.full().attach_transcript(number, transcript))
 
     async def rate(self, rating: Rating) -> bool:
-        return await self.full().rate(rating)
+        return await on_a_loop(self.full().rate(rating))
 
     def close(self) -> None:
         if self._full is not None:

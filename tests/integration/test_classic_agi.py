@@ -6,11 +6,16 @@ The test plays Asterisk's side of the pipe: headers, then a reply per command.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from schema_fixtures import upgraded
+
+from ivr.config import Settings
 
 SCRIPT = Path(__file__).resolve().parents[2] / "agi_scripts" / "hotline_agi.py"
 HEADERS = ("agi_network: no\nagi_request: hotline_agi.py\nagi_channel: PJSIP/pstn-trunk-1\n"
@@ -18,7 +23,13 @@ HEADERS = ("agi_network: no\nagi_request: hotline_agi.py\nagi_channel: PJSIP/pst
 
 
 def run_classic(key_reply: str, tmp_path: Path) -> list[str]:
-    proc = subprocess.Popen([sys.executable, str(SCRIPT), "emergency"],
+    return converse("emergency", lambda line: key_reply if line.startswith("GET DATA")
+                    else "200 result=1", tmp_path)
+
+
+def converse(route: str, reply_to: Callable[[str], str], tmp_path: Path) -> list[str]:
+    """Asterisk's side of a classic AGI call: the headers, then ``reply_to`` each command."""
+    proc = subprocess.Popen([sys.executable, str(SCRIPT), route],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, bufsize=1,
                             env={"IVR_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin",
@@ -29,10 +40,33 @@ def run_classic(key_reply: str, tmp_path: Path) -> list[str]:
     commands = []
     for line in proc.stdout:
         commands.append(line.strip())
-        reply = key_reply if line.startswith("GET DATA") else "200 result=1"
-        proc.stdin.write(reply + "\n")
+        proc.stdin.write(reply_to(line) + "\n")
     assert proc.wait(timeout=20) == 0
     return commands
+
+
+def test_a_12345_report_over_classic_agi_is_stored_and_its_number_read_back_twice(
+        tmp_path: Path) -> None:
+    """The steps that need a loop (the full desk, SQLAlchemy) get one in a launcher that
+    otherwise runs without: the ticket is in the database, its number said twice."""
+    upgraded(Settings(data_dir=tmp_path))
+    keys = iter(["1", "1", "2"])  # Indonesian, report, public utilities; then nothing
+
+    def reply_to(line: str) -> str:
+        if line.startswith("GET DATA"):
+            key = next(keys, "")
+            return f"200 result={key}" if key else "200 result= (timeout)"
+        if line.startswith("RECORD FILE"):
+            return "200 result=35 (dtmf) endpos=8000"  # the caller pressed #
+        return "200 result=0"
+
+    commands = converse("hotline", reply_to, tmp_path)
+    digits = "".join(c.split("/digits/")[1][0] for c in commands if "/digits/" in c)
+    with sqlite3.connect(tmp_path / "hotline.sqlite3") as db:
+        stored = db.execute("SELECT number, category_code, caller_number FROM tickets").fetchall()
+    assert len(stored) == 1 and stored[0][1:] == ("utilities", "0812999"), stored
+    assert digits == stored[0][0] * 2
+    assert commands[-1] == 'SET VARIABLE HOTLINE_NEXT "hangup"'
 
 
 @pytest.mark.parametrize(("reply", "queue"), [("200 result=2", "fire"),

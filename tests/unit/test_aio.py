@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ivr.aio import within
+from ivr.aio import close_own_loop, loop_running, on_a_loop, run_without_loop, within
 
 
 async def finished_as_cancelled(wait: Callable[[Awaitable[int], float], Awaitable[int]]
@@ -31,3 +31,38 @@ async def test_within_times_out() -> None:
     with pytest.raises(TimeoutError):
         await within(asyncio.sleep(1), 0.01)
     assert await within(asyncio.sleep(0, result=7), 1) == 7
+
+
+# -- running without a loop (the classic launcher) ------------------------------------------
+
+async def steps(log: list[str]) -> str:
+    log.append("within")
+    value = await within(plain("a"), 0.5)  # no loop: awaited as it is, no time-out
+    log.append("on a loop")
+    slept = await on_a_loop(asyncio.sleep(0, result="b"))  # this step needs one
+    return value + slept + str(loop_running())
+
+
+async def plain(value: str) -> str:
+    return value
+
+
+def test_a_coroutine_runs_to_its_end_without_a_loop_and_a_step_that_needs_one_gets_one(
+) -> None:
+    log: list[str] = []
+    try:
+        assert run_without_loop(steps(log)) == "abFalse"
+    finally:
+        close_own_loop()
+    assert log == ["within", "on a loop"]
+
+
+def test_waiting_on_a_loop_without_one_is_a_clear_error() -> None:
+    future_waiter = asyncio.sleep(0)  # yields to a loop that is not there
+    with pytest.raises(RuntimeError, match="on_a_loop"):
+        run_without_loop(future_waiter)
+
+
+async def test_on_a_loop_uses_the_running_loop() -> None:
+    assert loop_running()
+    assert await on_a_loop(asyncio.sleep(0, result=3)) == 3

@@ -48,13 +48,13 @@ async def test_a_status_lookup_makes_the_full_desk_once(tmp_path: Path) -> None:
         classic.close()
 
 
-def test_the_launcher_imports_no_database_web_or_ami_library() -> None:
+def test_the_launcher_imports_no_database_web_ami_or_event_loop_library() -> None:
     probe = ("import sys, runpy; sys.argv = ['hotline_agi.py']; "
              f"runpy.run_path({str(ROOT / 'agi_scripts' / 'hotline_agi.py')!r}, "
              "run_name='not_main');"
              "import ivr.agi.classic, ivr.call_routes, ivr.tickets.spooling_desk; "
              "print(sorted({m.split('.')[0] for m in sys.modules} & "
-             "{'sqlalchemy', 'alembic', 'aiohttp', 'redis', 'panoramisk'}))")
+             "{'sqlalchemy', 'alembic', 'aiohttp', 'redis', 'panoramisk', 'asyncio'}))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
     assert out.strip() == "[]"
