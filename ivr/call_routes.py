@@ -39,7 +39,8 @@ def flow_store(settings: Settings) -> FlowStore:
     return FlowStore(builtin_dir=PROJECT_ROOT / "dialplan" / "flows",
                      override_dir=settings.data_dir / "flows",
                      prompt_dirs=[settings.data_dir / "sounds", PROJECT_ROOT / "recordings"],
-                     known_queues=queue_names(queues_conf.read_text()))
+                     known_queues=queue_names(queues_conf.read_text()),
+                     parsed_dir=settings.run_dir / "flows-parsed")
 
 
 def local_clock(settings: Settings) -> Callable[[datetime], datetime]:

@@ -6,10 +6,9 @@ used twice in a menu is a mistake an admin must see.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..dialplan_vars import DTMF_KEYS
 from .model import (
@@ -56,32 +55,41 @@ class LineDict(dict[Any, Any]):
     lines: dict[Any, int]
 
 
-# libyaml's loader when PyYAML has it (~10x faster: a classic-AGI process parses the flows on
-# every call); the same constructors and marks either way.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
 
 
-class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
-    pass
+@cache
+def _loader() -> type[yaml.SafeLoader]:
+    """Our loader class, made on first use: importing PyYAML costs ~12 ms of CPU, which a
+    classic-AGI process per call spares when its flows come from ``parsed.py``'s cache.
+    libyaml's loader when PyYAML has it (~10x faster); the same constructors and marks
+    either way."""
+    import yaml
 
+    safe: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    result = LineDict()
-    result.lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        # 1 and "1" are the same key to an admin (and to the menu).
-        if key in result or (isinstance(key, int | str)
-                             and str(key) in {str(k) for k in result}):
-            raise yaml.MarkedYAMLError(
-                problem=f"{key!r} is used twice in this mapping",
-                problem_mark=key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = key_node.start_mark.line + 1
-    return result
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
+        result = LineDict()
+        result.lines = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            # 1 and "1" are the same key to an admin (and to the menu).
+            if key in result or (isinstance(key, int | str)
+                                 and str(key) in {str(k) for k in result}):
+                raise yaml.MarkedYAMLError(
+                    problem=f"{key!r} is used twice in this mapping",
+                    problem_mark=key_node.start_mark)
+            result[key] = loader.construct_object(value_node, deep=True)
+            result.lines[key] = key_node.start_mark.line + 1
+        return result
 
+    class FlowLoader(safe):  # type: ignore[valid-type,misc]
+        pass
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    loader: type[yaml.SafeLoader] = FlowLoader
+    loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return loader
 
 
 class _Reader:
@@ -220,6 +228,8 @@ def _build_action(kind: str, raw: dict[str, Any]) -> Action:
 
 def yaml_issue(exc: yaml.YAMLError, source: str) -> FlowIssue:
     """The file's YAML error as an issue, with its line when the parser knows it."""
+    import yaml
+
     if not isinstance(exc, yaml.MarkedYAMLError):
         return FlowIssue(source, "yaml", str(exc))
     mark = exc.problem_mark
@@ -229,8 +239,10 @@ def yaml_issue(exc: yaml.YAMLError, source: str) -> FlowIssue:
 
 def parse_flow(text: str, source: str) -> Flow:
     """A :class:`Flow` from YAML text; :class:`FlowError` lists every problem found."""
+    import yaml
+
     try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 - our SafeLoader subclass
+        raw = yaml.load(text, Loader=_loader())  # noqa: S506 - our SafeLoader subclass
     except yaml.YAMLError as exc:
         raise FlowError([yaml_issue(exc, source)]) from exc
     reader = _Reader(source)

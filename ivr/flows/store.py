@@ -5,7 +5,9 @@ is installed into ``<data_dir>/flows/<number>.yaml`` (validated first, the previ
 kept in ``<data_dir>/flows/history/``) and wins over the built-in one. The FastAGI server
 asks :meth:`FlowStore.current` at the start of every call: a changed file is reloaded and
 checked; a broken one is refused (logged) and the previous flows stay in use. A call keeps
-the flow set it started with, so an edit never changes a call already in the menu.
+the flow set it started with, so an edit never changes a call already in the menu. Given a
+``parsed_dir``, the files in use are also kept parsed there (``parsed.py``): the classic
+launcher, a process per call, then needs no YAML parser.
 
 A flow number becomes a file name, so every number the store is given (by an admin, a URL,
 or a flow's own ``number:``) must be 1 to 15 digits, else :class:`FlowNumberError`; files are
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from .loader import FlowError, load_flow_file, parse_flow
 from .model import Flow, FlowIssue, FlowSet
+from .parsed import load_flow_file_cached
 from .validate import check_flows
 
 log = logging.getLogger(__name__)
@@ -67,10 +70,11 @@ def queue_names(queues_conf: str) -> set[str]:
 
 class FlowStore:
     def __init__(self, builtin_dir: Path, override_dir: Path, prompt_dirs: list[Path],
-                 known_queues: set[str] | None = None) -> None:
+                 known_queues: set[str] | None = None, parsed_dir: Path | None = None) -> None:
         self.builtin_dir = builtin_dir
         self.override_dir = override_dir
         self.history_dir = override_dir / "history"
+        self.parsed_dir = parsed_dir  # parsed.py's cache of the files in use, if any
         self.prompt_dirs = prompt_dirs
         self.known_queues = known_queues
         self._signature: tuple[tuple[str, float, int], ...] | None = None
@@ -101,7 +105,8 @@ class FlowStore:
         issues: list[FlowIssue] = []
         for number, path in files.items():
             try:
-                flow = load_flow_file(path)
+                flow = (load_flow_file(path) if self.parsed_dir is None
+                        else load_flow_file_cached(path, self.parsed_dir))
             except FlowError as exc:
                 issues.extend(exc.issues)
                 continue

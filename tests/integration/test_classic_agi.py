@@ -27,22 +27,46 @@ def run_classic(key_reply: str, tmp_path: Path) -> list[str]:
                     else "200 result=1", tmp_path)
 
 
-def converse(route: str, reply_to: Callable[[str], str], tmp_path: Path) -> list[str]:
-    """Asterisk's side of a classic AGI call: the headers, then ``reply_to`` each command."""
+def converse(route: str, reply_to: Callable[[str], str], tmp_path: Path,
+             stderr: list[str] | None = None, **env: str) -> list[str]:
+    """Asterisk's side of a classic AGI call: the headers, then ``reply_to`` each command.
+    The launcher's stderr is added to ``stderr`` when one is given."""
     proc = subprocess.Popen([sys.executable, str(SCRIPT), route],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, bufsize=1,
                             env={"IVR_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin",
                                  # the checkout under test, when it is not the installed one
-                                 **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}})
-    assert proc.stdin and proc.stdout
+                                 **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+                                 **env})
+    assert proc.stdin and proc.stdout and proc.stderr
     proc.stdin.write(HEADERS)
     commands = []
     for line in proc.stdout:
         commands.append(line.strip())
         proc.stdin.write(reply_to(line) + "\n")
-    assert proc.wait(timeout=20) == 0
+    errors = proc.stderr.read()
+    assert proc.wait(timeout=20) == 0, errors
+    if stderr is not None:
+        stderr.append(errors)
     return commands
+
+
+def modules_imported(tmp_path: Path) -> set[str]:
+    """The modules one classic 112 call imports (Python's own -X importtime lines)."""
+    stderr: list[str] = []
+    converse("emergency", lambda line: "200 result=1", tmp_path, stderr,
+             PYTHONPROFILEIMPORTTIME="1")
+    return {line.rsplit("|", 1)[1].strip() for line in stderr[0].splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+def test_a_classic_call_imports_no_event_loop_and_after_the_first_no_yaml_parser(
+        tmp_path: Path) -> None:
+    first, second = modules_imported(tmp_path), modules_imported(tmp_path)
+    assert "ivr.flows.engine" in first and "ivr.flows.engine" in second  # the probe works
+    assert "yaml" in first  # the flows parsed once, then kept parsed
+    assert {"asyncio", "yaml"} & second == set(), sorted(second)
+    assert "asyncio" not in first
 
 
 def test_a_12345_report_over_classic_agi_is_stored_and_its_number_read_back_twice(
