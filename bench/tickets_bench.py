@@ -65,6 +65,17 @@ def settings_for(url: str, data_dir: Path):  # type: ignore[no-untyped-def]
     return Settings(data_dir=data_dir, database_url=url, open311_api_keys=KEY)
 
 
+def newest_schema(url: str) -> None:
+    from ivr.db import make_engine
+    from ivr.schema.upgrade import upgrade_database
+
+    engine = make_engine(url)
+    try:
+        upgrade_database(engine)
+    finally:
+        engine.dispose()
+
+
 async def bench_desk(url: str, data_dir: Path, concurrency: int, seconds: float) -> dict:
     from ivr.flows.ports import CallReport
     from ivr.tickets.desk import build_ticket_desk
@@ -227,6 +238,7 @@ async def main_async(args: argparse.Namespace) -> list[dict]:
                                else server.new_database())  # type: ignore[attr-defined]
                         print(f"[tickets_bench] {name} {path} ×{concurrency} "
                               f"(load average {loadavg()})", file=sys.stderr)
+                        newest_schema(url)  # as every service does at start
                         bench = bench_desk if path == "desk" else bench_open311
                         row = await bench(url, data_dir, concurrency, args.seconds)
                         rows.append({"database": name, "path": path,

@@ -7,9 +7,11 @@ checkout is only read; everything is written under the data folder.
 from __future__ import annotations
 
 import filecmp
+import math
 import re
 import shutil
 import wave
+from array import array
 from collections.abc import Mapping
 from ipaddress import ip_address
 from pathlib import Path
@@ -138,7 +140,7 @@ def render_asterisk_config(settings: Settings, root: Path | None = None) -> Path
         (etc / name).write_text(text)
         (etc / name).chmod(0o600)
     copy_prompts(root / "recordings", settings.data_dir / "sounds")
-    (settings.data_dir / "sounds" / "moh").mkdir(parents=True, exist_ok=True)
+    hold_music(settings.data_dir / "sounds" / "moh")
     emergency_music(root / "recordings", settings.data_dir / "sounds")
     return etc / "asterisk.conf"
 
@@ -152,6 +154,39 @@ def copy_prompts(source: Path, target: Path) -> None:
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(wav, dest)
+
+
+HOLD_TONES = (523.25, 659.25, 783.99, 659.25)  # C5 E5 G5 E5: a soft chime, over and over
+HOLD_NOTE_S, HOLD_REST_S, HOLD_LEVEL = 0.6, 0.4, 0.12  # the level as a share of full scale
+
+
+def hold_tones(rate: int = 8000) -> bytes:
+    """The `default` music on hold (the 12345 queue): a slow chime of four notes, each faded
+    in and out, then a rest. 16-bit mono PCM; made here, so no music file is shipped."""
+    samples: list[int] = []
+    note = int(HOLD_NOTE_S * rate)
+    fade = note // 5
+    for pitch in HOLD_TONES:
+        for n in range(note):
+            envelope = min(1.0, n / fade, (note - n) / fade)
+            value = HOLD_LEVEL * envelope * math.sin(2 * math.pi * pitch * n / rate)
+            samples.append(int(value * 32767))
+        samples.extend([0] * int(HOLD_REST_S * rate))
+    return array("h", samples).tobytes()
+
+
+def hold_music(folder: Path) -> None:
+    """The `default` class's music (an empty folder is no class at all to Asterisk: callers
+    waiting in `hotline` heard silence)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "hold-tones.wav"
+    if target.exists():
+        return
+    with wave.open(str(target), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(hold_tones())
 
 
 def emergency_music(recordings: Path, sounds: Path) -> None:

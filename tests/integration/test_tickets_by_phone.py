@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hotline import Hotline, call_id_of, number_read_back_ms, service_log
+from hotline import Hotline, call_id_of, number_read_back_ms, service_log, wait_until
 from sipp import Step
 
 pytestmark = pytest.mark.integration
@@ -50,6 +50,10 @@ def test_report_then_status_by_phone(hotline: Hotline, calls_dir: Path):
     number = ticket_opened(hotline, reporter)
     assert (queue, entry["language"], entry["ticket"]) == ("hotline", "id", number)
     assert number * 2 in digits_heard(hotline).values()  # the caller heard it, twice
+    # ... and, waiting, hears the hold music (an empty `default` class was silence).
+    wait_until(lambda: "Started music on hold, class 'default'" in service_log(
+        hotline, "asterisk"), 10, "the hold music playing")
+    assert "class 'default' not found" not in service_log(hotline, "asterisk")
     assert report.wait(timeout=60) == 0
 
     status, body = hotline.get(f"/open311/v2/requests/{number}.json")

@@ -3,6 +3,8 @@
 import os
 import re
 import stat
+import wave
+from array import array
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from ivr.runtime.render import (
     RenderError,
     ami_permit,
     copy_prompts,
+    hold_music,
     project_root,
     render_asterisk_config,
     render_text,
@@ -267,3 +270,15 @@ def test_copy_prompts_copies_the_digits_folder_too(tmp_path: Path) -> None:
     (source / "id" / "digits" / "7.wav").write_bytes(b"seven")
     copy_prompts(source, target)
     assert (target / "id" / "digits" / "7.wav").read_bytes() == b"seven"
+
+
+def test_the_default_music_on_hold_is_a_real_sound(tmp_path: Path) -> None:
+    # An empty moh folder is no `default` class to Asterisk: 12345 callers heard silence.
+    hold_music(tmp_path / "moh")
+    [music] = (tmp_path / "moh").iterdir()
+    with wave.open(str(music)) as audio:
+        assert (audio.getframerate(), audio.getnchannels(), audio.getsampwidth()) == (8000, 1, 2)
+        frames = array("h", audio.readframes(audio.getnframes()))
+    assert len(frames) / 8000 == pytest.approx(4.0)
+    loudest = max(abs(f) for f in frames)
+    assert 0.05 * 32767 < loudest <= 0.13 * 32767  # audible, never harsh
