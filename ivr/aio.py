@@ -35,12 +35,7 @@ def loop_running() -> bool:
 
 
 async def within(work: Awaitable[T], timeout_s: float) -> T:
-    """``await work``, or ``TimeoutError`` after ``timeout_s`` seconds.
-
-    With no loop running (the classic launcher) there is nothing to time it with: the work is
-    awaited as it is, and Asterisk ends the process when the call ends."""
-    if not loop_running():
-        return await work
+    """``await work``, or ``TimeoutError`` after ``timeout_s`` seconds."""
     import asyncio
 
     async with asyncio.timeout(timeout_s):

@@ -51,8 +51,10 @@ class AgiChannel:
         reader: LineReader,
         writer: CommandWriter,
         *,
-        command_timeout: float = COMMAND_TIMEOUT,
+        command_timeout: float | None = COMMAND_TIMEOUT,
     ) -> None:
+        """``command_timeout`` None: no time-out per command (the classic launcher, a process
+        per call that runs without an event loop; Asterisk ends it when the call ends)."""
         self.headers = headers
         self._reader = reader
         self._writer = writer
@@ -79,13 +81,14 @@ class AgiChannel:
         log.debug("%s > %s", self.unique_id, text)
         self._writer.write(text.encode() + b"\n")
         await self._writer.drain()
+        reply = self._read_reply()
         try:
-            return await within(self._read_reply(), self._timeout)
+            return await (reply if self._timeout is None else within(reply, self._timeout))
         except AgiHangup:
             self.hung_up = True
             raise
         except TimeoutError as exc:
-            raise AgiError(f"no reply to {text!r} within {self._timeout:.0f} s") from exc
+            raise AgiError(f"no reply to {text!r} within {self._timeout} s") from exc
 
     async def _read_reply(self) -> AgiResult:
         while True:

@@ -54,15 +54,14 @@ class PipeWriter:
         self.stream.flush()
 
 
-def run_classic(routes: Mapping[str, Route], path: str, headers: dict[str, str],
-                stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+def run_classic(routes: Mapping[str, Route], path: str, headers: dict[str, str]) -> int:
     """Run route ``path`` over stdin/stdout; 0 when it ran, 2 for an unknown route."""
     route = routes.get(path)
     if route is None:
         print(f"unknown AGI route {path!r}; known: {', '.join(routes)}", file=sys.stderr)
         return 2
-    channel = AgiChannel(headers, PipeReader(stdin or sys.stdin.buffer),
-                         PipeWriter(stdout or sys.stdout.buffer))
+    channel = AgiChannel(headers, PipeReader(sys.stdin.buffer), PipeWriter(sys.stdout.buffer),
+                         command_timeout=None)
     try:
         run_without_loop(run_flow(route, channel, path))
     finally:

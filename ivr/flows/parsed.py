@@ -1,4 +1,4 @@
-"""Parsed flows kept as JSON beside the admin's flow files.
+"""Parsed flows kept as JSON (``<data>/run/flows-parsed/``, see ``call_routes.flow_store``).
 
 A classic-AGI process per call would otherwise import PyYAML and parse the flow files on
 every call: importing PyYAML alone is about 12 ms of CPU, an eighth of the call

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from ..aio import loop_running, on_a_loop
+from ..aio import on_a_loop
 from ..clock import day_now
 from ..config import Settings
 from ..flows.ports import CallReport, TicketStatusView
@@ -48,14 +48,9 @@ class SpoolingDesk:
 
     async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
                                     queue: str) -> None:
-        """The 112 incident into the spool (the services' flush writes it to the database)."""
-        report = IncidentReport(unique_id, caller_number, service, queue, self.clock())
-        if loop_running():  # a test's loop: the file write must not hold it up
-            import asyncio
-
-            await asyncio.to_thread(self.spool.append, report)
-        else:  # the launcher's process per call: nothing else waits on it
-            self.spool.append(report)
+        """The 112 incident into the spool (the services' flush writes it to the database);
+        a blocking append: the launcher's process serves this one call, nothing else waits."""
+        self.spool.append(IncidentReport(unique_id, caller_number, service, queue, self.clock()))
 
     def full(self) -> TicketDeskLike:
         if self._full is None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
+from ivr.agi.channel import AgiChannel
+from ivr.agi.classic import PipeReader, PipeWriter
 from ivr.aio import close_own_loop, loop_running, on_a_loop, run_without_loop, within
 
 
@@ -36,8 +39,8 @@ async def test_within_times_out() -> None:
 # -- running without a loop (the classic launcher) ------------------------------------------
 
 async def steps(log: list[str]) -> str:
-    log.append("within")
-    value = await within(plain("a"), 0.5)  # no loop: awaited as it is, no time-out
+    log.append("plain")
+    value = await plain("a")  # a coroutine that never waits on a loop
     log.append("on a loop")
     slept = await on_a_loop(asyncio.sleep(0, result="b"))  # this step needs one
     return value + slept + str(loop_running())
@@ -54,7 +57,7 @@ def test_a_coroutine_runs_to_its_end_without_a_loop_and_a_step_that_needs_one_ge
         assert run_without_loop(steps(log)) == "abFalse"
     finally:
         close_own_loop()
-    assert log == ["within", "on a loop"]
+    assert log == ["plain", "on a loop"]
 
 
 def test_waiting_on_a_loop_without_one_is_a_clear_error() -> None:
@@ -66,3 +69,12 @@ def test_waiting_on_a_loop_without_one_is_a_clear_error() -> None:
 async def test_on_a_loop_uses_the_running_loop() -> None:
     assert loop_running()
     assert await on_a_loop(asyncio.sleep(0, result=3)) == 3
+
+
+def test_a_classic_channel_talks_over_blocking_pipes_without_a_loop() -> None:
+    # The launcher's channel has no time-out per command: nothing to time it with.
+    stdin, stdout = io.BytesIO(b"200 result=1\n"), io.BytesIO()
+    channel = AgiChannel({"agi_uniqueid": "1.1"}, PipeReader(stdin), PipeWriter(stdout),
+                         command_timeout=None)
+    run_without_loop(channel.set_variable("HOTLINE_QUEUE", "fire"))
+    assert stdout.getvalue() == b'SET VARIABLE HOTLINE_QUEUE "fire"\n'
