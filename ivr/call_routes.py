@@ -32,15 +32,20 @@ class CallDesk(TicketDeskPort, RatingDesk, Protocol):
     """What the AGI routes need of the ticket desk: the flows' port and ratings."""
 
 
-def flow_store(settings: Settings) -> FlowStore:
-    """The IVR flows: the built-in ones of ``dialplan/flows``, with the admins' edits."""
+# A flow file edited in place (not installed) is in use for calls within this long.
+CALLS_RECHECK_S = 1.0
+
+
+def flow_store(settings: Settings, recheck_s: float = 0.0) -> FlowStore:
+    """The IVR flows: the built-in ones of ``dialplan/flows``, with the admins' edits.
+    ``recheck_s``: ``FlowStore``'s (installs and rollbacks are seen at once in any case)."""
     rendered = settings.run_dir / "etc" / "asterisk" / "queues.conf"
     queues_conf = rendered if rendered.exists() else PROJECT_ROOT / "asterisk_conf" / "queues.conf"
     return FlowStore(builtin_dir=PROJECT_ROOT / "dialplan" / "flows",
                      override_dir=settings.data_dir / "flows",
                      prompt_dirs=[settings.data_dir / "sounds", PROJECT_ROOT / "recordings"],
                      known_queues=queue_names(queues_conf.read_text()),
-                     parsed_dir=settings.run_dir / "flows-parsed")
+                     parsed_dir=settings.run_dir / "flows-parsed", recheck_s=recheck_s)
 
 
 def local_clock(settings: Settings) -> Callable[[datetime], datetime]:
@@ -53,7 +58,7 @@ def agi_routes(settings: Settings, desk: CallDesk,
                speech: SpeechPort | None = None) -> dict[str, Route]:
     """The AGI routes: one flow of ``dialplan/flows`` each (admin edits included), and the
     satisfaction follow-up call's ``survey``."""
-    store = flow_store(settings)
+    store = flow_store(settings, recheck_s=CALLS_RECHECK_S)
     store.current()  # refuse to start on broken flows, with every problem listed
     prompts = Prompts(settings.data_dir / "sounds", settings.default_language)
     speaker = Speaker(prompts, settings.data_dir / "sounds" / "tts")

@@ -1,15 +1,17 @@
 """An AGI session as a few typed commands, each with a time-out.
 
-Only this module writes to the AGI socket; flows call these methods.
+Only this module writes to the AGI socket; flows call these methods. The time-out is one
+timer per session, not one per command: the timer looks at when the command now waiting was
+sent and sets itself again from there (a timer per command, ``asyncio.timeout``, was about a
+tenth of a FastAGI 112 call's CPU, bench/README.md section 10.2).
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..aio import within
 from .protocol import (
     AgiCommandError,
     AgiError,
@@ -20,6 +22,9 @@ from .protocol import (
     parse_reply,
     quote,
 )
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +65,10 @@ class AgiChannel:
         self._writer = writer
         self._timeout = command_timeout
         self.hung_up = False
+        self._asked_at: float | None = None  # loop time the command waiting was sent
+        self._waiter: asyncio.Task[object] | None = None  # the task waiting for its reply
+        self._watch: asyncio.TimerHandle | None = None
+        self._timed_out = False
 
     @property
     def caller_number(self) -> str:
@@ -81,14 +90,56 @@ class AgiChannel:
         log.debug("%s > %s", self.unique_id, text)
         self._writer.write(text.encode() + b"\n")
         await self._writer.drain()
-        reply = self._read_reply()
         try:
-            return await (reply if self._timeout is None else within(reply, self._timeout))
+            if self._timeout is None:
+                return await self._read_reply()
+            return await self._reply_in_time(text, self._timeout)
         except AgiHangup:
             self.hung_up = True
             raise
-        except TimeoutError as exc:
-            raise AgiError(f"no reply to {text!r} within {self._timeout} s") from exc
+
+    async def _reply_in_time(self, text: str, timeout_s: float) -> AgiResult:
+        """The reply, or :class:`AgiError` when none came within ``timeout_s``."""
+        import asyncio  # here: the classic launcher (no time-out) never imports asyncio
+
+        loop = asyncio.get_running_loop()
+        self._asked_at = loop.time()
+        self._waiter = asyncio.current_task()
+        if self._watch is None:
+            self._watch = loop.call_at(self._asked_at + timeout_s, self._check_reply_time)
+        try:
+            return await self._read_reply()
+        except asyncio.CancelledError:
+            if not self._timed_out:
+                raise
+            self._timed_out = False
+            assert self._waiter is not None
+            if self._waiter.uncancel() > 0:  # cancelled from outside as well
+                raise
+            raise AgiError(f"no reply to {text!r} within {timeout_s} s") from None
+        finally:
+            self._asked_at = None
+
+    def _check_reply_time(self) -> None:
+        """The session's timer: time the command waiting now out, or set itself again."""
+        import asyncio
+
+        self._watch = None
+        if self._asked_at is None or self._timeout is None:
+            return  # no command waiting: the next one sets the timer
+        due = self._asked_at + self._timeout
+        loop = asyncio.get_running_loop()
+        if loop.time() < due:
+            self._watch = loop.call_at(due, self._check_reply_time)
+        elif self._waiter is not None:
+            self._timed_out = True
+            self._waiter.cancel()
+
+    def close(self) -> None:
+        """The session is over: its timer goes (and with it the reference to this channel)."""
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
 
     async def _read_reply(self) -> AgiResult:
         while True:

@@ -71,8 +71,12 @@ class FastAgiServer:
         try:
             headers = await self._headers(reader, peer)
             if headers is not None:
-                await self.run_route(AgiChannel(headers, reader, writer,
-                                                command_timeout=self.command_timeout))
+                channel = AgiChannel(headers, reader, writer,
+                                     command_timeout=self.command_timeout)
+                try:
+                    await self.run_route(channel)
+                finally:
+                    channel.close()
         finally:
             self.active -= 1
             self.by_address[address] -= 1

@@ -4,7 +4,8 @@ Built-in flows are ``dialplan/flows/<number>.yaml`` in the checkout. An admin's 
 is installed into ``<data_dir>/flows/<number>.yaml`` (validated first, the previous version
 kept in ``<data_dir>/flows/history/``) and wins over the built-in one. The FastAGI server
 asks :meth:`FlowStore.current` at the start of every call: a changed file is reloaded and
-checked; a broken one is refused (logged) and the previous flows stay in use. A call keeps
+checked (an install or a rollback at once, a file edited in place within ``recheck_s``); a
+broken one is refused (logged) and the previous flows stay in use. A call keeps
 the flow set it started with, so an edit never changes a call already in the menu. Given a
 ``parsed_dir``, the files in use are also kept parsed there (``parsed.py``): the classic
 launcher, a process per call, then needs no YAML parser.
@@ -70,14 +71,23 @@ def queue_names(queues_conf: str) -> set[str]:
 
 class FlowStore:
     def __init__(self, builtin_dir: Path, override_dir: Path, prompt_dirs: list[Path],
-                 known_queues: set[str] | None = None, parsed_dir: Path | None = None) -> None:
+                 known_queues: set[str] | None = None, parsed_dir: Path | None = None,
+                 recheck_s: float = 0.0) -> None:
+        """``recheck_s``: while neither flow folder changed (an install, a rollback, a file
+        added or removed: one ``stat`` each), the files themselves are looked at again only
+        after this long, so a file edited in place is in use within ``recheck_s``; 0 looks
+        at them for every :meth:`current` (listing and ``stat``-ing every file, which was a
+        sixth of a FastAGI 112 call's CPU, bench/README.md section 10.2)."""
         self.builtin_dir = builtin_dir
         self.override_dir = override_dir
         self.history_dir = override_dir / "history"
         self.parsed_dir = parsed_dir  # parsed.py's cache of the files in use, if any
         self.prompt_dirs = prompt_dirs
         self.known_queues = known_queues
+        self.recheck_s = recheck_s
         self._signature: tuple[tuple[str, float, int], ...] | None = None
+        self._folders: tuple[int, int] | None = None
+        self._files_checked_at = 0.0
         self._current: FlowSet | None = None
 
     def prompt_exists(self, prompt: str, language: str) -> bool:
@@ -121,6 +131,12 @@ class FlowStore:
 
     def current(self) -> FlowSet:
         """The flows for a new call; reloads changed files, keeps the old set if broken."""
+        folders = (_mtime_ns(self.builtin_dir), _mtime_ns(self.override_dir))
+        now = time.monotonic()
+        if (self._current is not None and folders == self._folders
+                and now - self._files_checked_at < self.recheck_s):
+            return self._current
+        self._folders, self._files_checked_at = folders, now
         files = self.files()
         signature = self._signature_now(files)
         if signature != self._signature or self._current is None:
@@ -194,6 +210,14 @@ class FlowStore:
             return f"flow {number}: back to {versions[-2].name}"
         (self.override_dir / f"{number}.yaml").unlink(missing_ok=True)
         return f"flow {number}: back to the built-in flow"
+
+
+def _mtime_ns(folder: Path) -> int:
+    """When a folder's entries last changed (0 if it is not there)."""
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -89,6 +89,42 @@ async def test_no_reply_in_time_is_an_agi_error() -> None:
     assert not isinstance(caught.value, AgiHangup)
 
 
+async def test_the_time_out_is_per_command_not_per_session() -> None:
+    """Five replies each 0.1 s after their command, with a 0.25 s time-out: 0.5 s in all,
+    and no command timed out; the sixth, unanswered, is."""
+    channel, _ = channel_with(b"", eof=False, command_timeout=0.25)
+    reader = channel._reader
+    assert isinstance(reader, asyncio.StreamReader)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(5):
+        loop.call_later(0.1, reader.feed_data, b"200 result=1\n")
+        await channel.set_variable("HOTLINE_NEXT", "queue")
+    assert loop.time() - started >= 0.5
+    with pytest.raises(AgiError, match="no reply to 'ANSWER' within 0.25 s"):
+        await channel.answer()
+    channel.close()
+
+
+async def test_a_cancellation_during_a_command_stays_a_cancellation() -> None:
+    channel, _ = channel_with(b"", eof=False, command_timeout=0.05)
+    waiting = asyncio.create_task(channel.answer())
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.sleep(0.1)  # the session's timer finds no command waiting
+
+
+async def test_closing_the_session_stops_its_timer() -> None:
+    channel, _ = channel_with(b"200 result=1\n", eof=False, command_timeout=60)
+    await channel.answer()
+    assert channel._watch is not None and not channel._watch.cancelled()
+    watch = channel._watch
+    channel.close()
+    assert watch.cancelled()
+
+
 @pytest.mark.parametrize(("replies", "key"), [(b"200 result=0\n", ""), (b"200 result=49\n", "1"),
                                               (b"200 result=35\n", "#")])
 async def test_stream_file_returns_the_interrupting_key(replies: bytes, key: str) -> None:

@@ -1,6 +1,7 @@
 """FlowStore: built-in + admin flows, hot reload, refusing broken edits, install and rollback."""
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,26 @@ def test_queue_names() -> None:
 
 def test_queue_names_skips_a_template_that_inherits() -> None:
     assert queue_names("[base](!)\n[tpl](!,base)\n[fire](tpl)\n") == {"fire"}
+
+
+def test_with_a_recheck_time_an_install_is_seen_at_once_an_edit_in_place_after_it(
+        tmp_path: Path) -> None:
+    store = FlowStore(builtin_dir=BUILTIN, override_dir=tmp_path / "flows",
+                      prompt_dirs=[ROOT / "recordings"], recheck_s=0.5)
+    before = store.current()
+    assert store.current() is before
+    # Another process (the admin's CLI or web) installs: the folder changed, seen at once.
+    admin = FlowStore(builtin_dir=BUILTIN, override_dir=tmp_path / "flows",
+                      prompt_dirs=[ROOT / "recordings"])
+    admin.install(FIRE_ON_4)
+    assert "4" in keys_112(store)
+    # The file rewritten in place (the folder unchanged): the flows in use stay for up to
+    # recheck_s, then the edit is used.
+    installed = store.current()
+    (store.override_dir / "112.yaml").write_text(POLICE_ON_2, encoding="utf-8")
+    assert store.current() is installed
+    time.sleep(0.6)
+    assert keys_112(store)["2"] == JoinQueue("police", priority=10)
+    # A rollback (the file removed) is seen at once again.
+    admin.rollback("112")
+    assert keys_112(store)["2"] == JoinQueue("fire", priority=10)

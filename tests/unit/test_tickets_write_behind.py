@@ -65,6 +65,28 @@ async def test_the_calls_of_a_moment_share_one_write_and_each_learns_it_is_kept(
     assert store.writes[-1] == ["112-99"]
 
 
+async def test_records_that_come_during_a_write_wait_for_the_next_window_together() -> None:
+    """Under load the write itself takes time: what comes meanwhile is one batch after a
+    window, not a write per record as soon as the previous write ends."""
+    store = Store()
+    slow_store = store.store
+
+    async def slow(batch: list[IncidentReport]) -> None:
+        await asyncio.sleep(0.3)
+        await slow_store(batch)
+
+    incidents = WriteBehind("112 incidents", slow, store.spool, lambda exc: False, 0.2)
+
+    async def call_at(delay_s: float, n: int) -> None:
+        await asyncio.sleep(delay_s)
+        await incidents.write(report(n))
+
+    # 0: first record; its batch is written from 0.2 to 0.5; 0.25 comes during that write,
+    # 0.6 during the next window.
+    await asyncio.gather(call_at(0, 0), call_at(0.25, 1), call_at(0.6, 2))
+    assert store.writes == [["112-0"], ["112-1", "112-2"]]
+
+
 async def test_a_big_moment_is_cut_into_batches() -> None:
     store = Store()
     await asyncio.gather(*(writer(store, max_batch=10).write(report(n)) for n in range(1)))
