@@ -68,7 +68,7 @@ class NoDesk:
     async def status_by_number(self, number: str) -> None:
         return None
 
-    async def record_emergency_call(self, *args: object) -> None:
+    def record_emergency_call(self, *args: object) -> None:
         return None
 
     async def rate(self, rating: object) -> bool:

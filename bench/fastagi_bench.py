@@ -2,8 +2,9 @@
 
 This harness plays Asterisk's side of AGI for a 112 caller who presses 2: the header block,
 then a reply to each command the flow sends (SET VARIABLE HOTLINE_NEXT, GET DATA → "2",
-the SET VARIABLEs for the queue), then waits for the server to close (after it wrote the
-112 incident record to the database). Variants:
+the queue's variables in one EXEC MSet), then waits for the server to close (the 112
+incident record goes to the database in the background, with the other calls of its
+moment). Variants:
 
   fastagi-asyncio / fastagi-uvloop   ``ivr agi`` (bench/agi_server_proc.py: the same service
                                      plus an event-loop lag probe) as a subprocess on free
@@ -90,18 +91,21 @@ def label(index: int, command: bytes) -> str:
 
 
 async def converse(reader: asyncio.StreamReader, write: Callable[[bytes], None],
-                   start: bytes, lat: Latencies) -> int:
-    """Asterisk's side of one session; per-command latency = our last write → next command."""
+                   start: bytes, lat: Latencies) -> bool:
+    """Asterisk's side of one session; per-command latency = our last write → next command.
+    True when the flow ran to its end: the caller's queue was set."""
     sent = time.perf_counter()
     write(start)
     index = 0
+    queued = False
     while True:
         line = await reader.readline()
         now = time.perf_counter()
         if not line:
             lat["end: last reply → close"].append(now - sent)
-            return index
+            return queued
         lat[label(index, line)].append(now - sent)
+        queued = queued or b"HOTLINE_QUEUE" in line
         index += 1
         sent = time.perf_counter()
         write(reply_to(line))
@@ -115,8 +119,8 @@ def next_uid() -> str:
     return f"{_run_tag}.{next(_uids)}"
 
 
-def fastagi_call(port: int) -> Callable[[Latencies], Awaitable[int]]:
-    async def call(lat: Latencies) -> int:
+def fastagi_call(port: int) -> Callable[[Latencies], Awaitable[bool]]:
+    async def call(lat: Latencies) -> bool:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             return await converse(reader, writer.write, headers(next_uid(), network=True), lat)
@@ -126,26 +130,26 @@ def fastagi_call(port: int) -> Callable[[Latencies], Awaitable[int]]:
 
 
 def classic_call(script: Path, env: dict[str, str], data_dir: str
-                 ) -> Callable[[Latencies], Awaitable[int]]:
-    async def call(lat: Latencies) -> int:
+                 ) -> Callable[[Latencies], Awaitable[bool]]:
+    async def call(lat: Latencies) -> bool:
         started = time.perf_counter()
         proc = await asyncio.create_subprocess_exec(
             PYTHON, str(script), "emergency", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env=env)
         assert proc.stdin and proc.stdout
         stdin = proc.stdin
-        count = await converse(proc.stdout, stdin.write,
-                               headers(next_uid(), network=False, data_dir=data_dir), lat)
+        queued = await converse(proc.stdout, stdin.write,
+                                headers(next_uid(), network=False, data_dir=data_dir), lat)
         stdin.close()
         code = await proc.wait()
         lat["whole call (spawn → exit)"].append(time.perf_counter() - started)
         if code != 0:
             raise RuntimeError(f"{script.name} exited {code}")
-        return count
+        return queued
     return call
 
 
-async def run_calls(call: Callable[[Latencies], Awaitable[int]], concurrency: int,
+async def run_calls(call: Callable[[Latencies], Awaitable[bool]], concurrency: int,
                     seconds: float, max_calls: int) -> tuple[Latencies, int, int, float]:
     """``concurrency`` callers back to back until ``seconds`` or ``max_calls``."""
     lat: Latencies = defaultdict(list)
@@ -157,8 +161,7 @@ async def run_calls(call: Callable[[Latencies], Awaitable[int]], concurrency: in
         nonlocal done, failed
         while time.perf_counter() < deadline and done + failed < max_calls:
             try:
-                commands = await call(lat)
-                if commands >= 6:  # the flow ran to its end (6 commands in 2025; more later)
+                if await call(lat):  # the flow ran to its end
                     done += 1
                 else:
                     failed += 1

@@ -16,6 +16,7 @@ Replies Asterisk sends to a command (one line each, after an optional ``100 Tryi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..dialplan_vars import DTMF_KEYS
@@ -99,6 +100,21 @@ def quote(argument: str) -> str:
     """An AGI command argument, double-quoted so spaces and empty strings survive."""
     cleaned = argument.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     return f'"{cleaned}"'
+
+
+# A value MSet() takes as it is: no separator (``,`` ``|``), quote, backslash, space or ``$``.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:@+#*-]*")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def mset_argument(values: Mapping[str, str]) -> str | None:
+    """``values`` as the argument of one ``MSet(A=1,B=2)`` (set left to right), or None
+    when a name or value holds what MSet would read as syntax: those go one ``SET VARIABLE``
+    each (MSet splits on ``,`` and ``|`` and strips quotes)."""
+    if not all(_VARIABLE_NAME.fullmatch(name) and _PLAIN_VALUE.fullmatch(value)
+               for name, value in values.items()):
+        return None
+    return ",".join(f"{name}={value}" for name, value in values.items())
 
 
 def key_from(result: AgiResult) -> str:

@@ -168,8 +168,8 @@ class FlowEngine:
                 await call.channel.stream_file(self.prompt(call, action.prompt))
             await call.channel.set_variable(HOTLINE_NEXT, NEXT_HANGUP)
         elif isinstance(action, Transfer):
-            await call.channel.set_variable(HOTLINE_TRANSFER, action.number)
-            await call.channel.set_variable(HOTLINE_NEXT, NEXT_TRANSFER)
+            await call.channel.set_variables({HOTLINE_TRANSFER: action.number,
+                                              HOTLINE_NEXT: NEXT_TRANSFER})
         return None
 
     def listens(self, call: Call, menu: Menu) -> bool:
@@ -224,21 +224,22 @@ class FlowEngine:
 
     async def finish_in_queue(self, call: Call, action: JoinQueue) -> None:
         channel = call.channel
-        if call.flow.emergency:
-            service = action.queue if action.queue != call.flow.fallback_queue else "unknown"
-            await channel.set_variable(HOTLINE_SERVICE, service)
-        await channel.set_variable(HOTLINE_LANGUAGE, call.language)  # for the operator
-        await channel.set_variable(QUEUE_PRIO, str(action.priority))
-        await channel.set_variable(HOTLINE_QUEUE, action.queue)
-        await channel.set_variable(HOTLINE_NEXT,
-                                   NEXT_EMERGENCY if call.emergency_committed else NEXT_QUEUE)
+        service = action.queue if action.queue != call.flow.fallback_queue else "unknown"
+        await channel.set_variables({
+            **({HOTLINE_SERVICE: service} if call.flow.emergency else {}),
+            HOTLINE_LANGUAGE: call.language,  # for the operator
+            QUEUE_PRIO: str(action.priority),
+            HOTLINE_QUEUE: action.queue,
+            HOTLINE_NEXT: NEXT_EMERGENCY if call.emergency_committed else NEXT_QUEUE})
         if call.flow.emergency and self.desk is not None:
-            # Written after the caller is on the way to the queue: the database (up to its
-            # time-out) must never hold an emergency caller back.
-            self.in_background(
+            # Handed over once the caller is on the way to the queue, kept in the background:
+            # the database (up to its time-out) must never hold an emergency caller back.
+            try:
                 self.desk.record_emergency_call(channel.unique_id, channel.caller_number,
-                                                service, action.queue),
-                f"call {channel.unique_id}: recording the 112 incident")
+                                                service, action.queue)
+            except Exception:  # the caller is queued whatever befalls the record
+                log.exception("call %s: the 112 incident record was not handed over",
+                              channel.unique_id)
         if action.prompt:
             await channel.stream_file(self.prompt(call, action.prompt))
 

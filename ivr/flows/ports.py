@@ -41,6 +41,10 @@ class CallChannel(PromptPlayer, Protocol):
 
     async def set_variable(self, name: str, value: str) -> None: ...
 
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        """Several variables, in order (one round trip where the channel can)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Heard:
@@ -109,8 +113,11 @@ class TicketDeskPort(Protocol):
 
     async def status_by_number(self, number: str) -> TicketStatusView | None: ...
 
-    async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
-                                    queue: str) -> None: ...
+    def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
+                              queue: str) -> None:
+        """Hand over a 112 call's incident record: the desk keeps it (database or spool)
+        without the caller waiting for it, and never raises for it."""
+        ...
 
     async def attach_transcript(self, number: str, transcript: str) -> bool:
         """Add a recording's transcript to its ticket; False when it could not be stored."""

@@ -183,11 +183,12 @@ class TicketDesk:
             return provisional_status(spooled, self.service.base_calendar)
         return None
 
-    async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
-                                    queue: str) -> None:
-        """The incident record of a 112 call (once per call id), spooled if need be; returns
-        once it is kept (batched with the other calls of the moment: ``write_behind``)."""
-        await self.incident_writer.write(
+    def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
+                              queue: str) -> None:
+        """The incident record of a 112 call (once per call id), handed over: it is kept
+        with the other calls of the moment (``write_behind``), spooled if need be;
+        ``drain`` waits until all handed over are kept."""
+        self.incident_writer.put(
             IncidentReport(unique_id, caller_number, service, queue, self.clock()))
 
     async def _store_incidents(self, reports: list[IncidentReport]) -> int:

@@ -46,8 +46,8 @@ class SpoolingDesk:
         self.spool, self._make_full, self.clock = spool, full_desk, clock
         self._full: TicketDeskLike | None = None
 
-    async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
-                                    queue: str) -> None:
+    def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
+                              queue: str) -> None:
         """The 112 incident into the spool (the services' flush writes it to the database);
         a blocking append: the launcher's process serves this one call, nothing else waits."""
         self.spool.append(IncidentReport(unique_id, caller_number, service, queue, self.clock()))

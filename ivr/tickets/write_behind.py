@@ -4,10 +4,10 @@ A 112 call's incident record was one ORM transaction (a SELECT, an INSERT, a COM
 desk's thread per call: 60 % of the FastAGI server's CPU per call; a queue call's record,
 the same in the AMI service, held the GIL the live board needed (bench/README.md). Here a
 record waits up to ``window_s`` for the others of that moment, then they go in one
-transaction (``TicketService.record_incidents``: one INSERT; ``record_calls``). Each caller
-of ``write`` still learns when its record is kept, in the database or, if the database is
-away, in the spool: nothing is lost, and nothing of it is on a caller's path (the flow and
-the follower write in the background). ``drain`` writes what is waiting (at shutdown).
+transaction (``TicketService.record_incidents``: one INSERT; ``record_calls``). A caller
+of ``write`` learns when its record is kept, in the database or, if the database is away,
+in the spool; the 112 flow ``put``s its record and goes on. Nothing is lost, and nothing of
+it is on a caller's path. ``drain`` writes what is waiting (at shutdown).
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def batches(waiting: list[R], size: int) -> list[list[R]]:
 
 
 class WriteBehind(Generic[R]):
-    """``write(record)`` returns once the record is in the database or the spool."""
+    """``write(record)`` returns once the record is in the database or the spool;
+    ``put(record)`` hands it over without waiting (a 112 call's incident: no task or future
+    per call on the FastAGI server's loop)."""
 
     def __init__(self, what: str, store: Callable[[list[R]], Awaitable[object]],
                  spool: Callable[[list[R]], Awaitable[object]],
@@ -40,17 +42,25 @@ class WriteBehind(Generic[R]):
                  window_s: float = WINDOW_S, max_batch: int = MAX_BATCH) -> None:
         self.what, self.store, self.spool, self.is_outage = what, store, spool, is_outage
         self.window_s, self.max_batch = window_s, max_batch
-        self._waiting: list[tuple[R, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[R, asyncio.Future[None] | None]] = []
         self._task: asyncio.Task[None] | None = None
         self._now = asyncio.Event()  # set by drain: no more waiting for the window
 
+    def put(self, record: R) -> None:
+        """Hand ``record`` over and go on: it is kept (database or spool) with its batch."""
+        self._take(record, None)
+
     async def write(self, record: R) -> None:
+        """``put``, then wait until the record is kept."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._take(record, done)
+        # A cancelled caller cancels only ``done``: its record stays in the batch.
+        await done
+
+    def _take(self, record: R, done: asyncio.Future[None] | None) -> None:
         self._waiting.append((record, done))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._write_soon(), name=self.what)
-        # A cancelled caller cancels only ``done``: its record stays in the batch.
-        await done
 
     async def _write_soon(self) -> None:
         """Each batch waits out its window: the records that come while one batch is being
@@ -67,7 +77,7 @@ class WriteBehind(Generic[R]):
         for part in batches([r for r, _ in taken], self.max_batch):
             await self._keep(part)
         for _, done in taken:
-            if not done.done():
+            if done is not None and not done.done():
                 done.set_result(None)
 
     async def _write_waiting(self) -> None:
@@ -86,8 +96,12 @@ class WriteBehind(Generic[R]):
             await self.spool(batch)
 
     async def drain(self) -> None:
-        """Write what is waiting now, without waiting for the window (at shutdown)."""
+        """Write what is waiting now, without waiting for the window (at shutdown); what
+        comes after waits for its window again."""
         self._now.set()
-        if self._task is not None:
-            await self._task
-        await self._write_waiting()
+        try:
+            if self._task is not None:
+                await self._task
+            await self._write_waiting()
+        finally:
+            self._now.clear()

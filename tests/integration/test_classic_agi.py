@@ -99,7 +99,9 @@ def test_classic_agi_sets_the_queue(tmp_path: Path, reply: str, queue: str):
     commands = run_classic(reply, tmp_path)
     assert commands[0] == 'SET VARIABLE HOTLINE_NEXT "emergency"'
     assert commands[1] == f"GET DATA {tmp_path}/sounds/id/emergency-menu 5000 1"
-    assert f'SET VARIABLE HOTLINE_QUEUE "{queue}"' in commands
+    # The queue's variables in one round trip, HOTLINE_NEXT last.
+    assert commands[-1].startswith('EXEC MSet "HOTLINE_SERVICE=')
+    assert commands[-1].endswith(f',HOTLINE_QUEUE={queue},HOTLINE_NEXT=emergency"')
     # No key: the menu is offered a second time before `emergency`.
     assert sum(c.startswith("GET DATA") for c in commands) == (1 if queue == "fire" else 2)
     # The incident is kept in the spool (no database in a process per call); the services'
@@ -144,4 +146,4 @@ async def test_classic_and_fastagi_run_the_same_flow(tmp_path: Path, reply: str)
     fast = await run_fastagi(reply, tmp_path / "fast")
     normalise = [c.replace(str(tmp_path / "classic"), "DATA") for c in classic]
     assert normalise == [c.replace(str(tmp_path / "fast"), "DATA") for c in fast]
-    assert any(c.startswith("SET VARIABLE HOTLINE_QUEUE") for c in fast)
+    assert any(c.startswith("EXEC MSet") and "HOTLINE_QUEUE=" in c for c in fast)

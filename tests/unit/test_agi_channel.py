@@ -155,6 +155,35 @@ async def test_set_variable_quotes_the_value() -> None:
     assert writer.written == b'SET VARIABLE HOTLINE_QUEUE "fire"\n'
 
 
+async def test_plain_variables_go_in_one_mset_round_trip_in_their_order() -> None:
+    channel, writer = channel_with(b"200 result=0\n")
+    await channel.set_variables({"HOTLINE_QUEUE": "fire", "QUEUE_PRIO": "10",
+                                 "HOTLINE_NEXT": "emergency"})
+    assert writer.written == (b'EXEC MSet "HOTLINE_QUEUE=fire,QUEUE_PRIO=10,'
+                              b'HOTLINE_NEXT=emergency"\n')
+
+
+@pytest.mark.parametrize("value", ["a,b", "a|b", '"x"', "two words", "${EVIL}", "a\\b", "é"])
+async def test_a_value_mset_would_misread_goes_one_set_variable_each(value: str) -> None:
+    channel, writer = channel_with(b"200 result=1\n200 result=1\n")
+    await channel.set_variables({"HOTLINE_TRANSFER": value, "HOTLINE_NEXT": "transfer"})
+    first, second = writer.written.decode().splitlines()
+    assert first.startswith("SET VARIABLE HOTLINE_TRANSFER ")
+    assert second == 'SET VARIABLE HOTLINE_NEXT "transfer"'
+
+
+async def test_one_variable_is_a_plain_set_variable() -> None:
+    channel, writer = channel_with(b"200 result=1\n")
+    await channel.set_variables({"HOTLINE_NEXT": "hangup"})
+    assert writer.written == b'SET VARIABLE HOTLINE_NEXT "hangup"\n'
+
+
+async def test_an_asterisk_without_mset_is_a_command_error() -> None:
+    channel, _ = channel_with(b"200 result=-2\n")
+    with pytest.raises(AgiCommandError, match="no MSet"):
+        await channel.set_variables({"HOTLINE_QUEUE": "fire", "HOTLINE_NEXT": "queue"})
+
+
 @pytest.mark.parametrize(("replies", "value"), [(b"200 result=1 (ambulance)\n", "ambulance"),
                                                 (b"200 result=0\n", "")])
 async def test_get_variable(replies: bytes, value: str) -> None:

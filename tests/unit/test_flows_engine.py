@@ -17,10 +17,20 @@ from ivr.dialplan_vars import (
     HOTLINE_QUEUE,
     HOTLINE_SERVICE,
     HOTLINE_TICKET,
+    HOTLINE_TRANSFER,
     QUEUE_PRIO,
 )
 from ivr.flows.engine import MAX_STEPS, FlowEngine, Retry, decide
-from ivr.flows.model import Flow, FlowSet, GoToMenu, HangUp, JoinQueue, Menu, SetLanguage
+from ivr.flows.model import (
+    Flow,
+    FlowSet,
+    GoToMenu,
+    HangUp,
+    JoinQueue,
+    Menu,
+    SetLanguage,
+    Transfer,
+)
 from ivr.flows.ports import CallReport, EmergencyCheck, Heard, SpokenChoice, TicketStatusView
 from ivr.flows.prompts import Prompts
 from ivr.flows.spoken import Speaker
@@ -42,6 +52,7 @@ class FakeChannel:
         self.caller_number = caller_number
         self.hang_up_while_recording = hang_up_while_recording
         self.calls: list[tuple[object, ...]] = []
+        self.batches: list[list[str]] = []  # the names of each set_variables, in order
 
     async def get_data(self, prompt: Path | str, timeout_ms: int, max_digits: int) -> str:
         self.calls.append(("get_data", short(prompt), timeout_ms, max_digits))
@@ -55,6 +66,11 @@ class FakeChannel:
 
     async def set_variable(self, name: str, value: str) -> None:
         self.calls.append(("set_variable", name, value))
+
+    async def set_variables(self, values: Mapping[str, str]) -> None:
+        self.batches.append(list(values))
+        for name, value in values.items():
+            self.calls.append(("set_variable", name, value))
 
     async def record_file(self, path: Path | str, max_seconds: int, silence_seconds: int,
                           escape_digits: str = "#", beep: bool = True) -> str:
@@ -102,8 +118,8 @@ class FakeDesk:
         self.lookups.append(number)
         return self.known.get(number)
 
-    async def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
-                                    queue: str) -> None:
+    def record_emergency_call(self, unique_id: str, caller_number: str, service: str,
+                              queue: str) -> None:
         self.emergency_calls.append((unique_id, caller_number, service, queue))
 
     async def attach_transcript(self, number: str, transcript: str) -> bool:
@@ -226,6 +242,9 @@ async def test_112_key_2_goes_to_fire_with_priority(store: FlowStore, tmp_path: 
                                  (HOTLINE_LANGUAGE, "id"), (QUEUE_PRIO, "10"),
                                  (HOTLINE_QUEUE, "fire"),
                                  (HOTLINE_NEXT, "emergency")]
+    # The committing HOTLINE_NEXT alone and first; the queue's five in one round trip.
+    assert channel.batches == [[HOTLINE_SERVICE, HOTLINE_LANGUAGE, QUEUE_PRIO, HOTLINE_QUEUE,
+                                HOTLINE_NEXT]]
     assert desk.emergency_calls == [(ASTERISK_ID, "0812345", "fire", "fire")]
 
 
@@ -248,8 +267,8 @@ async def test_112_wrong_key_then_ambulance(store: FlowStore, tmp_path: Path) ->
 async def test_112_incident_record_failing_still_queues(store: FlowStore,
                                                         tmp_path: Path) -> None:
     class BrokenDesk(FakeDesk):
-        async def record_emergency_call(self, *args: str) -> None:
-            raise RuntimeError("database down")
+        def record_emergency_call(self, *args: str) -> None:
+            raise RuntimeError("spool disk gone")
 
     channel = await call(store, "112", FakeChannel(["1"]), tmp_path, BrokenDesk())
     assert channel.variables[-2:] == [(HOTLINE_QUEUE, "police"), (HOTLINE_NEXT, "emergency")]
@@ -382,6 +401,18 @@ async def test_a_call_keeps_the_flows_it_started_with(store: FlowStore, tmp_path
     engine, _ = engine_for(current, FakeDesk(), tmp_path)
     await engine.run(FakeChannel(["1", "9", "2"]), "12345")
     assert len(asked) == 1
+
+
+async def test_a_transfer_key_names_the_number_and_the_next_step_in_one_round_trip(
+        tmp_path: Path) -> None:
+    menu = Menu(name="a", prompt="main-menu", timeout_s=1, retries=0,
+                keys={"9": Transfer("110")}, otherwise=HangUp())
+    flow = Flow("777", "transfer", "a", {"a": menu}, fallback_queue="hotline")
+    engine, _ = engine_for(lambda: FlowSet({"777": flow}), None, tmp_path)
+    channel = FakeChannel(["9"])
+    await engine.run(channel, "777")
+    assert channel.variables == [(HOTLINE_TRANSFER, "110"), (HOTLINE_NEXT, "transfer")]
+    assert channel.batches == [[HOTLINE_TRANSFER, HOTLINE_NEXT]]
 
 
 async def test_a_looping_flow_ends_in_its_fallback_queue(tmp_path: Path) -> None:

@@ -117,7 +117,8 @@ async def outage_then_recovery(desk: TicketDesk, stop, start) -> None:
         await desk.record_call(call("call-down-1"))
         await desk.record_call(call("call-down-2", ABANDONED))
         spooled = [await desk.open_from_call(report(f"down-{i}")) for i in range(3)]
-        await desk.record_emergency_call("112-call", "0812000222", "fire", "fire")
+        desk.record_emergency_call("112-call", "0812000222", "fire", "fire")
+        await desk.drain()
         # The AMI service's record of a queue-first call, as it grows while the database is down.
         waiting = IncidentReport("112-queued", "0812000333", "unknown", "emergency",
                                  datetime(2026, 12, 3, 10, 0, tzinfo=UTC),
@@ -219,7 +220,8 @@ async def test_until_the_schema_is_up_to_date_tickets_go_to_the_spool(tmp_path):
     desk = build_ticket_desk(settings, schema_ready=schema_ready)  # an empty database
     try:
         early = await desk.open_from_call(report("early"))
-        await desk.record_emergency_call("112-early", "0812000222", "fire", "fire")
+        desk.record_emergency_call("112-early", "0812000222", "fire", "fire")
+        await desk.drain()
         assert is_valid(early) and len(desk.spool.records()) == 2
         assert await desk.flush_spool() == 0  # nothing tried before the schema is there
         upgraded(settings)

@@ -23,7 +23,7 @@ async def test_a_112_incident_is_spooled_and_the_services_flush_writes_it(
         tmp_path: Path) -> None:
     settings = upgraded(Settings(data_dir=tmp_path))
     classic = spooling_desk(settings)
-    await classic.record_emergency_call("112-classic", "0812", "police", "police")
+    classic.record_emergency_call("112-classic", "0812", "police", "police")  # appended now
     assert classic._full is None  # no database touched
     assert [r.unique_id for r in classic.spool.records()
             if isinstance(r, IncidentReport)] == ["112-classic"]
