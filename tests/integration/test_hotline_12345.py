@@ -32,6 +32,11 @@ def test_operator_in_the_chosen_language(hotline: Hotline, calls_dir: Path, lang
                                           Step(MENU_KEY_MS, "0")], 9000, calls_dir)
     expect_waiting(hotline, caller, "hotline", language, 3.5 + CONNECTING_S + 4)
     assert call.wait(timeout=60) == 0
+    # The queue's variables went in one command that Asterisk ran (not the dialplan's
+    # fallback after a failed one).
+    assert "Executing Application: (MSet)" in service_log(hotline, "asterisk")
+    assert f"call {call_id_of(hotline, caller)} (hotline): AGI failed" \
+        not in service_log(hotline, "fastagi")
 
 
 def test_9_continues_in_the_112_flow_in_the_callers_language(hotline: Hotline,

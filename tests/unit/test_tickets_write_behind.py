@@ -116,6 +116,27 @@ async def test_drain_writes_what_waits_without_waiting_for_the_window() -> None:
     await asyncio.wait_for(waiting, 1.0)
 
 
+async def test_records_put_without_waiting_share_the_write_of_their_moment() -> None:
+    store = Store()
+    incidents = writer(store, window_s=0.05)
+    for n in range(3):
+        incidents.put(report(n))  # the 112 flow's hand-over: returns at once
+    await incidents.write(report(3))  # one that waits learns when the moment is kept
+    assert store.writes == [["112-0", "112-1", "112-2", "112-3"]]
+
+
+async def test_after_a_drain_records_wait_for_their_window_again() -> None:
+    store = Store()
+    incidents = writer(store, window_s=0.3)
+    incidents.put(report(1))
+    await incidents.drain()
+    incidents.put(report(2))
+    await asyncio.sleep(0.1)
+    assert store.writes == [["112-1"]]  # 112-2 waits for its window, not written at once
+    await asyncio.sleep(0.4)
+    assert store.writes == [["112-1"], ["112-2"]]
+
+
 async def test_a_cancelled_caller_does_not_take_its_record_along() -> None:
     store = Store()
     incidents = writer(store)
