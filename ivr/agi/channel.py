@@ -2,8 +2,8 @@
 
 Only this module writes to the AGI socket; flows call these methods. The time-out is one
 timer per session, not one per command: the timer looks at when the command now waiting was
-sent and sets itself again from there (a timer per command, ``asyncio.timeout``, was about a
-tenth of a FastAGI 112 call's CPU, bench/README.md section 10.2).
+sent and sets itself again from there (a timer per command, ``asyncio.timeout``, cost more
+per call: bench/README.md section 11).
 """
 
 from __future__ import annotations
@@ -194,8 +194,8 @@ class AgiChannel:
     async def set_variables(self, values: Mapping[str, str]) -> None:
         """Several variables, in order, in one round trip (``EXEC MSet``) where each value
         is plain (``mset_argument``); else one ``SET VARIABLE`` each. A 112 caller's queue,
-        priority, service, language and next step were five round trips, each about a
-        twentieth of the call's CPU (bench/README.md section 10.2)."""
+        priority, service, language and next step were five round trips (bench/README.md
+        section 11)."""
         argument = mset_argument(values) if len(values) > 1 else None
         if argument is None:
             for name, value in values.items():

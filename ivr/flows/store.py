@@ -77,7 +77,7 @@ class FlowStore:
         added or removed: one ``stat`` each), the files themselves are looked at again only
         after this long, so a file edited in place is in use within ``recheck_s``; 0 looks
         at them for every :meth:`current` (listing and ``stat``-ing every file, which was a
-        sixth of a FastAGI 112 call's CPU, bench/README.md section 10.2)."""
+        sixth of a FastAGI 112 call's CPU, bench/README.md section 11)."""
         self.builtin_dir = builtin_dir
         self.override_dir = override_dir
         self.history_dir = override_dir / "history"

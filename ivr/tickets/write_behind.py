@@ -65,7 +65,7 @@ class WriteBehind(Generic[R]):
     async def _write_soon(self) -> None:
         """Each batch waits out its window: the records that come while one batch is being
         written wait for the next window, not for the write to end (which made batches of
-        a few records under load, bench/README.md section 10.2)."""
+        a few records under load, bench/README.md section 11)."""
         while self._waiting:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.window_s):
